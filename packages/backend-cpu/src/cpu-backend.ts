@@ -1,0 +1,194 @@
+import {
+  arrayType,
+  registerBackend,
+  type Backend,
+  type BackendMemory,
+  type BinaryOp,
+  type DType,
+  type FusedKernels,
+  type ReduceOp,
+  type TypedArray,
+  type UnaryOp,
+  type View,
+} from '@fackel/tensor';
+import { assignKernel, binaryKernel, copyKernel, unaryKernel, whereKernel } from './elementwise.js';
+import { adamStepKernel, lstmCellKernel } from './fused.js';
+import { gatherKernel, indexSelectKernel, scatterAddKernel } from './indexing.js';
+import { matmulInto } from './kernels/matmul.js';
+import { cumsumKernel, reduceKernel, sortKernel } from './reduce.js';
+
+function size(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+/**
+ * Fackel's CPU backend: kernels in plain TypeScript over typed arrays (float32, int32,
+ * bool as Uint8Array, and float64 for gradient checks). Elementwise kernels are generated
+ * per op and operand layout; matmul is register-blocked and uses worker threads for large
+ * products. Reads can be synchronous.
+ *
+ * @example
+ * ```ts
+ * import { registerBackend, tensor } from '@fackel/tensor';
+ * import { CpuBackend } from '@fackel/backend-cpu';
+ * registerBackend('cpu', () => new CpuBackend());
+ * tensor([1, 2, 3]).mul(2);
+ * ```
+ */
+export class CpuBackend implements Backend<TypedArray> {
+  readonly name = 'cpu';
+  readonly dtypes: readonly DType[] = ['float32', 'int32', 'bool', 'float64'];
+  private buffers = 0;
+  private bytes = 0;
+
+  readonly fused: FusedKernels<TypedArray> = {
+    lstmCell: (gates, c) => {
+      const n = c.shape[0]!;
+      const h = c.shape[1]!;
+      const G = this.contiguousData(gates);
+      const Cc = this.contiguousData(c);
+      const out = [this.alloc(gates.dtype, n * h), this.alloc(gates.dtype, n * h), this.alloc(gates.dtype, n * 4 * h)] as const;
+      lstmCellKernel(G, Cc, n, h, out[0], out[1], out[2]);
+      return [out[0], out[1], out[2]];
+    },
+    adamStep: (param, grad, expAvg, expAvgSq, maxExpAvgSq, n, opts) => adamStepKernel(param, grad, expAvg, expAvgSq, maxExpAvgSq, n, opts),
+  };
+
+  alloc(dtype: DType, n: number): TypedArray {
+    const Ctor = arrayType(dtype);
+    this.buffers++;
+    this.bytes += n * Ctor.BYTES_PER_ELEMENT;
+    return new Ctor(n);
+  }
+
+  release(buffer: TypedArray): void {
+    this.buffers--;
+    this.bytes -= buffer.byteLength;
+  }
+
+  write(buffer: TypedArray, _dtype: DType, data: TypedArray, offset: number): void {
+    buffer.set(data, offset);
+  }
+
+  readSync(x: View<TypedArray>): TypedArray {
+    const out = new (arrayType(x.dtype))(size(x.shape));
+    copyKernel(x, out);
+    return out;
+  }
+
+  async read(x: View<TypedArray>): Promise<TypedArray> {
+    return this.readSync(x);
+  }
+
+  unary(op: UnaryOp, x: View<TypedArray>, outDtype: DType, shape: readonly number[]): TypedArray {
+    const out = this.alloc(outDtype, size(shape));
+    unaryKernel(op, x, out);
+    return out;
+  }
+
+  binary(op: BinaryOp, a: View<TypedArray> | number, b: View<TypedArray> | number, shape: readonly number[], outDtype: DType): TypedArray {
+    const out = this.alloc(outDtype, size(shape));
+    binaryKernel(op, a, b, out);
+    return out;
+  }
+
+  where(cond: View<TypedArray>, a: View<TypedArray> | number, b: View<TypedArray> | number, shape: readonly number[], outDtype: DType): TypedArray {
+    const out = this.alloc(outDtype, size(shape));
+    whereKernel(cond, a, b, out);
+    return out;
+  }
+
+  reduce(op: ReduceOp, x: View<TypedArray>, axes: readonly number[], outDtype: DType): TypedArray {
+    const set = new Set(axes);
+    const out = this.alloc(outDtype, size(x.shape.filter((_, i) => !set.has(i))));
+    reduceKernel(op, x, axes, out);
+    return out;
+  }
+
+  cumsum(x: View<TypedArray>, axis: number, outDtype: DType): TypedArray {
+    const out = this.alloc(outDtype, size(x.shape));
+    if (out.length > 0) cumsumKernel(x, axis, out);
+    return out;
+  }
+
+  sort(x: View<TypedArray>, descending: boolean): [TypedArray, TypedArray] {
+    const n = size(x.shape);
+    const values = this.alloc(x.dtype, n);
+    const indices = this.alloc('int32', n) as Int32Array;
+    if (n > 0) sortKernel(x, descending, values, indices);
+    return [values, indices];
+  }
+
+  matmul(a: View<TypedArray>, b: View<TypedArray>): TypedArray {
+    const out = this.alloc(a.dtype, a.shape[0]! * a.shape[1]! * b.shape[2]!);
+    matmulInto(a, b, out as Float32Array | Float64Array | Int32Array);
+    return out;
+  }
+
+  gather(x: View<TypedArray>, axis: number, index: View<TypedArray>): TypedArray {
+    const out = this.alloc(x.dtype, size(index.shape));
+    if (out.length > 0) gatherKernel(x, axis, index, out);
+    return out;
+  }
+
+  indexSelect(x: View<TypedArray>, axis: number, index: View<TypedArray>): TypedArray {
+    const out = this.alloc(x.dtype, size(x.shape.map((d, i) => (i === axis ? index.shape[0]! : d))));
+    if (out.length > 0) indexSelectKernel(x, axis, index, out);
+    return out;
+  }
+
+  scatterAdd(base: View<TypedArray>, axis: number, index: View<TypedArray>, src: View<TypedArray>): TypedArray {
+    const out = this.copy(base);
+    if (size(index.shape) > 0) scatterAddKernel(out, base.shape, axis, index, src);
+    return out;
+  }
+
+  cast(x: View<TypedArray>, dtype: DType): TypedArray {
+    const out = this.alloc(dtype, size(x.shape));
+    copyKernel(x, out);
+    return out;
+  }
+
+  copy(x: View<TypedArray>): TypedArray {
+    const out = this.alloc(x.dtype, size(x.shape));
+    copyKernel(x, out);
+    return out;
+  }
+
+  assign(dst: View<TypedArray>, src: View<TypedArray> | number): void {
+    assignKernel(dst, src);
+  }
+
+  fill(dtype: DType, n: number, value: number): TypedArray {
+    const out = this.alloc(dtype, n);
+    out.fill(dtype === 'bool' ? (value !== 0 ? 1 : 0) : value);
+    return out;
+  }
+
+  memory(): BackendMemory {
+    return { buffers: this.buffers, bytes: this.bytes, pooledBytes: 0 };
+  }
+
+  private contiguousData(v: View<TypedArray>): TypedArray {
+    const n = size(v.shape);
+    if (v.offset === 0 && (v.buffer as TypedArray).length === n) return v.buffer;
+    return this.readSync(v);
+  }
+}
+
+/**
+ * Registers the CPU backend under the device name `'cpu'` (the default device).
+ *
+ * @example
+ * ```ts
+ * import { registerCpuBackend } from '@fackel/backend-cpu';
+ * import { tensor } from '@fackel/tensor';
+ * registerCpuBackend();
+ * tensor([1, 2]).add(1);
+ * ```
+ */
+export function registerCpuBackend(): void {
+  registerBackend('cpu', () => new CpuBackend());
+}

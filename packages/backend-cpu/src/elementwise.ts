@@ -1,0 +1,192 @@
+// Elementwise kernels, generated per (op, operand layouts, output dtype) and cached, so the
+// hot loops contain the op's expression inline instead of a function call per element.
+import type { BinaryOp, DType, TypedArray, UnaryOp, View } from '@fackel/tensor';
+import { BINARY_OPS, UNARY_OPS } from '@fackel/tensor';
+import { isBroadcastScalar, isContiguous, offsets } from './strided.js';
+
+/** JavaScript expressions of the unary ops in `x`; `R` is the op table's scalar reference. */
+const UNARY_EXPR: Partial<Record<UnaryOp, string>> = {
+  neg: '-x',
+  abs: 'Math.abs(x)',
+  exp: 'Math.exp(x)',
+  log: 'Math.log(x)',
+  sqrt: 'Math.sqrt(x)',
+  rsqrt: '1 / Math.sqrt(x)',
+  reciprocal: '1 / x',
+  square: 'x * x',
+  tanh: 'Math.tanh(x)',
+  sigmoid: '1 / (1 + Math.exp(-x))',
+  relu: '(x > 0 ? x : x === x ? 0 : x)',
+  sin: 'Math.sin(x)',
+  cos: 'Math.cos(x)',
+  floor: 'Math.floor(x)',
+  ceil: 'Math.ceil(x)',
+  log1p: 'Math.log1p(x)',
+  expm1: 'Math.expm1(x)',
+  logicalNot: '(x === 0 ? 1 : 0)',
+  isnan: '(x !== x ? 1 : 0)',
+};
+
+/** JavaScript expressions of the binary ops in `a`, `b`. */
+const BINARY_EXPR: Record<BinaryOp, string> = {
+  add: 'a + b',
+  sub: 'a - b',
+  mul: 'a * b',
+  div: 'a / b',
+  pow: 'Math.pow(a, b)',
+  maximum: '(a !== a || b !== b ? NaN : a > b ? a : b)',
+  minimum: '(a !== a || b !== b ? NaN : a < b ? a : b)',
+  fmod: 'a % b',
+  eq: '(a === b ? 1 : 0)',
+  ne: '(a !== b ? 1 : 0)',
+  lt: '(a < b ? 1 : 0)',
+  le: '(a <= b ? 1 : 0)',
+  gt: '(a > b ? 1 : 0)',
+  ge: '(a >= b ? 1 : 0)',
+  logicalAnd: '(a !== 0 && b !== 0 ? 1 : 0)',
+  logicalOr: '(a !== 0 || b !== 0 ? 1 : 0)',
+};
+
+/** How a kernel reads one operand: contiguous, one broadcast element, offsets, or a JS number. */
+type Layout = 'c' | 's' | 'o' | 'k';
+
+function layoutOf(x: View | number): Layout {
+  if (typeof x === 'number') return 'k';
+  if (isBroadcastScalar(x.shape, x.strides)) return 's';
+  return isContiguous(x.shape, x.strides) ? 'c' : 'o';
+}
+
+function readExpr(name: string, layout: Layout): string {
+  switch (layout) {
+    case 'c':
+      return `${name}[${name}Off + i]`;
+    case 's':
+      return `${name}S`;
+    case 'o':
+      return `${name}[${name}Idx[i]]`;
+    default:
+      return `${name}K`;
+  }
+}
+
+function storeExpr(expr: string, outDtype: DType, producesBool: boolean): string {
+  return outDtype === 'bool' && !producesBool ? `((${expr}) !== 0 ? 1 : 0)` : expr;
+}
+
+type Kernel = (out: TypedArray, n: number, ...operands: unknown[]) => void;
+const cache = new Map<string, Kernel>();
+
+function compile(key: string, names: string[], layouts: Layout[], expr: string, ref: unknown): Kernel {
+  let k = cache.get(key);
+  if (k) return k;
+  const params: string[] = [];
+  const pre: string[] = [];
+  names.forEach((name, i) => {
+    params.push(name, `${name}Off`, `${name}Idx`, `${name}K`);
+    if (layouts[i] === 's') pre.push(`const ${name}S = ${name}[${name}Off];`);
+  });
+  const lets = names.map((name, i) => `const ${name.toLowerCase()} = ${readExpr(name, layouts[i]!)};`).join(' ');
+  const src = `return function kernel(out, n, ${params.join(', ')}) {
+    ${pre.join('\n')}
+    for (let i = 0; i < n; i++) { ${lets} out[i] = ${expr}; }
+  };`;
+  k = new Function('R', src)(ref) as Kernel;
+  cache.set(key, k);
+  return k;
+}
+
+function operandArgs(x: View | number, layout: Layout): unknown[] {
+  if (typeof x === 'number') return [null, 0, null, x];
+  const buf = x.buffer as TypedArray;
+  if (layout === 'o') return [buf, 0, offsets(x.shape, x.strides, x.offset), 0];
+  return [buf, x.offset, null, 0];
+}
+
+/** `out[i] = op(x[i])`. */
+export function unaryKernel(op: UnaryOp, x: View, out: TypedArray): void {
+  const n = out.length;
+  if (n === 0) return;
+  const lx = layoutOf(x);
+  const info = UNARY_OPS[op];
+  const outDtype = outDtypeOf(out);
+  const expr = storeExpr(UNARY_EXPR[op] ?? 'R(x)', outDtype, info.dtype === 'bool');
+  const k = compile(`u|${op}|${lx}|${outDtype}`, ['X'], [lx], expr, info.ref);
+  k(out, n, ...operandArgs(x, lx));
+}
+
+/** `out[i] = op(a[i], b[i])` over equal-shaped views or numbers. */
+export function binaryKernel(op: BinaryOp, a: View | number, b: View | number, out: TypedArray): void {
+  const n = out.length;
+  if (n === 0) return;
+  const la = layoutOf(a);
+  const lb = layoutOf(b);
+  const outDtype = outDtypeOf(out);
+  let expr = BINARY_EXPR[op];
+  if (op === 'mul' && outDtype === 'int32') expr = 'Math.imul(a, b)';
+  expr = storeExpr(expr, outDtype, BINARY_OPS[op].dtype === 'bool');
+  const k = compile(`b|${op}|${la}|${lb}|${outDtype}`, ['A', 'B'], [la, lb], expr, BINARY_OPS[op].ref);
+  k(out, n, ...operandArgs(a, la), ...operandArgs(b, lb));
+}
+
+/** `out[i] = cond[i] ? a[i] : b[i]`. */
+export function whereKernel(cond: View, a: View | number, b: View | number, out: TypedArray): void {
+  const n = out.length;
+  if (n === 0) return;
+  const lc = layoutOf(cond);
+  const la = layoutOf(a);
+  const lb = layoutOf(b);
+  const outDtype = outDtypeOf(out);
+  const expr = storeExpr('c !== 0 ? a : b', outDtype, false);
+  const k = compile(`w|${lc}|${la}|${lb}|${outDtype}`, ['C', 'A', 'B'], [lc, la, lb], expr, null);
+  k(out, n, ...operandArgs(cond, lc), ...operandArgs(a, la), ...operandArgs(b, lb));
+}
+
+/** Copies a view into a contiguous array, converting to the destination's dtype. */
+export function copyKernel(x: View, out: TypedArray): void {
+  const n = out.length;
+  if (n === 0) return;
+  const lx = layoutOf(x);
+  const src = x.buffer as TypedArray;
+  if (lx === 'c' && src.constructor === out.constructor) {
+    out.set(src.subarray(x.offset, x.offset + n));
+    return;
+  }
+  const toBool = outDtypeOf(out) === 'bool';
+  const k = compile(`copy|${lx}|${toBool}`, ['X'], [lx], toBool ? '(x !== 0 ? 1 : 0)' : 'x', null);
+  k(out, n, ...operandArgs(x, lx));
+}
+
+/** Writes `src` (a view of dst's shape, or a number) into the elements of `dst`, converting. */
+export function assignKernel(dst: View, src: View | number): void {
+  const target = dst.buffer as TypedArray;
+  const toBool = dst.dtype === 'bool';
+  const n = dst.shape.reduce((a, b) => a * b, 1);
+  if (n === 0) return;
+  const value = (v: number): number => (toBool ? (v !== 0 ? 1 : 0) : v);
+  const dstContig = isContiguous(dst.shape, dst.strides);
+  if (typeof src === 'number') {
+    if (dstContig) target.fill(value(src), dst.offset, dst.offset + n);
+    else {
+      const o = offsets(dst.shape, dst.strides, dst.offset);
+      const v = value(src);
+      for (let i = 0; i < n; i++) target[o[i]!] = v;
+    }
+    return;
+  }
+  // Read the source first (it may overlap the destination), then scatter.
+  const tmp = new (target.constructor as { new (n: number): TypedArray })(n);
+  copyKernel(src, tmp);
+  if (dstContig) target.set(tmp, dst.offset);
+  else {
+    const o = offsets(dst.shape, dst.strides, dst.offset);
+    for (let i = 0; i < n; i++) target[o[i]!] = tmp[i]!;
+  }
+}
+
+/** The dtype a typed array stores. */
+export function outDtypeOf(a: TypedArray): DType {
+  if (a instanceof Float32Array) return 'float32';
+  if (a instanceof Int32Array) return 'int32';
+  if (a instanceof Uint8Array) return 'bool';
+  return 'float64';
+}

@@ -1,0 +1,195 @@
+/**
+ * A lazily created pool of worker threads for large float32 matmuls.
+ *
+ * Design:
+ * - `threads - 1` workers (the main thread is the last one), created on the first threaded
+ *   call and `unref()`ed, so they never keep a process alive.
+ * - The workers run an inline script (`new Worker(src, { eval: true })`) assembled from the
+ *   source text of the self-contained kernels in `matmul-kernel.ts`; no worker file has to be
+ *   resolved, so it works from TypeScript sources (vitest) and from `dist/` alike.
+ * - Operands are packed by the main thread into one SharedArrayBuffer scratch; the result is
+ *   computed into the same scratch and copied out. Inputs and outputs therefore need not be
+ *   shared memory. When the scratch grows, the new buffer is posted to every worker, which
+ *   picks it up synchronously with `receiveMessageOnPort`.
+ * - Work is split into chunks (output tiles, possibly several batch entries each) claimed
+ *   dynamically by compare-exchange, so the main thread starts at once and workers that are
+ *   late (still starting, or descheduled) simply take fewer chunks. The main thread then
+ *   waits for chunks still in flight with `Atomics.wait`, keeping the call synchronous.
+ */
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import { gemmPackedF32, runMatmulJob } from './matmul-kernel.js';
+
+/** Indices into the control block; must match the literals in `runMatmulJob`. */
+export const CTL = {
+  WAKE: 0, CLAIM: 1, DONE: 2, ERROR: 3, STOP: 4, SCRATCH_VER: 5, TOTAL: 6,
+  M: 7, N: 8, K: 9, BATCH: 10, TM: 11, TN: 12, NTI: 13, NTJ: 14, BG: 15,
+  A_OFF: 16, A_BSTRIDE: 17, B_OFF: 18, B_BSTRIDE: 19, C_OFF: 20,
+} as const;
+const CTL_SIZE = 32;
+/** Chunk indices live in the low 16 bits of CLAIM; 0xffff marks a closed job. */
+export const MAX_CHUNKS = 0xfff0;
+
+/** One job's layout in the scratch buffer (element offsets) and its tiling. */
+export interface MatmulJob {
+  m: number; n: number; k: number; batch: number;
+  tm: number; tn: number; nti: number; ntj: number; bg: number;
+  aOff: number; aBatchStride: number; bOff: number; bBatchStride: number; cOff: number;
+}
+
+function workerSource(): string {
+  return `'use strict';
+const { workerData, receiveMessageOnPort } = require('node:worker_threads');
+const gemm = (${gemmPackedF32.toString()});
+const runJob = (${runMatmulJob.toString()});
+const ctl = new Int32Array(workerData.ctl);
+const port = workerData.port;
+let scratch = new Float32Array(0);
+let version = -1;
+function getScratch(v) {
+  while (version !== v) {
+    const r = receiveMessageOnPort(port);
+    if (r === undefined) throw new Error('fackel matmul worker: scratch ' + v + ' not received');
+    version = r.message.version;
+    scratch = new Float32Array(r.message.buffer);
+  }
+  return scratch;
+}
+// Self-test before taking any work: a 5x6 by 6x7 product against a direct loop.
+{
+  const m = 5, k = 6, n = 7, mp = 8, np = 8;
+  const ap = new Float32Array(mp * k), bp = new Float32Array(np * k), c = new Float32Array(m * n);
+  const A = (i, p) => ((i * 7 + p * 3) % 5) - 2, B = (p, j) => ((p * 5 + j * 2) % 7) - 3;
+  for (let i = 0; i < m; i++) for (let p = 0; p < k; p++) ap[(i >> 2) * 4 * k + 4 * p + (i & 3)] = A(i, p);
+  for (let j = 0; j < n; j++) for (let p = 0; p < k; p++) bp[(j >> 2) * 4 * k + 4 * p + (j & 3)] = B(p, j);
+  gemm(ap, 0, bp, 0, k, c, 0, n, 0, m, 0, n);
+  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
+    let s = 0;
+    for (let p = 0; p < k; p++) s += A(i, p) * B(p, j);
+    if (c[i * n + j] !== s) throw new Error('fackel matmul worker: self-test failed');
+  }
+}
+let seen = Atomics.load(ctl, ${CTL.WAKE});
+while (Atomics.load(ctl, ${CTL.STOP}) === 0) {
+  runJob(ctl, getScratch, gemm, true);
+  Atomics.wait(ctl, ${CTL.WAKE}, seen);
+  seen = Atomics.load(ctl, ${CTL.WAKE});
+}
+port.close();
+`;
+}
+
+interface PoolWorker {
+  worker: Worker;
+  port: MessagePort;
+  alive: boolean;
+}
+
+/** The worker pool; see the module comment. */
+export class MatmulPool {
+  readonly workers: PoolWorker[] = [];
+  private readonly ctl = new Int32Array(new SharedArrayBuffer(CTL_SIZE * 4));
+  private scratch = new Float32Array(new SharedArrayBuffer(0));
+  private scratchVersion = 0;
+  private gen = 0;
+  private destroyed = false;
+
+  constructor(workerCount: number) {
+    const src = workerSource();
+    for (let i = 0; i < workerCount; i++) {
+      const { port1, port2 } = new MessageChannel();
+      const worker = new Worker(src, {
+        eval: true,
+        name: `fackel-matmul-${i}`,
+        workerData: { ctl: this.ctl.buffer, port: port2 },
+        transferList: [port2],
+        stdout: false,
+        stderr: false,
+      });
+      const entry: PoolWorker = { worker, port: port1, alive: true };
+      worker.on('error', () => {
+        entry.alive = false;
+      });
+      worker.on('exit', () => {
+        entry.alive = false;
+      });
+      worker.unref();
+      port1.unref();
+      this.workers.push(entry);
+    }
+  }
+
+  /** True while at least one worker may still take work. */
+  get usable(): boolean {
+    return !this.destroyed && this.workers.some((w) => w.alive);
+  }
+
+  /** A shared scratch of at least `size` float32 elements (contents unspecified). */
+  scratchFor(size: number): Float32Array {
+    if (this.scratch.length < size) {
+      const grown = Math.max(size, Math.ceil(this.scratch.length * 1.5), 1 << 16);
+      this.scratch = new Float32Array(new SharedArrayBuffer(grown * 4));
+      this.scratchVersion = (this.scratchVersion + 1) | 0;
+      for (const w of this.workers) {
+        if (w.alive) w.port.postMessage({ version: this.scratchVersion, buffer: this.scratch.buffer });
+      }
+    }
+    return this.scratch;
+  }
+
+  /**
+   * Runs one job over the current scratch with the workers and the calling thread.
+   * Returns false when a worker reported an error (the caller then recomputes alone).
+   */
+  run(job: MatmulJob): boolean {
+    const ctl = this.ctl;
+    const total = Math.ceil(job.batch / job.bg) * job.nti * job.ntj;
+    if (total > MAX_CHUNKS) throw new Error(`matmul: ${total} chunks exceed ${MAX_CHUNKS}`);
+    this.gen = (this.gen + 1) & 0x7fff;
+    const base = this.gen << 16;
+    Atomics.store(ctl, CTL.CLAIM, base | 0xffff); // closed: no stale claim can succeed
+    ctl[CTL.SCRATCH_VER] = this.scratchVersion;
+    ctl[CTL.M] = job.m;
+    ctl[CTL.N] = job.n;
+    ctl[CTL.K] = job.k;
+    ctl[CTL.BATCH] = job.batch;
+    ctl[CTL.TM] = job.tm;
+    ctl[CTL.TN] = job.tn;
+    ctl[CTL.NTI] = job.nti;
+    ctl[CTL.NTJ] = job.ntj;
+    ctl[CTL.BG] = job.bg;
+    ctl[CTL.A_OFF] = job.aOff;
+    ctl[CTL.A_BSTRIDE] = job.aBatchStride;
+    ctl[CTL.B_OFF] = job.bOff;
+    ctl[CTL.B_BSTRIDE] = job.bBatchStride;
+    ctl[CTL.C_OFF] = job.cOff;
+    Atomics.store(ctl, CTL.ERROR, 0);
+    Atomics.store(ctl, CTL.DONE, 0);
+    Atomics.store(ctl, CTL.TOTAL, total);
+    Atomics.store(ctl, CTL.CLAIM, base); // open
+    Atomics.add(ctl, CTL.WAKE, 1);
+    Atomics.notify(ctl, CTL.WAKE, Math.min(this.workers.length, total - 1));
+
+    const scratch = this.scratch;
+    runMatmulJob(ctl, () => scratch, gemmPackedF32, false);
+    for (;;) {
+      const done = Atomics.load(ctl, CTL.DONE);
+      if (done >= total) break;
+      Atomics.wait(ctl, CTL.DONE, done, 50);
+    }
+    return Atomics.load(ctl, CTL.ERROR) === 0;
+  }
+
+  /** Stops the workers (they exit at their next wake-up) and terminates them. */
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    Atomics.store(this.ctl, CTL.STOP, 1);
+    Atomics.add(this.ctl, CTL.WAKE, 1);
+    Atomics.notify(this.ctl, CTL.WAKE);
+    for (const w of this.workers) {
+      w.alive = false;
+      w.port.close();
+      void w.worker.terminate();
+    }
+  }
+}

@@ -1,0 +1,151 @@
+// Reductions, cumulative sums and sorting over arbitrary axes of strided views.
+import type { ReduceOp, TypedArray, View } from '@fackel/tensor';
+import { offsets } from './strided.js';
+
+/** Splits a view into offsets of its kept dims (outer) and of its reduced dims (inner). */
+function split(x: View, axes: readonly number[]): { outer: Int32Array; inner: Int32Array } {
+  const set = new Set(axes);
+  const keptShape: number[] = [];
+  const keptStrides: number[] = [];
+  const redShape: number[] = [];
+  const redStrides: number[] = [];
+  x.shape.forEach((d, i) => {
+    if (set.has(i)) {
+      redShape.push(d);
+      redStrides.push(x.strides[i]!);
+    } else {
+      keptShape.push(d);
+      keptStrides.push(x.strides[i]!);
+    }
+  });
+  return { outer: offsets(keptShape, keptStrides, x.offset), inner: offsets(redShape, redStrides, 0) };
+}
+
+/** Reduces `axes` of `x` into the contiguous `out`. */
+export function reduceKernel(op: ReduceOp, x: View, axes: readonly number[], out: TypedArray): void {
+  const src = x.buffer as TypedArray;
+  const { outer, inner } = split(x, axes);
+  const m = inner.length;
+  const nOut = outer.length;
+  // A contiguous innermost reduction reads a run of memory: skip the inner offset table.
+  const run = m > 0 && inner[m - 1] === m - 1 && inner[0] === 0;
+  switch (op) {
+    case 'sum':
+    case 'mean': {
+      const div = op === 'mean' ? m : 1;
+      for (let o = 0; o < nOut; o++) {
+        const base = outer[o]!;
+        let acc = 0;
+        if (run) for (let j = 0; j < m; j++) acc += src[base + j]!;
+        else for (let j = 0; j < m; j++) acc += src[base + inner[j]!]!;
+        out[o] = op === 'mean' ? acc / div : acc;
+      }
+      return;
+    }
+    case 'prod': {
+      for (let o = 0; o < nOut; o++) {
+        const base = outer[o]!;
+        let acc = 1;
+        for (let j = 0; j < m; j++) acc *= src[base + inner[j]!]!;
+        out[o] = acc;
+      }
+      return;
+    }
+    case 'max':
+    case 'min': {
+      const isMax = op === 'max';
+      for (let o = 0; o < nOut; o++) {
+        const base = outer[o]!;
+        let acc = isMax ? -Infinity : Infinity;
+        for (let j = 0; j < m; j++) {
+          const v = src[base + inner[j]!]!;
+          if (v !== v) {
+            acc = NaN;
+            break;
+          }
+          if (isMax ? v > acc : v < acc) acc = v;
+        }
+        out[o] = acc;
+      }
+      return;
+    }
+    case 'argmax':
+    case 'argmin': {
+      const isMax = op === 'argmax';
+      for (let o = 0; o < nOut; o++) {
+        const base = outer[o]!;
+        let best = 0;
+        let acc = src[base + inner[0]!]!;
+        if (acc === acc) {
+          for (let j = 1; j < m; j++) {
+            const v = src[base + inner[j]!]!;
+            if (v !== v) {
+              best = j;
+              break;
+            }
+            if (isMax ? v > acc : v < acc) {
+              acc = v;
+              best = j;
+            }
+          }
+        }
+        out[o] = best;
+      }
+      return;
+    }
+  }
+}
+
+/** Inclusive cumulative sum along `axis` into the contiguous `out` of x's shape. */
+export function cumsumKernel(x: View, axis: number, out: TypedArray): void {
+  const src = x.buffer as TypedArray;
+  const n = x.shape[axis]!;
+  const keptShape = x.shape.map((d, i) => (i === axis ? 1 : d));
+  const outer = offsets(keptShape, x.strides, x.offset);
+  let inner = 1;
+  for (let i = axis + 1; i < x.shape.length; i++) inner *= x.shape[i]!;
+  const sx = x.strides[axis]!;
+  // out is contiguous: position of (outer o, step j) is (o / inner) * n * inner + j * inner + o % inner
+  for (let o = 0; o < outer.length; o++) {
+    const base = outer[o]!;
+    const ob = Math.floor(o / inner) * n * inner + (o % inner);
+    let acc = 0;
+    for (let j = 0; j < n; j++) {
+      acc += src[base + j * sx]!;
+      out[ob + j * inner] = acc;
+    }
+  }
+}
+
+/** Stable sort of every row along the last axis; NaN sorts as the largest value (as PyTorch). */
+export function sortKernel(x: View, descending: boolean, values: TypedArray, indices: Int32Array): void {
+  const src = x.buffer as TypedArray;
+  const r = x.shape.length;
+  const n = r === 0 ? 1 : x.shape[r - 1]!;
+  if (n === 0) return;
+  const keptShape = x.shape.map((d, i) => (i === r - 1 ? 1 : d));
+  const outer = offsets(keptShape, x.strides, x.offset);
+  const s = r === 0 ? 0 : x.strides[r - 1]!;
+  const idx = new Array<number>(n);
+  const row = new Float64Array(n);
+  const cmp = (a: number, b: number): number => {
+    const va = row[a]!;
+    const vb = row[b]!;
+    const na = va !== va;
+    const nb = vb !== vb;
+    if (na || nb) return na === nb ? 0 : (na ? 1 : -1) * (descending ? -1 : 1);
+    return descending ? vb - va || 0 : va - vb || 0;
+  };
+  for (let o = 0; o < outer.length; o++) {
+    const base = outer[o]!;
+    for (let j = 0; j < n; j++) {
+      row[j] = src[base + j * s]!;
+      idx[j] = j;
+    }
+    idx.sort(cmp);
+    for (let j = 0; j < n; j++) {
+      values[o * n + j] = row[idx[j]!]!;
+      indices[o * n + j] = idx[j]!;
+    }
+  }
+}

@@ -1,0 +1,183 @@
+import type { DType, TypedArray } from './dtype.js';
+
+/**
+ * A strided window onto a backend buffer: what every kernel receives as input.
+ *
+ * Element `(i0, i1, …)` of the view lives at `offset + Σ ik * strides[k]` (counted in
+ * elements, not bytes). A broadcast dimension has stride 0. A kernel must never assume
+ * that a view is contiguous unless it checks.
+ *
+ * @example
+ * ```ts
+ * import type { View } from '@fackel/tensor';
+ * // the transpose of a contiguous 2x3 buffer
+ * const v: View<Float32Array> = { buffer: new Float32Array(6), dtype: 'float32', shape: [3, 2], strides: [1, 3], offset: 0 };
+ * ```
+ */
+export interface View<B = unknown> {
+  readonly buffer: B;
+  readonly dtype: DType;
+  readonly shape: readonly number[];
+  readonly strides: readonly number[];
+  readonly offset: number;
+}
+
+/** Elementwise functions of one operand (see `UNARY_OPS` for the scalar reference of each).
+ * @example
+ * ```ts
+ * import type { UnaryOp } from '@fackel/tensor';
+ * const op: UnaryOp = 'tanh';
+ * ```
+ */
+export type UnaryOp =
+  | 'neg' | 'abs' | 'sign' | 'exp' | 'log' | 'sqrt' | 'rsqrt' | 'reciprocal' | 'square'
+  | 'tanh' | 'sigmoid' | 'relu' | 'erf' | 'sin' | 'cos' | 'floor' | 'ceil' | 'round'
+  | 'log1p' | 'expm1' | 'logicalNot' | 'isnan';
+
+/** Elementwise functions of two operands; comparisons and logical ops produce `bool`.
+ * @example
+ * ```ts
+ * import type { BinaryOp } from '@fackel/tensor';
+ * const op: BinaryOp = 'maximum';
+ * ```
+ */
+export type BinaryOp =
+  | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum' | 'fmod'
+  | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge' | 'logicalAnd' | 'logicalOr';
+
+/** Reductions over a set of axes. `argmax`/`argmin` take exactly one axis and give `int32`.
+ * @example
+ * ```ts
+ * import type { ReduceOp } from '@fackel/tensor';
+ * const op: ReduceOp = 'sum';
+ * ```
+ */
+export type ReduceOp = 'sum' | 'mean' | 'prod' | 'max' | 'min' | 'argmax' | 'argmin';
+
+/** What a backend reports about its memory.
+ * @example
+ * ```ts
+ * import { getDevice } from '@fackel/tensor';
+ * const m = getDevice('cpu').backend.memory(); // { buffers, bytes, pooledBytes }
+ * ```
+ */
+export interface BackendMemory {
+  /** Buffers currently allocated and not released. */
+  buffers: number;
+  /** Bytes held by those buffers. */
+  bytes: number;
+  /** Bytes kept in a reuse pool (0 where the backend has none). */
+  pooledBytes: number;
+  /** Anything else worth reporting (a device name, ops that fell back to another device …). */
+  [extra: string]: unknown;
+}
+
+/**
+ * Optional fused kernels. Each has a reference composition in `@fackel/tensor`
+ * (`fused.ts`), so a backend may leave any of them out and stay correct.
+ *
+ * @example
+ * ```ts
+ * import type { FusedKernels } from '@fackel/tensor';
+ * const none: FusedKernels<unknown> = {};
+ * ```
+ */
+export interface FusedKernels<B> {
+  /**
+   * LSTM cell pointwise part. `gates` is `[N, 4H]` (i, f, g, o pre-activations, contiguous),
+   * `c` is `[N, H]`. Returns new contiguous buffers `[h, cNew, act]`, where `act` is `[N, 4H]`
+   * holding sigmoid(i), sigmoid(f), tanh(g), sigmoid(o) for the backward pass.
+   */
+  lstmCell?(gates: View<B>, c: View<B>): [h: B, c: B, act: B];
+  /**
+   * One Adam/AdamW step, in place on contiguous float32 buffers of equal size.
+   */
+  adamStep?(
+    param: B, grad: B, expAvg: B, expAvgSq: B, maxExpAvgSq: B | null, size: number,
+    opts: { lr: number; beta1: number; beta2: number; eps: number; weightDecay: number; decoupled: boolean; step: number },
+  ): void;
+}
+
+/**
+ * The contract between the tensor facade and a device. Every method that computes
+ * allocates a **new contiguous** output buffer and returns it; inputs are never modified
+ * except by {@link Backend.assign} and fused in-place kernels. Shapes, dtypes and devices
+ * have been checked by the facade before a kernel is called, so kernels do no user-facing
+ * validation. Broadcasting is expressed as stride-0 views.
+ *
+ * Buffers are opaque to the facade: `B` is a `Float32Array`-like on the CPU and a
+ * `GPUBuffer` wrapper on WebGPU.
+ *
+ * @example
+ * ```ts
+ * import { registerBackend, type Backend } from '@fackel/tensor';
+ * declare const myBackend: Backend<unknown>;
+ * registerBackend('mine', () => myBackend);
+ * ```
+ */
+export interface Backend<B = unknown> {
+  /** Device name this backend serves, e.g. `'cpu'` or `'webgpu'`. */
+  readonly name: string;
+  /** Dtypes this backend can store (`float64` is CPU-only). */
+  readonly dtypes: readonly DType[];
+
+  /** A zero-filled buffer for `size` elements of `dtype`. */
+  alloc(dtype: DType, size: number): B;
+  /** Returns a buffer to the backend (pool or free). Called exactly once per buffer. */
+  release(buffer: B, dtype: DType, size: number): void;
+  /** Copies host data into a buffer starting at element `offset`. */
+  write(buffer: B, dtype: DType, data: TypedArray, offset: number): void;
+  /** Reads a view back as a new contiguous typed array. */
+  read(x: View<B>): Promise<TypedArray>;
+  /** Synchronous read, only where the device allows it (CPU). */
+  readSync?(x: View<B>): TypedArray;
+
+  /** `out[i] = op(x[i])`, output dtype `outDtype`. */
+  unary(op: UnaryOp, x: View<B>, outDtype: DType, shape: readonly number[]): B;
+  /** `out[i] = op(a[i], b[i])` over equal-shaped (already broadcast) views or scalars. */
+  binary(op: BinaryOp, a: View<B> | number, b: View<B> | number, shape: readonly number[], outDtype: DType): B;
+  /** `out[i] = cond[i] ? a[i] : b[i]` (equal-shaped views or scalars, `cond` bool). */
+  where(cond: View<B>, a: View<B> | number, b: View<B> | number, shape: readonly number[], outDtype: DType): B;
+  /**
+   * Reduces `axes` (sorted, unique, non-empty). The output has `x.shape` without those axes,
+   * contiguous. `argmax`/`argmin` receive one axis and write `int32`; on ties the first index wins.
+   * Max/min propagate NaN as PyTorch does.
+   */
+  reduce(op: ReduceOp, x: View<B>, axes: readonly number[], outDtype: DType): B;
+  /** Inclusive cumulative sum along `axis`; output contiguous, same shape. */
+  cumsum(x: View<B>, axis: number, outDtype: DType): B;
+  /**
+   * Sorts along the last axis. Returns `[values, indices]` (indices `int32`), stable.
+   */
+  sort(x: View<B>, descending: boolean): [B, B];
+  /**
+   * Batched matrix product: `a` is `[batch, m, k]`, `b` is `[batch, k, n]` (either may have
+   * stride 0 on the batch axis, or transposed strides); returns `[batch, m, n]` contiguous.
+   */
+  matmul(a: View<B>, b: View<B>): B;
+  /** `out[..., i, ...] = x[..., index[..., i, ...], ...]` along `axis`; out has `index`'s shape. */
+  gather(x: View<B>, axis: number, index: View<B>): B;
+  /** Selects entries of `axis` by a 1-D int32 index; out shape is x's with `axis` resized. */
+  indexSelect(x: View<B>, axis: number, index: View<B>): B;
+  /** `base` copied, then `out[..., index[j], ...] += src[j]` along `axis` (index and src same shape). */
+  scatterAdd(base: View<B>, axis: number, index: View<B>, src: View<B>): B;
+  /** Converts to another dtype (float→int truncates toward zero; →bool is `!= 0`). */
+  cast(x: View<B>, dtype: DType): B;
+  /** A contiguous copy of a view. */
+  copy(x: View<B>): B;
+  /** Writes `src` (same shape, or a scalar) into the elements of `dst`, in place. */
+  assign(dst: View<B>, src: View<B> | number): void;
+  /** A buffer of `size` elements all equal to `value`. */
+  fill(dtype: DType, size: number, value: number): B;
+
+  /** Optional fused kernels. */
+  readonly fused?: FusedKernels<B>;
+  /** Starts any queued work (no-op on CPU). */
+  flush?(): void;
+  /** Resolves when all queued work has completed. */
+  sync?(): Promise<void>;
+  /** Allocation statistics. */
+  memory(): BackendMemory;
+  /** Releases the device; the backend must not be used afterwards. */
+  destroy?(): void | Promise<void>;
+}

@@ -1,0 +1,134 @@
+/**
+ * `@fackel/tensor`: tensors, dtypes, shapes and views, broadcasting, devices and the
+ * backend contract. A backend package (`@fackel/backend-cpu`, `@fackel/backend-webgpu`)
+ * supplies the kernels; `@fackel/autograd` adds differentiation.
+ *
+ * @example
+ * ```ts
+ * import { tensor } from '@fackel/tensor';
+ * import { registerCpuBackend } from '@fackel/backend-cpu';
+ * registerCpuBackend();
+ * const x = tensor([[1, 2], [3, 4]]);
+ * console.log(x.matmul(x).toString());
+ * ```
+ * @packageDocumentation
+ */
+export type { DType, TypedArray } from './dtype.js';
+export { DTYPES, arrayType, itemSize, isFloatingPoint, promoteTypes, isDType } from './dtype.js';
+export type { View, UnaryOp, BinaryOp, ReduceOp, Backend, BackendMemory, FusedKernels } from './backend.js';
+export { FackelError, ShapeError, DTypeError, DeviceError, DisposedError, fmtShape } from './errors.js';
+export type { Shape } from './shape.js';
+export {
+  shapeSize,
+  contiguousStrides,
+  isContiguousLayout,
+  normalizeDim,
+  normalizeDims,
+  broadcastShapes,
+  broadcastStrides,
+  checkShape,
+  inferShape,
+  viewStrides,
+} from './shape.js';
+export { UNARY_OPS, BINARY_OPS, erfRef, type DTypeRule, type OpInfo } from './op-table.js';
+export { Generator, defaultGenerator, manualSeed, type GeneratorState } from './random.js';
+export {
+  Device,
+  Storage,
+  registerBackend,
+  registeredBackends,
+  initDevice,
+  getDevice,
+  setDefaultDevice,
+  getDefaultDevice,
+  destroyDevice,
+  memory,
+  type BackendFactory,
+  type MemoryInfo,
+} from './device.js';
+export {
+  installAutograd,
+  getAutograd,
+  isGradEnabled,
+  setGradEnabled,
+  noGrad,
+  enableGrad,
+  type AutogradEngine,
+  type GradFn,
+  type BackwardOptions,
+  type RecordedInput,
+} from './grad-mode.js';
+export { tidy, keep } from './scope.js';
+export { Tensor, ValuesIndices, type TensorLike, type NestedArray } from './tensor.js';
+export {
+  tensor,
+  zeros,
+  ones,
+  full,
+  zerosLike,
+  onesLike,
+  fullLike,
+  arange,
+  linspace,
+  eye,
+  rand,
+  randn,
+  randint,
+  randperm,
+  multinomial,
+  type TensorOptions,
+  type RandomOptions,
+  type TensorData,
+} from './ops/creation.js';
+export {
+  unary,
+  binary,
+  add,
+  sub,
+  mul,
+  div,
+  pow,
+  maximum,
+  minimum,
+  fmod,
+  eq,
+  ne,
+  lt,
+  le,
+  gt,
+  ge,
+  logicalAnd,
+  logicalOr,
+  neg,
+  abs,
+  sign,
+  exp,
+  log,
+  sqrt,
+  rsqrt,
+  reciprocal,
+  square,
+  tanh,
+  sigmoid,
+  relu,
+  erf,
+  sin,
+  cos,
+  floor,
+  ceil,
+  round,
+  log1p,
+  expm1,
+  logicalNot,
+  isnan,
+  clamp,
+  where,
+  maskedFill,
+} from './ops/elementwise.js';
+export { sum, mean, prod, amax, amin, argmax, argmin, maxDim, minDim, logsumexp, variance, std, norm } from './ops/reduce.js';
+export { reshape, view, transpose, t, permute, narrow, slice, select, expand, squeeze, unsqueeze, flatten, unflatten } from './ops/views.js';
+export { matmul, bmm } from './ops/linalg.js';
+export { gather, indexSelect, scatterAdd, cat, stack, split, chunk, oneHot, cumsum, sort, topk } from './ops/indexing.js';
+export { softmax, logSoftmax } from './ops/functional.js';
+export { cast, clone, contiguous, toDevice } from './ops/convert.js';
+export { wrap as _wrapBuffer, record as _record, deviceOf as _deviceOf } from './ops/core.js';

@@ -1,0 +1,126 @@
+import { Device, getDevice } from '../device.js';
+import type { DType, TypedArray } from '../dtype.js';
+import { isFloatingPoint } from '../dtype.js';
+import { FackelError, fmtShape } from '../errors.js';
+import { shapeSize } from '../shape.js';
+import { Tensor, type NestedArray } from '../tensor.js';
+import { checkDeviceDType, deviceOf, record, wrap } from './core.js';
+
+/**
+ * Converts to another dtype: float → int truncates toward zero, anything → bool is `!= 0`.
+ * Casting between float dtypes is differentiable. Same dtype gives a view.
+ *
+ * @example
+ * ```ts
+ * import { tensor } from '@fackel/tensor';
+ * tensor([1.7, -1.7]).to('int32'); // [1, -1]
+ * ```
+ */
+export function cast(x: Tensor, dtype: DType): Tensor {
+  const device = deviceOf('to', x);
+  if (x.dtype === dtype) return record('alias', [x], x._alias(x.shape, x.strides, x.offset));
+  checkDeviceDType(device, dtype, 'to');
+  const out = wrap(device, device.backend.cast(x._view('to'), dtype), dtype, x.shape);
+  return isFloatingPoint(dtype) && isFloatingPoint(x.dtype) ? record('cast', [x], out, { dtype }) : out;
+}
+
+/**
+ * A contiguous copy with its own storage (differentiable).
+ *
+ * @example
+ * ```ts
+ * import { tensor } from '@fackel/tensor';
+ * const y = tensor([1, 2]).clone();
+ * ```
+ */
+export function clone(x: Tensor): Tensor {
+  const device = deviceOf('clone', x);
+  return record('clone', [x], wrap(device, device.backend.copy(x._view('clone')), x.dtype, x.shape));
+}
+
+/**
+ * The tensor itself (as a new view object) when contiguous, otherwise a contiguous copy.
+ *
+ * @example
+ * ```ts
+ * import { zeros } from '@fackel/tensor';
+ * zeros([2, 3]).t().contiguous().isContiguous(); // true
+ * ```
+ */
+export function contiguous(x: Tensor): Tensor {
+  if (x.isContiguous()) return record('alias', [x], x._alias(x.shape, x.strides, x.offset));
+  return clone(x);
+}
+
+/**
+ * Copies a tensor to another device. The result is a new leaf (it requires grad if the
+ * source is a leaf that does); moving through devices is not recorded by autograd.
+ *
+ * @example
+ * ```ts
+ * import { tensor } from '@fackel/tensor';
+ * const g = await tensor([1, 2]).to('webgpu');
+ * ```
+ */
+export async function toDevice(x: Tensor, target: string | Device): Promise<Tensor> {
+  const src = deviceOf('to', x);
+  const dst = typeof target === 'string' ? getDevice(target) : target;
+  if (dst === src) return x._alias(x.shape, x.strides, x.offset);
+  checkDeviceDType(dst, x.dtype, 'to');
+  const host = await x.data();
+  const buf = dst.backend.alloc(x.dtype, host.length);
+  dst.backend.write(buf, x.dtype, host, 0);
+  const out = wrap(dst, buf, x.dtype, x.shape);
+  if (x.requiresGrad && x.isLeaf) out.requiresGrad = true;
+  return out;
+}
+
+/** @internal */
+export function itemOf(x: Tensor, data: TypedArray): number {
+  if (data.length !== 1) {
+    throw new FackelError(`item: a tensor with ${data.length} elements (shape ${fmtShape(x.shape)}) cannot be converted to a number`);
+  }
+  return data[0]!;
+}
+
+/** @internal */
+export function toNested(x: Tensor, data: TypedArray): NestedArray {
+  const isBool = x.dtype === 'bool';
+  const at = (i: number): number | boolean => (isBool ? data[i] !== 0 : data[i]!);
+  if (x.ndim === 0) return at(0);
+  let pos = 0;
+  const build = (d: number): NestedArray[] => {
+    const n = x.shape[d]!;
+    const out: NestedArray[] = new Array(n);
+    for (let i = 0; i < n; i++) out[i] = d === x.ndim - 1 ? at(pos++) : build(d + 1);
+    return out;
+  };
+  return build(0);
+}
+
+/** @internal A PyTorch-like rendering: `tensor([[1, 2], [3, 4]])`. */
+export function format(x: Tensor): string {
+  if (x.isDisposed) return `tensor(<disposed> shape=${fmtShape(x.shape)}, dtype=${x.dtype})`;
+  const suffix = [x.dtype !== 'float32' ? `dtype=${x.dtype}` : '', x.device.name !== 'cpu' ? `device='${x.device.name}'` : '', x.gradFn ? `gradFn=<${x.gradFn.name}>` : x.requiresGrad ? 'requiresGrad=true' : '']
+    .filter(Boolean)
+    .join(', ');
+  const tail = suffix ? `, ${suffix}` : '';
+  const readSync = x.device.backend.readSync;
+  if (!readSync || shapeSize(x.shape) > 1000) return `tensor(shape=${fmtShape(x.shape)}${tail})`;
+  const data = readSync.call(x.device.backend, x._view('toString'));
+  const fmt = (v: number): string => {
+    if (x.dtype === 'bool') return v ? 'true' : 'false';
+    if (x.dtype === 'int32') return String(v);
+    if (Number.isNaN(v)) return 'nan';
+    if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf';
+    return Number.isInteger(v) ? `${v}.` : Number(v.toPrecision(5)).toString();
+  };
+  let pos = 0;
+  const build = (d: number, indent: string): string => {
+    if (d === x.ndim) return fmt(data[pos++]!);
+    const parts: string[] = [];
+    for (let i = 0; i < x.shape[d]!; i++) parts.push(build(d + 1, indent + ' '));
+    return d === x.ndim - 1 ? `[${parts.join(', ')}]` : `[${parts.join(`,\n${indent} `)}]`;
+  };
+  return `tensor(${build(0, '       ')}${tail})`;
+}

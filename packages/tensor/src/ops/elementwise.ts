@@ -1,0 +1,503 @@
+import type { BinaryOp, UnaryOp, View } from '../backend.js';
+import type { DType } from '../dtype.js';
+import { isFloatingPoint } from '../dtype.js';
+import { DTypeError, FackelError, ShapeError, fmtShape } from '../errors.js';
+import { BINARY_OPS, UNARY_OPS } from '../op-table.js';
+import { broadcastShapes } from '../shape.js';
+import { Tensor, type TensorLike } from '../tensor.js';
+import { broadcastView, checkDeviceDType, deviceOf, promoteOperands, record, wrap } from './core.js';
+
+function unaryDType(op: UnaryOp, dtype: DType): DType {
+  switch (UNARY_OPS[op].dtype) {
+    case 'float':
+      return isFloatingPoint(dtype) ? dtype : 'float32';
+    case 'bool':
+      return 'bool';
+    default:
+      return dtype;
+  }
+}
+
+/** Applies an elementwise unary op from the op table (`neg`, `exp`, …). */
+export function unary(op: UnaryOp, x: Tensor): Tensor {
+  if (!(x instanceof Tensor)) throw new FackelError(`${op}: expected a tensor, got ${typeof x}`);
+  if (x.dtype === 'bool' && (op === 'neg' || op === 'sign')) {
+    throw new DTypeError(`${op}: not supported for bool tensors; use logicalNot() to invert a mask`);
+  }
+  const device = deviceOf(op, x);
+  const outDtype = unaryDType(op, x.dtype);
+  const out = wrap(device, device.backend.unary(op, x._view(op), outDtype, x.shape), outDtype, x.shape);
+  return UNARY_OPS[op].differentiable ? record(op, [x], out) : out;
+}
+
+/** The result dtype of a binary op applied to two operands. */
+export function binaryDType(op: BinaryOp, a: TensorLike, b: TensorLike): DType {
+  const base = promoteOperands(a, b);
+  switch (BINARY_OPS[op].dtype) {
+    case 'bool':
+      return 'bool';
+    case 'div':
+      return isFloatingPoint(base) ? base : 'float32';
+    default:
+      return base;
+  }
+}
+
+/** Applies an elementwise binary op with NumPy broadcasting; either operand may be a number. */
+export function binary(op: BinaryOp, a: TensorLike, b: TensorLike): Tensor {
+  const ta = a instanceof Tensor;
+  const tb = b instanceof Tensor;
+  if (!ta && !tb) {
+    if (typeof a !== 'number' || typeof b !== 'number') {
+      throw new FackelError(`${op}: expected tensors or numbers, got ${describeArg(a)} and ${describeArg(b)}`);
+    }
+    throw new FackelError(`${op}: at least one operand must be a tensor (got two numbers)`);
+  }
+  if ((!ta && typeof a !== 'number') || (!tb && typeof b !== 'number')) {
+    throw new FackelError(`${op}: expected tensors or numbers, got ${describeArg(a)} and ${describeArg(b)}`);
+  }
+  const device = deviceOf(op, a, b);
+  const shape = ta && tb ? broadcastShapes(a.shape, b.shape, op) : ta ? (a as Tensor).shape : (b as Tensor).shape;
+  const outDtype = binaryDType(op, a, b);
+  checkDeviceDType(device, outDtype, op);
+  const av: View | number = ta ? broadcastView(a, shape, op) : (a as number);
+  const bv: View | number = tb ? broadcastView(b, shape, op) : (b as number);
+  const out = wrap(device, device.backend.binary(op, av, bv, shape, outDtype), outDtype, shape);
+  return BINARY_OPS[op].differentiable ? record(op, [a, b], out) : out;
+}
+
+function describeArg(x: unknown): string {
+  if (x instanceof Tensor) return `tensor ${fmtShape(x.shape)}`;
+  if (Array.isArray(x)) return 'an array (wrap it with tensor(...))';
+  return typeof x;
+}
+
+/** `a + alpha * b` with broadcasting.
+ * @example
+ * ```ts
+ * import { add, tensor } from '@fackel/tensor';
+ * add(tensor([1, 2]), 10); // [11, 12]
+ * ```
+ */
+export function add(a: TensorLike, b: TensorLike, alpha?: number): Tensor {
+  return binary('add', a, alpha === undefined || alpha === 1 ? b : scale(b, alpha));
+}
+/** `a - alpha * b` with broadcasting.
+ * @example
+ * ```ts
+ * import { sub, tensor } from '@fackel/tensor';
+ * sub(1, tensor([1, 2])); // [0, -1]
+ * ```
+ */
+export function sub(a: TensorLike, b: TensorLike, alpha?: number): Tensor {
+  return binary('sub', a, alpha === undefined || alpha === 1 ? b : scale(b, alpha));
+}
+function scale(b: TensorLike, alpha: number): TensorLike {
+  return b instanceof Tensor ? binary('mul', b, alpha) : b * alpha;
+}
+/** Elementwise product with broadcasting.
+ * @example
+ * ```ts
+ * import { mul, tensor } from '@fackel/tensor';
+ * mul(tensor([[1], [2]]), tensor([1, 10])); // [[1, 10], [2, 20]]
+ * ```
+ */
+export function mul(a: TensorLike, b: TensorLike): Tensor {
+  return binary('mul', a, b);
+}
+/** True division (integers give float32).
+ * @example
+ * ```ts
+ * import { div, tensor } from '@fackel/tensor';
+ * div(tensor([1, 3]), 2); // [0.5, 1.5]
+ * ```
+ */
+export function div(a: TensorLike, b: TensorLike): Tensor {
+  return binary('div', a, b);
+}
+/** `a ** b`.
+ * @example
+ * ```ts
+ * import { pow, tensor } from '@fackel/tensor';
+ * pow(tensor([2, 3]), 2); // [4, 9]
+ * ```
+ */
+export function pow(a: TensorLike, b: TensorLike): Tensor {
+  return binary('pow', a, b);
+}
+/** Elementwise maximum (NaN propagates).
+ * @example
+ * ```ts
+ * import { maximum, tensor } from '@fackel/tensor';
+ * maximum(tensor([1, 5]), 3); // [3, 5]
+ * ```
+ */
+export function maximum(a: TensorLike, b: TensorLike): Tensor {
+  return binary('maximum', a, b);
+}
+/** Elementwise minimum (NaN propagates).
+ * @example
+ * ```ts
+ * import { minimum, tensor } from '@fackel/tensor';
+ * minimum(tensor([1, 5]), 3); // [1, 3]
+ * ```
+ */
+export function minimum(a: TensorLike, b: TensorLike): Tensor {
+  return binary('minimum', a, b);
+}
+/** Remainder with the sign of the dividend (C `fmod`).
+ * @example
+ * ```ts
+ * import { fmod, tensor } from '@fackel/tensor';
+ * fmod(tensor([-7, 7]), 3); // [-1, 1]
+ * ```
+ */
+export function fmod(a: TensorLike, b: TensorLike): Tensor {
+  return binary('fmod', a, b);
+}
+/** `a == b` as bool.
+ * @example
+ * ```ts
+ * import { eq, tensor } from '@fackel/tensor';
+ * eq(tensor([1, 2]), 2); // [false, true]
+ * ```
+ */
+export function eq(a: TensorLike, b: TensorLike): Tensor {
+  return binary('eq', a, b);
+}
+/** `a != b` as bool.
+ * @example
+ * ```ts
+ * import { ne, tensor } from '@fackel/tensor';
+ * ne(tensor([1, 2]), 2); // [true, false]
+ * ```
+ */
+export function ne(a: TensorLike, b: TensorLike): Tensor {
+  return binary('ne', a, b);
+}
+/** `a < b` as bool.
+ * @example
+ * ```ts
+ * import { lt, tensor } from '@fackel/tensor';
+ * lt(tensor([1, 2]), 2); // [true, false]
+ * ```
+ */
+export function lt(a: TensorLike, b: TensorLike): Tensor {
+  return binary('lt', a, b);
+}
+/** `a <= b` as bool.
+ * @example
+ * ```ts
+ * import { le, tensor } from '@fackel/tensor';
+ * le(tensor([1, 3]), 2); // [true, false]
+ * ```
+ */
+export function le(a: TensorLike, b: TensorLike): Tensor {
+  return binary('le', a, b);
+}
+/** `a > b` as bool.
+ * @example
+ * ```ts
+ * import { gt, tensor } from '@fackel/tensor';
+ * gt(tensor([1, 3]), 2); // [false, true]
+ * ```
+ */
+export function gt(a: TensorLike, b: TensorLike): Tensor {
+  return binary('gt', a, b);
+}
+/** `a >= b` as bool.
+ * @example
+ * ```ts
+ * import { ge, tensor } from '@fackel/tensor';
+ * ge(tensor([1, 2]), 2); // [false, true]
+ * ```
+ */
+export function ge(a: TensorLike, b: TensorLike): Tensor {
+  return binary('ge', a, b);
+}
+/** Logical and of truthiness (`!= 0`), as bool.
+ * @example
+ * ```ts
+ * import { logicalAnd, tensor } from '@fackel/tensor';
+ * logicalAnd(tensor([1, 0]), tensor([1, 1])); // [true, false]
+ * ```
+ */
+export function logicalAnd(a: TensorLike, b: TensorLike): Tensor {
+  return binary('logicalAnd', a, b);
+}
+/** Logical or of truthiness (`!= 0`), as bool.
+ * @example
+ * ```ts
+ * import { logicalOr, tensor } from '@fackel/tensor';
+ * logicalOr(tensor([1, 0]), tensor([0, 0])); // [true, false]
+ * ```
+ */
+export function logicalOr(a: TensorLike, b: TensorLike): Tensor {
+  return binary('logicalOr', a, b);
+}
+
+/** `-x`.
+ * @example
+ * ```ts
+ * import { neg, tensor } from '@fackel/tensor';
+ * neg(tensor([1, -2])); // [-1, 2]
+ * ```
+ */
+export const neg = (x: Tensor): Tensor => unary('neg', x);
+/** `|x|`.
+ * @example
+ * ```ts
+ * import { abs, tensor } from '@fackel/tensor';
+ * abs(tensor([-1, 2])); // [1, 2]
+ * ```
+ */
+export const abs = (x: Tensor): Tensor => unary('abs', x);
+/** -1, 0 or 1 by the sign of x (NaN stays NaN).
+ * @example
+ * ```ts
+ * import { sign, tensor } from '@fackel/tensor';
+ * sign(tensor([-3, 0, 2])); // [-1, 0, 1]
+ * ```
+ */
+export const sign = (x: Tensor): Tensor => unary('sign', x);
+/** `e^x`.
+ * @example
+ * ```ts
+ * import { exp, tensor } from '@fackel/tensor';
+ * exp(tensor([0])); // [1]
+ * ```
+ */
+export const exp = (x: Tensor): Tensor => unary('exp', x);
+/** Natural logarithm.
+ * @example
+ * ```ts
+ * import { log, tensor } from '@fackel/tensor';
+ * log(tensor([1])); // [0]
+ * ```
+ */
+export const log = (x: Tensor): Tensor => unary('log', x);
+/** Square root.
+ * @example
+ * ```ts
+ * import { sqrt, tensor } from '@fackel/tensor';
+ * sqrt(tensor([4])); // [2]
+ * ```
+ */
+export const sqrt = (x: Tensor): Tensor => unary('sqrt', x);
+/** `1 / sqrt(x)`.
+ * @example
+ * ```ts
+ * import { rsqrt, tensor } from '@fackel/tensor';
+ * rsqrt(tensor([4])); // [0.5]
+ * ```
+ */
+export const rsqrt = (x: Tensor): Tensor => unary('rsqrt', x);
+/** `1 / x`.
+ * @example
+ * ```ts
+ * import { reciprocal, tensor } from '@fackel/tensor';
+ * reciprocal(tensor([4])); // [0.25]
+ * ```
+ */
+export const reciprocal = (x: Tensor): Tensor => unary('reciprocal', x);
+/** `x * x`.
+ * @example
+ * ```ts
+ * import { square, tensor } from '@fackel/tensor';
+ * square(tensor([3])); // [9]
+ * ```
+ */
+export const square = (x: Tensor): Tensor => unary('square', x);
+/** Hyperbolic tangent.
+ * @example
+ * ```ts
+ * import { tanh, tensor } from '@fackel/tensor';
+ * tanh(tensor([0])); // [0]
+ * ```
+ */
+export const tanh = (x: Tensor): Tensor => unary('tanh', x);
+/** Logistic sigmoid `1 / (1 + e^-x)`.
+ * @example
+ * ```ts
+ * import { sigmoid, tensor } from '@fackel/tensor';
+ * sigmoid(tensor([0])); // [0.5]
+ * ```
+ */
+export const sigmoid = (x: Tensor): Tensor => unary('sigmoid', x);
+/** `max(x, 0)`.
+ * @example
+ * ```ts
+ * import { relu, tensor } from '@fackel/tensor';
+ * relu(tensor([-1, 2])); // [0, 2]
+ * ```
+ */
+export const relu = (x: Tensor): Tensor => unary('relu', x);
+/** The Gauss error function.
+ * @example
+ * ```ts
+ * import { erf, tensor } from '@fackel/tensor';
+ * erf(tensor([0])); // [0]
+ * ```
+ */
+export const erf = (x: Tensor): Tensor => unary('erf', x);
+/** Sine.
+ * @example
+ * ```ts
+ * import { sin, tensor } from '@fackel/tensor';
+ * sin(tensor([0])); // [0]
+ * ```
+ */
+export const sin = (x: Tensor): Tensor => unary('sin', x);
+/** Cosine.
+ * @example
+ * ```ts
+ * import { cos, tensor } from '@fackel/tensor';
+ * cos(tensor([0])); // [1]
+ * ```
+ */
+export const cos = (x: Tensor): Tensor => unary('cos', x);
+/** Round down.
+ * @example
+ * ```ts
+ * import { floor, tensor } from '@fackel/tensor';
+ * floor(tensor([1.5])); // [1]
+ * ```
+ */
+export const floor = (x: Tensor): Tensor => unary('floor', x);
+/** Round up.
+ * @example
+ * ```ts
+ * import { ceil, tensor } from '@fackel/tensor';
+ * ceil(tensor([1.5])); // [2]
+ * ```
+ */
+export const ceil = (x: Tensor): Tensor => unary('ceil', x);
+/** Round half to even, as PyTorch.
+ * @example
+ * ```ts
+ * import { round, tensor } from '@fackel/tensor';
+ * round(tensor([0.5, 1.5])); // [0, 2]
+ * ```
+ */
+export const round = (x: Tensor): Tensor => unary('round', x);
+/** `log(1 + x)`, accurate near 0.
+ * @example
+ * ```ts
+ * import { log1p, tensor } from '@fackel/tensor';
+ * log1p(tensor([0])); // [0]
+ * ```
+ */
+export const log1p = (x: Tensor): Tensor => unary('log1p', x);
+/** `e^x - 1`, accurate near 0.
+ * @example
+ * ```ts
+ * import { expm1, tensor } from '@fackel/tensor';
+ * expm1(tensor([0])); // [0]
+ * ```
+ */
+export const expm1 = (x: Tensor): Tensor => unary('expm1', x);
+/** Logical not of truthiness, as bool.
+ * @example
+ * ```ts
+ * import { logicalNot, tensor } from '@fackel/tensor';
+ * logicalNot(tensor([0, 2])); // [true, false]
+ * ```
+ */
+export const logicalNot = (x: Tensor): Tensor => unary('logicalNot', x);
+/** True where x is NaN.
+ * @example
+ * ```ts
+ * import { isnan, tensor } from '@fackel/tensor';
+ * isnan(tensor([NaN, 1])); // [true, false]
+ * ```
+ */
+export const isnan = (x: Tensor): Tensor => unary('isnan', x);
+
+/**
+ * Clamps every element into `[min, max]`; either bound may be omitted. NaN stays NaN.
+ * The gradient passes where `min <= x <= max`.
+ *
+ * @example
+ * ```ts
+ * import { clamp, tensor } from '@fackel/tensor';
+ * clamp(tensor([-2, 0.5, 3]), -1, 1); // [-1, 0.5, 1]
+ * ```
+ */
+export function clamp(x: Tensor, min?: number | null, max?: number | null): Tensor {
+  const lo = min ?? null;
+  const hi = max ?? null;
+  if (lo === null && hi === null) throw new FackelError('clamp: at least one of min or max must be given');
+  const device = deviceOf('clamp', x);
+  let dtype = x.dtype;
+  for (const v of [lo, hi]) if (v !== null && !Number.isInteger(v) && !isFloatingPoint(dtype)) dtype = 'float32';
+  const b = device.backend;
+  let buf: unknown;
+  if (lo !== null && hi !== null) {
+    const tmp = b.binary('maximum', x._view('clamp'), lo, x.shape, dtype);
+    const tv: View = { buffer: tmp, dtype, shape: x.shape, strides: contiguousOf(x.shape), offset: 0 };
+    buf = b.binary('minimum', tv, hi, x.shape, dtype);
+    b.release(tmp, dtype, x.numel());
+  } else {
+    buf = b.binary(lo !== null ? 'maximum' : 'minimum', x._view('clamp'), (lo ?? hi)!, x.shape, dtype);
+  }
+  return record('clamp', [x], wrap(device, buf, dtype, x.shape), { min: lo, max: hi });
+}
+
+function contiguousOf(shape: readonly number[]): number[] {
+  const s = new Array<number>(shape.length);
+  let acc = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    s[i] = acc;
+    acc *= shape[i]!;
+  }
+  return s;
+}
+
+/**
+ * Picks elements from `a` where `condition` is true and from `b` elsewhere, broadcasting
+ * all three. `a` and `b` may be numbers.
+ *
+ * @example
+ * ```ts
+ * import { where, tensor } from '@fackel/tensor';
+ * const x = tensor([-1, 2, -3]);
+ * where(x.gt(0), x, 0); // [0, 2, 0]
+ * ```
+ */
+export function where(condition: Tensor, a: TensorLike, b: TensorLike): Tensor {
+  if (!(condition instanceof Tensor)) throw new FackelError('where: condition must be a bool tensor');
+  if (condition.dtype !== 'bool') throw new DTypeError(`where: condition must be a bool tensor, got ${condition.dtype}`);
+  const device = deviceOf('where', condition, a, b);
+  let shape: readonly number[] = condition.shape;
+  if (a instanceof Tensor) shape = broadcastShapes(shape, a.shape, 'where');
+  if (b instanceof Tensor) shape = broadcastShapes(shape, b.shape, 'where');
+  const dtype = promoteOperands(a, b);
+  const av = a instanceof Tensor ? broadcastView(a, shape, 'where') : a;
+  const bv = b instanceof Tensor ? broadcastView(b, shape, 'where') : b;
+  const buf = device.backend.where(broadcastView(condition, shape, 'where'), av, bv, shape, dtype);
+  return record('where', [condition, a, b], wrap(device, buf, dtype, shape));
+}
+
+/**
+ * Returns a copy of `x` with `value` where `mask` (bool, broadcastable to x) is true.
+ *
+ * @example
+ * ```ts
+ * import { maskedFill, tensor } from '@fackel/tensor';
+ * const x = tensor([1, 2, 3]);
+ * maskedFill(x, x.gt(1), 0); // [1, 0, 0]
+ * ```
+ */
+export function maskedFill(x: Tensor, mask: Tensor, value: number): Tensor {
+  if (!(mask instanceof Tensor) || mask.dtype !== 'bool') {
+    throw new DTypeError(`maskedFill: mask must be a bool tensor, got ${mask instanceof Tensor ? mask.dtype : typeof mask}`);
+  }
+  if (typeof value !== 'number') throw new FackelError(`maskedFill: value must be a number, got ${typeof value}`);
+  const device = deviceOf('maskedFill', x, mask);
+  const shape = broadcastShapes(x.shape, mask.shape, 'maskedFill');
+  if (shape.length !== x.shape.length || shape.some((d, i) => d !== x.shape[i])) {
+    throw new ShapeError(`maskedFill: mask of shape ${fmtShape(mask.shape)} cannot be broadcast to the input's shape ${fmtShape(x.shape)}`);
+  }
+  const buf = device.backend.where(broadcastView(mask, shape, 'maskedFill'), value, x._view('maskedFill'), shape, x.dtype);
+  return record('maskedFill', [x, mask], wrap(device, buf, x.dtype, shape), { value });
+}

@@ -1,0 +1,220 @@
+import { FackelError, ShapeError, fmtShape } from './errors.js';
+
+/** A tensor shape: one non-negative integer per dimension; `[]` is a scalar (0-d).
+ * @example
+ * ```ts
+ * import type { Shape } from '@fackel/tensor';
+ * const s: Shape = [2, 3];
+ * ```
+ */
+export type Shape = readonly number[];
+
+/** Number of elements of a shape (1 for `[]`).
+ * @example
+ * ```ts
+ * import { shapeSize } from '@fackel/tensor';
+ * shapeSize([2, 3]); // 6
+ * ```
+ */
+export function shapeSize(shape: Shape): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+/** Row-major (C-order) strides of a shape, in elements.
+ * @example
+ * ```ts
+ * import { contiguousStrides } from '@fackel/tensor';
+ * contiguousStrides([2, 3, 4]); // [12, 4, 1]
+ * ```
+ */
+export function contiguousStrides(shape: Shape): number[] {
+  const strides = new Array<number>(shape.length);
+  let s = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    strides[i] = s;
+    s *= shape[i]!;
+  }
+  return strides;
+}
+
+/** Whether a (shape, strides) pair is row-major contiguous (size-1 dims may have any stride).
+ * @example
+ * ```ts
+ * import { isContiguousLayout } from '@fackel/tensor';
+ * isContiguousLayout([3, 2], [1, 3]); // false
+ * ```
+ */
+export function isContiguousLayout(shape: Shape, strides: readonly number[]): boolean {
+  let expected = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    const d = shape[i]!;
+    if (d === 0) return true;
+    if (d !== 1 && strides[i] !== expected) return false;
+    expected *= d;
+  }
+  return true;
+}
+
+/** Resolves a possibly negative dim against a rank, with a clear error naming the op.
+ * @example
+ * ```ts
+ * import { normalizeDim } from '@fackel/tensor';
+ * normalizeDim(-1, 3, 'sum'); // 2
+ * ```
+ */
+export function normalizeDim(dim: number, rank: number, op: string): number {
+  const r = Math.max(rank, 1);
+  if (!Number.isInteger(dim) || dim < -r || dim >= r) {
+    throw new ShapeError(`${op}: dimension ${dim} is out of range for a tensor of rank ${rank} (expected to be in range [${-r}, ${r - 1}])`);
+  }
+  return dim < 0 ? dim + r : dim;
+}
+
+/** Resolves a dim list (or all dims when undefined) to sorted, unique, non-negative dims.
+ * @example
+ * ```ts
+ * import { normalizeDims } from '@fackel/tensor';
+ * normalizeDims([-1, 0], 3, 'sum'); // [0, 2]
+ * ```
+ */
+export function normalizeDims(dims: number | readonly number[] | undefined | null, rank: number, op: string): number[] {
+  if (dims === undefined || dims === null) return Array.from({ length: rank }, (_, i) => i);
+  const list = typeof dims === 'number' ? [dims] : dims;
+  const out = list.map((d) => (rank === 0 ? (normalizeDim(d, 0, op), 0) : normalizeDim(d, rank, op)));
+  const set = new Set(out);
+  if (set.size !== out.length) throw new ShapeError(`${op}: dim ${list.join(',')} appears multiple times in the list of dims`);
+  return rank === 0 ? [] : [...set].sort((a, b) => a - b);
+}
+
+/** NumPy broadcasting of two shapes; throws naming the op and both shapes.
+ * @example
+ * ```ts
+ * import { broadcastShapes } from '@fackel/tensor';
+ * broadcastShapes([2, 1, 3], [4, 3]); // [2, 4, 3]
+ * ```
+ */
+export function broadcastShapes(a: Shape, b: Shape, op = 'broadcast'): number[] {
+  const n = Math.max(a.length, b.length);
+  const out = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    const da = i < n - a.length ? 1 : a[i - (n - a.length)]!;
+    const db = i < n - b.length ? 1 : b[i - (n - b.length)]!;
+    if (da === db || db === 1) out[i] = da;
+    else if (da === 1) out[i] = db;
+    else {
+      throw new ShapeError(
+        `${op}: shapes ${fmtShape(a)} and ${fmtShape(b)} cannot be broadcast together (size ${da} vs ${db} at dimension ${i - n + Math.max(a.length, b.length)})`,
+      );
+    }
+  }
+  return out;
+}
+
+/** Strides that view a tensor of `shape`/`strides` as the larger broadcast `target` shape (0 on broadcast dims).
+ * @example
+ * ```ts
+ * import { broadcastStrides } from '@fackel/tensor';
+ * broadcastStrides([3], [1], [2, 3]); // [0, 1]
+ * ```
+ */
+export function broadcastStrides(shape: Shape, strides: readonly number[], target: Shape): number[] {
+  const n = target.length;
+  const out = new Array<number>(n).fill(0);
+  const off = n - shape.length;
+  for (let i = 0; i < shape.length; i++) {
+    out[i + off] = shape[i] === 1 && target[i + off] !== 1 ? 0 : strides[i]!;
+  }
+  return out;
+}
+
+/** Validates a user-given shape (non-negative integers) and returns a copy.
+ * @example
+ * ```ts
+ * import { checkShape } from '@fackel/tensor';
+ * checkShape([2, 3], 'zeros'); // [2, 3]
+ * ```
+ */
+export function checkShape(shape: readonly number[], op: string): number[] {
+  if (!Array.isArray(shape)) throw new FackelError(`${op}: expected a shape as an array of integers, got ${String(shape)}`);
+  for (const d of shape) {
+    if (!Number.isInteger(d) || d < 0) throw new ShapeError(`${op}: invalid shape ${fmtShape(shape)}: every size must be a non-negative integer`);
+  }
+  return [...shape];
+}
+
+/** Resolves one `-1` in a reshape target against the element count.
+ * @example
+ * ```ts
+ * import { inferShape } from '@fackel/tensor';
+ * inferShape([-1, 2], 6, 'reshape'); // [3, 2]
+ * ```
+ */
+export function inferShape(shape: readonly number[], size: number, op: string): number[] {
+  let infer = -1;
+  let known = 1;
+  shape.forEach((d, i) => {
+    if (d === -1) {
+      if (infer >= 0) throw new ShapeError(`${op}: only one dimension can be inferred (-1) in ${fmtShape(shape)}`);
+      infer = i;
+    } else if (!Number.isInteger(d) || d < 0) {
+      throw new ShapeError(`${op}: invalid size ${d} in shape ${fmtShape(shape)}`);
+    } else known *= d;
+  });
+  const out = [...shape];
+  if (infer >= 0) {
+    if (known === 0 || size % known !== 0) throw new ShapeError(`${op}: shape ${fmtShape(shape)} is invalid for input of size ${size}`);
+    out[infer] = size / known;
+  } else if (known !== size) {
+    throw new ShapeError(`${op}: shape ${fmtShape(shape)} is invalid for input of size ${size}`);
+  }
+  return out;
+}
+
+/**
+ * Strides for viewing (shape, strides) as `newShape` without copying, or `null` when the
+ * layout does not allow it (then a reshape must copy). Follows PyTorch's rule: merged
+ * dimensions must be contiguous with each other.
+ * @example
+ * ```ts
+ * import { viewStrides } from '@fackel/tensor';
+ * viewStrides([2, 3], [3, 1], [6]); // [1]
+ * viewStrides([3, 2], [1, 3], [6]); // null
+ * ```
+ */
+export function viewStrides(shape: Shape, strides: readonly number[], newShape: Shape): number[] | null {
+  const numel = shapeSize(shape);
+  if (numel === 0) return contiguousStrides(newShape);
+  const out = new Array<number>(newShape.length);
+  // Walk groups of old dims that are mutually contiguous, matching them against new dims.
+  let viewD = newShape.length - 1;
+  let chunkBase = strides[strides.length - 1] ?? 1;
+  let tensorNumel = 1;
+  let viewNumel = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    tensorNumel *= shape[d]!;
+    if (d === 0 || (shape[d - 1] !== 1 && strides[d - 1] !== tensorNumel * chunkBase)) {
+      while (viewD >= 0 && (viewNumel < tensorNumel || newShape[viewD] === 1)) {
+        out[viewD] = viewNumel * chunkBase;
+        viewNumel *= newShape[viewD]!;
+        viewD--;
+      }
+      if (viewNumel !== tensorNumel) return null;
+      if (d > 0) {
+        chunkBase = strides[d - 1]!;
+        tensorNumel = 1;
+        viewNumel = 1;
+      }
+    }
+  }
+  if (viewD !== -1) {
+    // remaining leading size-1 dims
+    while (viewD >= 0) {
+      if (newShape[viewD] !== 1) return null;
+      out[viewD] = 1;
+      viewD--;
+    }
+  }
+  return out;
+}
