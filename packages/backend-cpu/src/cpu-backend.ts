@@ -12,7 +12,7 @@ import {
   type View,
 } from '@fackel/tensor';
 import { assignKernel, binaryKernel, copyKernel, unaryKernel, whereKernel } from './elementwise.js';
-import { adamStepKernel, lstmCellKernel } from './fused.js';
+import { adamStepKernel, lstmCellBackwardKernel, lstmCellKernel } from './fused.js';
 import { gatherKernel, indexSelectKernel, scatterAddKernel } from './indexing.js';
 import { matmulInto } from './kernels/matmul.js';
 import { cumsumKernel, reduceKernel, sortKernel } from './reduce.js';
@@ -45,13 +45,18 @@ export class CpuBackend implements Backend<TypedArray> {
 
   readonly fused: FusedKernels<TypedArray> = {
     lstmCell: (gates, c) => {
-      const n = c.shape[0]!;
-      const h = c.shape[1]!;
-      const G = this.contiguousData(gates);
-      const Cc = this.contiguousData(c);
-      const out = [this.alloc(gates.dtype, n * h), this.alloc(gates.dtype, n * h), this.alloc(gates.dtype, n * 4 * h)] as const;
-      lstmCellKernel(G, Cc, n, h, out[0], out[1], out[2]);
-      return [out[0], out[1], out[2]];
+      const [n, h] = c.shape as [number, number];
+      const hc = this.alloc(gates.dtype, n * 2 * h) as Float32Array;
+      const act = this.alloc(gates.dtype, n * 4 * h) as Float32Array;
+      lstmCellKernel(this.contiguousData(gates), this.contiguousData(c), n, h, hc, act);
+      return [hc, act];
+    },
+    lstmCellBackward: (dHc, act, c, hc) => {
+      const [n, h] = c.shape as [number, number];
+      const dGates = this.alloc(c.dtype, n * 4 * h) as Float32Array;
+      const dC = this.alloc(c.dtype, n * h) as Float32Array;
+      lstmCellBackwardKernel(this.contiguousData(dHc), this.contiguousData(act), this.contiguousData(c), this.contiguousData(hc), n, h, dGates, dC);
+      return [dGates, dC];
     },
     adamStep: (param, grad, expAvg, expAvgSq, maxExpAvgSq, n, opts) => adamStepKernel(param, grad, expAvg, expAvgSq, maxExpAvgSq, n, opts),
   };
@@ -171,10 +176,17 @@ export class CpuBackend implements Backend<TypedArray> {
     return { buffers: this.buffers, bytes: this.bytes, pooledBytes: 0 };
   }
 
+  /** The elements of a contiguous view without copying (a subarray), else a contiguous copy. */
   private contiguousData(v: View<TypedArray>): TypedArray {
     const n = size(v.shape);
-    if (v.offset === 0 && (v.buffer as TypedArray).length === n) return v.buffer;
-    return this.readSync(v);
+    const buf = v.buffer as TypedArray;
+    let expected = 1;
+    let contiguous = true;
+    for (let i = v.shape.length - 1; i >= 0; i--) {
+      if (v.shape[i] !== 1 && v.strides[i] !== expected) contiguous = false;
+      expected *= v.shape[i]!;
+    }
+    return contiguous ? buf.subarray(v.offset, v.offset + n) : this.readSync(v);
   }
 }
 

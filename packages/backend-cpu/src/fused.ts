@@ -2,33 +2,58 @@
 
 /**
  * LSTM cell pointwise update. `gates` is `[n, 4h]` (i, f, g, o pre-activations), `c` is
- * `[n, h]`; writes `h = o * tanh(c')`, `c' = f * c + i * g` and the activations
- * `act = [sigmoid(i), sigmoid(f), tanh(g), sigmoid(o)]` for the backward pass.
+ * `[n, h]`; writes `hc = [o * tanh(c'), c']` with `c' = f * c + i * g` (`[n, 2h]`) and the
+ * activations `act = [sigmoid(i), sigmoid(f), tanh(g), sigmoid(o)]` for the backward pass.
  */
-export function lstmCellKernel(
-  gates: ArrayLike<number>,
-  c: ArrayLike<number>,
-  n: number,
-  h: number,
-  hOut: { [i: number]: number },
-  cOut: { [i: number]: number },
-  act: { [i: number]: number },
-): void {
+export function lstmCellKernel(gates: ArrayLike<number>, c: ArrayLike<number>, n: number, h: number, hc: Float32Array | Float64Array, act: Float32Array | Float64Array): void {
   for (let r = 0; r < n; r++) {
     const g0 = r * 4 * h;
     const c0 = r * h;
+    const o0 = r * 2 * h;
     for (let j = 0; j < h; j++) {
       const i = 1 / (1 + Math.exp(-gates[g0 + j]!));
       const f = 1 / (1 + Math.exp(-gates[g0 + h + j]!));
       const g = Math.tanh(gates[g0 + 2 * h + j]!);
       const o = 1 / (1 + Math.exp(-gates[g0 + 3 * h + j]!));
       const cn = f * c[c0 + j]! + i * g;
-      cOut[c0 + j] = cn;
-      hOut[c0 + j] = o * Math.tanh(cn);
+      hc[o0 + h + j] = cn;
+      hc[o0 + j] = o * Math.tanh(cn);
       act[g0 + j] = i;
       act[g0 + h + j] = f;
       act[g0 + 2 * h + j] = g;
       act[g0 + 3 * h + j] = o;
+    }
+  }
+}
+
+/** Backward of {@link lstmCellKernel}: `dGates [n, 4h]` and `dC [n, h]` from `dHc [n, 2h]`. */
+export function lstmCellBackwardKernel(
+  dHc: ArrayLike<number>,
+  act: ArrayLike<number>,
+  c: ArrayLike<number>,
+  hc: ArrayLike<number>,
+  n: number,
+  h: number,
+  dGates: Float32Array | Float64Array,
+  dC: Float32Array | Float64Array,
+): void {
+  for (let r = 0; r < n; r++) {
+    const g0 = r * 4 * h;
+    const c0 = r * h;
+    const o0 = r * 2 * h;
+    for (let j = 0; j < h; j++) {
+      const i = act[g0 + j]!;
+      const f = act[g0 + h + j]!;
+      const g = act[g0 + 2 * h + j]!;
+      const o = act[g0 + 3 * h + j]!;
+      const tc = Math.tanh(hc[o0 + h + j]!);
+      const gh = dHc[o0 + j]!;
+      const dc = dHc[o0 + h + j]! + gh * o * (1 - tc * tc);
+      dGates[g0 + j] = dc * g * i * (1 - i);
+      dGates[g0 + h + j] = dc * c[c0 + j]! * f * (1 - f);
+      dGates[g0 + 2 * h + j] = dc * i * (1 - g * g);
+      dGates[g0 + 3 * h + j] = gh * tc * o * (1 - o);
+      dC[c0 + j] = dc * f;
     }
   }
 }

@@ -84,18 +84,43 @@ export interface BackendMemory {
  */
 export interface FusedKernels<B> {
   /**
-   * LSTM cell pointwise part. `gates` is `[N, 4H]` (i, f, g, o pre-activations, contiguous),
-   * `c` is `[N, H]`. Returns new contiguous buffers `[h, cNew, act]`, where `act` is `[N, 4H]`
-   * holding sigmoid(i), sigmoid(f), tanh(g), sigmoid(o) for the backward pass.
+   * LSTM cell pointwise part. `gates` is `[N, 4H]` (i, f, g, o pre-activations), `c` is
+   * `[N, H]`. Returns new contiguous buffers `[hc, act]`: `hc` is `[N, 2H]` holding the new
+   * hidden state in its first H columns and the new cell state in the last H; `act` is
+   * `[N, 4H]` holding sigmoid(i), sigmoid(f), tanh(g), sigmoid(o) for the backward pass.
    */
-  lstmCell?(gates: View<B>, c: View<B>): [h: B, c: B, act: B];
+  lstmCell?(gates: View<B>, c: View<B>): [hc: B, act: B];
   /**
-   * One Adam/AdamW step, in place on contiguous float32 buffers of equal size.
+   * Backward of `lstmCell`: from the gradient of `hc` (`[N, 2H]`), the saved activations,
+   * the previous cell state and the forward's `hc`, returns `[dGates [N, 4H], dC [N, H]]`.
+   */
+  lstmCellBackward?(gradHc: View<B>, act: View<B>, c: View<B>, hc: View<B>): [dGates: B, dC: B];
+  /**
+   * One Adam/AdamW step, in place on contiguous float32 buffers of `size` elements.
    */
   adamStep?(
     param: B, grad: B, expAvg: B, expAvgSq: B, maxExpAvgSq: B | null, size: number,
-    opts: { lr: number; beta1: number; beta2: number; eps: number; weightDecay: number; decoupled: boolean; step: number },
+    opts: AdamStepOptions,
   ): void;
+}
+
+/** Hyper-parameters of one fused Adam step (PyTorch's formulation with bias correction).
+ * @example
+ * ```ts
+ * import type { AdamStepOptions } from '@fackel/tensor';
+ * const o: AdamStepOptions = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, decoupled: false, step: 1 };
+ * ```
+ */
+export interface AdamStepOptions {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  /** AdamW: decay the weights directly instead of adding to the gradient. */
+  decoupled: boolean;
+  /** 1-based step count, for bias correction. */
+  step: number;
 }
 
 /**

@@ -132,3 +132,5 @@ export { gather, indexSelect, scatterAdd, cat, stack, split, chunk, oneHot, cums
 export { softmax, logSoftmax } from './ops/functional.js';
 export { cast, clone, contiguous, toDevice } from './ops/convert.js';
 export { wrap as _wrapBuffer, record as _record, deviceOf as _deviceOf } from './ops/core.js';
+export { lstmCell, lstmCellBackward, adamStep_ } from './ops/fused.js';
+export type { AdamStepOptions } from './backend.js';

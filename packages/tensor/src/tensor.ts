@@ -90,6 +90,8 @@ export class Tensor {
   gradFn: GradFn | null = null;
   /** Whether a non-leaf tensor keeps its `.grad` during backward (see `retainGrad`). */
   retainsGrad = false;
+  /** Set when this tensor came from a non-differentiable op applied to inputs that require grad (e.g. `'argmax'`), for error messages. */
+  nonDifferentiableOp: string | null = null;
 
   /** @internal Takes ownership of one reference to `storage`. Use the creation functions instead. */
   constructor(storage: Storage, shape: readonly number[], strides: readonly number[], offset: number) {

@@ -4,7 +4,7 @@ import { isFloatingPoint } from '../dtype.js';
 import { FackelError, fmtShape } from '../errors.js';
 import { shapeSize } from '../shape.js';
 import { Tensor, type NestedArray } from '../tensor.js';
-import { checkDeviceDType, deviceOf, record, wrap } from './core.js';
+import { checkDeviceDType, deviceOf, markNonDifferentiable, record, wrap } from './core.js';
 
 /**
  * Converts to another dtype: float → int truncates toward zero, anything → bool is `!= 0`.
@@ -21,7 +21,7 @@ export function cast(x: Tensor, dtype: DType): Tensor {
   if (x.dtype === dtype) return record('alias', [x], x._alias(x.shape, x.strides, x.offset));
   checkDeviceDType(device, dtype, 'to');
   const out = wrap(device, device.backend.cast(x._view('to'), dtype), dtype, x.shape);
-  return isFloatingPoint(dtype) && isFloatingPoint(x.dtype) ? record('cast', [x], out, { dtype }) : out;
+  return isFloatingPoint(dtype) && isFloatingPoint(x.dtype) ? record('cast', [x], out, { dtype }) : markNonDifferentiable(`to('${dtype}')`, [x], out);
 }
 
 /**

@@ -95,3 +95,9 @@ export function requireFloat(t: Tensor, op: string): void {
     throw new DTypeError(`${op}: expected a floating-point tensor, got ${t.dtype}; cast it first with .float()`);
   }
 }
+
+/** Notes on an output that gradients cannot flow through it (for backward's error message). */
+export function markNonDifferentiable(op: string, inputs: readonly RecordedInput[], output: Tensor): Tensor {
+  if (wouldRecord(inputs)) output.nonDifferentiableOp = op;
+  return output;
+}

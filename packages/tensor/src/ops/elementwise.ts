@@ -5,7 +5,7 @@ import { DTypeError, FackelError, ShapeError, fmtShape } from '../errors.js';
 import { BINARY_OPS, UNARY_OPS } from '../op-table.js';
 import { broadcastShapes } from '../shape.js';
 import { Tensor, type TensorLike } from '../tensor.js';
-import { broadcastView, checkDeviceDType, deviceOf, promoteOperands, record, wrap } from './core.js';
+import { broadcastView, checkDeviceDType, deviceOf, markNonDifferentiable, promoteOperands, record, wrap } from './core.js';
 
 function unaryDType(op: UnaryOp, dtype: DType): DType {
   switch (UNARY_OPS[op].dtype) {
@@ -27,7 +27,7 @@ export function unary(op: UnaryOp, x: Tensor): Tensor {
   const device = deviceOf(op, x);
   const outDtype = unaryDType(op, x.dtype);
   const out = wrap(device, device.backend.unary(op, x._view(op), outDtype, x.shape), outDtype, x.shape);
-  return UNARY_OPS[op].differentiable ? record(op, [x], out) : out;
+  return UNARY_OPS[op].differentiable ? record(op, [x], out) : markNonDifferentiable(op, [x], out);
 }
 
 /** The result dtype of a binary op applied to two operands. */
@@ -63,7 +63,7 @@ export function binary(op: BinaryOp, a: TensorLike, b: TensorLike): Tensor {
   const av: View | number = ta ? broadcastView(a, shape, op) : (a as number);
   const bv: View | number = tb ? broadcastView(b, shape, op) : (b as number);
   const out = wrap(device, device.backend.binary(op, av, bv, shape, outDtype), outDtype, shape);
-  return BINARY_OPS[op].differentiable ? record(op, [a, b], out) : out;
+  return BINARY_OPS[op].differentiable ? record(op, [a, b], out) : markNonDifferentiable(op, [a, b], out);
 }
 
 function describeArg(x: unknown): string {

@@ -6,7 +6,7 @@ import { noGrad } from '../grad-mode.js';
 import { tidy } from '../scope.js';
 import { normalizeDim, normalizeDims } from '../shape.js';
 import { Tensor, ValuesIndices } from '../tensor.js';
-import { deviceOf, record, requireFloat, wrap } from './core.js';
+import { deviceOf, markNonDifferentiable, record, requireFloat, wrap } from './core.js';
 import { gather } from './indexing.js';
 import { squeeze } from './views.js';
 import * as E from './elementwise.js';
@@ -120,6 +120,10 @@ export function amin(x: Tensor, dim?: Dims, keepdim = false): Tensor {
 }
 
 function argReduce(op: 'argmax' | 'argmin', x: Tensor, dim: number | null | undefined, keepdim: boolean): Tensor {
+  return markNonDifferentiable(op, [x], argReduceImpl(op, x, dim, keepdim));
+}
+
+function argReduceImpl(op: 'argmax' | 'argmin', x: Tensor, dim: number | null | undefined, keepdim: boolean): Tensor {
   if (dim === undefined || dim === null) {
     if (x.numel() === 0) throw new ShapeError(`${op}: expected a non-empty tensor when no dim is given (input shape ${fmtShape(x.shape)})`);
     return tidy(() => {

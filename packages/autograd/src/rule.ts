@@ -1,0 +1,45 @@
+import type { DType, RecordedInput, Tensor } from '@fackel/tensor';
+
+/** Shape and dtype of an op input, kept for every input so gradients can be checked and un-broadcast. */
+export interface InputMeta {
+  readonly shape: readonly number[];
+  readonly dtype: DType;
+}
+
+/**
+ * What a gradient rule receives: the saved inputs (the ones it declared in `saveInputs`,
+ * `null` elsewhere), the saved output (if `saveOutput`), the op's attributes, every input's
+ * shape and dtype, and which inputs need a gradient.
+ */
+export interface GradContext {
+  readonly inputs: readonly RecordedInput[];
+  readonly output: Tensor | null;
+  readonly attrs: Readonly<Record<string, unknown>>;
+  readonly meta: readonly (InputMeta | null)[];
+  readonly needs: readonly boolean[];
+  /** Tensors saved by a custom `Function` through `ctx.saveForBackward`. */
+  readonly saved: readonly Tensor[];
+}
+
+/**
+ * A gradient rule: given the gradient of the op's output, the gradient of each input
+ * (null where none is needed). Gradients may have the output's (broadcast) shape; the
+ * engine sums them down to each input's shape and checks shape and dtype.
+ *
+ * @example
+ * ```ts
+ * import type { GradRule } from '@fackel/autograd';
+ * const mulRule: GradRule = {
+ *   saveInputs: [0, 1],
+ *   backward: (g, ctx) => [g.mul(ctx.inputs[1]!), g.mul(ctx.inputs[0]!)],
+ * };
+ * ```
+ */
+export interface GradRule {
+  /** Indices of the inputs the backward pass reads (saved until backward runs). */
+  readonly saveInputs?: readonly number[];
+  /** Whether the backward pass reads the output. */
+  readonly saveOutput?: boolean;
+  /** Computes input gradients. Runs with recording off, inside a `tidy` scope. */
+  backward(grad: Tensor, ctx: GradContext): readonly (Tensor | null | undefined)[];
+}
