@@ -1,0 +1,189 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+
+/**
+ * The directory where downloaded data sets are kept: `$FACKEL_CACHE` if set, otherwise
+ * `~/.cache/fackel`.
+ *
+ * @example
+ * ```ts
+ * import { defaultCacheDir } from '@fackel/data';
+ * console.log(defaultCacheDir()); // e.g. /home/ada/.cache/fackel
+ * ```
+ */
+export function defaultCacheDir(): string {
+  const env = process.env.FACKEL_CACHE;
+  return env !== undefined && env !== '' ? resolve(env) : join(homedir(), '.cache', 'fackel');
+}
+
+/**
+ * A download that failed; `reason` says which way (`'network'`, `'http'`, `'interrupted'`,
+ * `'timeout'`, `'checksum'`, `'too-large'`, `'gzip'`). Nothing has been written to the
+ * destination when it is thrown.
+ *
+ * @example
+ * ```ts
+ * import { DownloadError } from '@fackel/data';
+ * try { await diabetes(); } catch (e) { if (e instanceof DownloadError) console.log(e.reason, e.url); }
+ * ```
+ */
+export class DownloadError extends Error {
+  override name = 'DownloadError';
+  constructor(
+    readonly reason: 'network' | 'http' | 'interrupted' | 'timeout' | 'checksum' | 'too-large' | 'gzip',
+    readonly url: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** Options of {@link downloadVerified}. */
+export interface DownloadOptions {
+  /** Where to write the file. Written atomically (temporary file, then rename). */
+  dest: string;
+  /** Expected sha256 (hex) of the final (uncompressed) bytes. */
+  sha256: string;
+  /** Gunzip the body when it starts with the gzip magic bytes. Default `true`. */
+  gunzip?: boolean;
+  /** Give up after this many milliseconds in total. Default 60 000. */
+  timeoutMs?: number;
+  /** Refuse bodies larger than this many bytes. Default 64 MiB. */
+  maxBytes?: number;
+}
+
+/** sha256 (hex) of some bytes. */
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+function describeCause(e: unknown): string {
+  const err = e as { message?: string; cause?: { code?: string; message?: string } };
+  const inner = err?.cause;
+  if (inner && (inner.code || inner.message)) return inner.code ? `${inner.code}: ${inner.message ?? ''}`.trim() : String(inner.message);
+  return err?.message ?? String(e);
+}
+
+/**
+ * Downloads `url` (http or https), gunzips it if it is gzip data, checks the sha256 of the
+ * result, and only then writes it to `dest` atomically (a temporary file in the same
+ * directory, renamed into place), so an interrupted or corrupt download never leaves a
+ * half-written file. Returns the bytes.
+ *
+ * @example
+ * ```ts
+ * import { downloadVerified } from '@fackel/data';
+ * await downloadVerified('https://example.org/data.csv.gz', { dest: '/tmp/data.csv', sha256: '89e3…' });
+ * ```
+ */
+export async function downloadVerified(url: string, options: DownloadOptions): Promise<Uint8Array> {
+  const timeoutMs = options.timeoutMs ?? 60_000;
+  const maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new TypeError(`not a valid URL: ${JSON.stringify(url)}`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new TypeError(`only http and https URLs can be downloaded, got ${JSON.stringify(url)}`);
+  }
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  let body: Uint8Array;
+  let expectedLength: number | undefined;
+  try {
+    let res: Response;
+    try {
+      res = await fetch(url, { signal: controller.signal, redirect: 'follow' });
+    } catch (e) {
+      if (controller.signal.aborted) throw new DownloadError('timeout', url, `no response from ${url} within ${timeoutMs} ms`, { cause: e });
+      throw new DownloadError('network', url, `cannot connect to ${url} (${describeCause(e)})`, { cause: e });
+    }
+    if (!res.ok) {
+      await res.body?.cancel().catch(() => undefined);
+      throw new DownloadError('http', url, `the server answered ${res.status} ${res.statusText} for ${url}`);
+    }
+    const len = res.headers.get('content-length');
+    expectedLength = len !== null && /^\d+$/.test(len) ? Number(len) : undefined;
+    if (expectedLength !== undefined && expectedLength > maxBytes) {
+      await res.body?.cancel().catch(() => undefined);
+      throw new DownloadError('too-large', url, `${url} is ${expectedLength} bytes, more than the limit of ${maxBytes}`);
+    }
+    const chunks: Uint8Array[] = [];
+    let received = 0;
+    try {
+      if (res.body === null) throw new Error('the response has no body');
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+        received += chunk.length;
+        if (received > maxBytes) {
+          controller.abort();
+          throw new DownloadError('too-large', url, `${url} sent more than the limit of ${maxBytes} bytes`);
+        }
+        chunks.push(chunk);
+      }
+    } catch (e) {
+      if (e instanceof DownloadError) throw e;
+      const of = expectedLength !== undefined ? ` of ${expectedLength}` : '';
+      if (controller.signal.aborted) {
+        throw new DownloadError('timeout', url, `the download from ${url} timed out after ${timeoutMs} ms (${received}${of} bytes received)`, { cause: e });
+      }
+      throw new DownloadError('interrupted', url, `the download from ${url} was interrupted after ${received}${of} bytes (${describeCause(e)})`, { cause: e });
+    }
+    if (expectedLength !== undefined && received < expectedLength) {
+      throw new DownloadError('interrupted', url, `the download from ${url} was interrupted after ${received} of ${expectedLength} bytes`);
+    }
+    body = Buffer.concat(chunks);
+  } finally {
+    clearTimeout(timer);
+  }
+  if ((options.gunzip ?? true) && body.length >= 2 && body[0] === 0x1f && body[1] === 0x8b) {
+    try {
+      body = gunzipSync(body);
+    } catch (e) {
+      throw new DownloadError('gzip', url, `the file from ${url} looks like gzip data but cannot be unpacked (${describeCause(e)}); it may be truncated`, { cause: e });
+    }
+  }
+  const got = sha256Hex(body);
+  if (got !== options.sha256.toLowerCase()) {
+    throw new DownloadError(
+      'checksum',
+      url,
+      `the file from ${url} has the wrong checksum: sha256 ${got} (${body.length} bytes), expected ${options.sha256}; it was not saved`,
+    );
+  }
+  await writeAtomic(options.dest, body);
+  return body;
+}
+
+/**
+ * Writes `bytes` to `path` atomically: into a temporary file next to it, flushed to disk,
+ * then renamed over `path`. Creates the directory if needed.
+ *
+ * @example
+ * ```ts
+ * import { writeAtomic } from '@fackel/data';
+ * await writeAtomic('/tmp/x.txt', new TextEncoder().encode('hi'));
+ * ```
+ */
+export async function writeAtomic(path: string, bytes: Uint8Array): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const tmp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  try {
+    const fh = await open(tmp, 'wx');
+    try {
+      await fh.writeFile(bytes);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, path);
+  } catch (e) {
+    await rm(tmp, { force: true }).catch(() => undefined);
+    throw e;
+  }
+}
