@@ -45,6 +45,12 @@ export const RULES: Readonly<Record<string, GradRule>> = {
   log1p: unary((g, x) => g.div(x.add(1)), true, false),
   expm1: unary((g, _x, y) => g.mul(y.add(1)), false, true),
 
+  // Piecewise-constant ops: zero gradient almost everywhere (as PyTorch).
+  sign: { backward: (g) => [g.mul(0)] },
+  floor: { backward: (g) => [g.mul(0)] },
+  ceil: { backward: (g) => [g.mul(0)] },
+  round: { backward: (g) => [g.mul(0)] },
+
   // ---- binary (operands may be numbers)
   add: { backward: (g, ctx) => [ctx.needs[0] ? g : null, ctx.needs[1] ? g : null] },
   sub: { backward: (g, ctx) => [ctx.needs[0] ? g : null, ctx.needs[1] ? g.neg() : null] },
@@ -235,8 +241,9 @@ export const RULES: Readonly<Record<string, GradRule>> = {
       const A = a.ndim === 1 ? a.unsqueeze(0) : a;
       const B = b.ndim === 1 ? b.unsqueeze(1) : b;
       let G = g;
-      if (a.ndim === 1) G = G.unsqueeze(-2);
-      if (b.ndim === 1) G = G.unsqueeze(-1);
+      if (a.ndim === 1 && b.ndim === 1) G = G.reshape([1, 1]);
+      else if (a.ndim === 1) G = G.unsqueeze(-2);
+      else if (b.ndim === 1) G = G.unsqueeze(-1);
       const ga = ctx.needs[0] ? sumTo(G.matmul(B.mT), A.shape).reshape(a.shape) : null;
       const gb = ctx.needs[1] ? sumTo(A.mT.matmul(G), B.shape).reshape(b.shape) : null;
       return [ga, gb];

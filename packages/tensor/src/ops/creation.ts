@@ -276,9 +276,10 @@ export function linspace(start: number, end: number, steps: number, options?: Te
   if (!Number.isInteger(steps) || steps < 0) throw new FackelError(`linspace: number of steps must be a non-negative integer, got ${steps}`);
   const host = new Float64Array(steps);
   const delta = steps > 1 ? (end - start) / (steps - 1) : 0;
+  if (steps === 1) host[0] = start;
   // Fill symmetrically from both ends, as PyTorch does, so the end point is exact.
   const half = Math.floor(steps / 2);
-  for (let i = 0; i < steps; i++) host[i] = i < half ? start + delta * i : end - delta * (steps - 1 - i);
+  for (let i = 0; i < steps && steps > 1; i++) host[i] = i < half ? start + delta * i : end - delta * (steps - 1 - i);
   return fromHost(host, [steps], o.dtype ?? 'float32', o, 'linspace');
 }
 

@@ -1,0 +1,251 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import type { View } from '../../tensor/src/backend.js';
+import type { DType, TypedArray } from '../../tensor/src/dtype.js';
+import { THREAD_MIN_MACS, getCpuThreads, matmulInto, setCpuThreads } from '../src/kernels/matmul.js';
+
+type Arr = Float32Array | Float64Array | Int32Array;
+type Ctor = Float32ArrayConstructor | Float64ArrayConstructor | Int32ArrayConstructor;
+const CTORS: Record<'float32' | 'float64' | 'int32', Ctor> = { float32: Float32Array, float64: Float64Array, int32: Int32Array };
+
+/** A deterministic generator (mulberry32) so failures reproduce. */
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+interface Operand {
+  view: View<TypedArray>;
+  /** Element (bi, r, c) of the logical [batch, rows, cols] operand. */
+  at(bi: number, r: number, c: number): number;
+}
+
+type Layout = 'contiguous' | 'transposed' | 'strided' | 'broadcast' | 'offset';
+
+/**
+ * Builds a logical [batch, rows, cols] operand in the given memory layout:
+ * - contiguous: row-major, batch outermost
+ * - transposed: each matrix stored column-major (strides [rows*cols, 1, rows])
+ * - strided: every other element of a wider buffer, with a gap between batch entries
+ * - broadcast: one matrix shared by every batch entry (batch stride 0)
+ * - offset: contiguous, starting 7 elements into the buffer
+ */
+function operand(dtype: keyof typeof CTORS, batch: number, rows: number, cols: number, layout: Layout, rand: () => number): Operand {
+  const gen = (): number => (dtype === 'int32' ? Math.floor(rand() * 21) - 10 : rand() * 2 - 1);
+  let strides: number[];
+  let offset = 0;
+  let len: number;
+  switch (layout) {
+    case 'contiguous':
+      strides = [rows * cols, cols, 1];
+      len = batch * rows * cols;
+      break;
+    case 'transposed':
+      strides = [rows * cols, 1, rows];
+      len = batch * rows * cols;
+      break;
+    case 'strided':
+      strides = [2 * rows * cols + 3, 2 * cols, 2];
+      len = batch * (2 * rows * cols + 3);
+      break;
+    case 'broadcast':
+      strides = [0, cols, 1];
+      len = rows * cols;
+      break;
+    case 'offset':
+      offset = 7;
+      strides = [rows * cols, cols, 1];
+      len = offset + batch * rows * cols;
+      break;
+  }
+  const buf = new CTORS[dtype](Math.max(len, 1));
+  for (let i = 0; i < buf.length; i++) buf[i] = gen();
+  const view: View<TypedArray> = { buffer: buf, dtype: dtype as DType, shape: [batch, rows, cols], strides, offset };
+  return { view, at: (bi, r, c) => buf[offset + bi * strides[0] + r * strides[1] + c * strides[2]] };
+}
+
+/** Reference product in float64 (int32: exact with wrap-around), plus Σ|a||b| per entry. */
+function reference(a: Operand, b: Operand, batch: number, m: number, k: number, n: number, int: boolean): { value: Float64Array; scale: Float64Array } {
+  const value = new Float64Array(batch * m * n);
+  const scale = new Float64Array(batch * m * n);
+  for (let bi = 0; bi < batch; bi++) {
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j++) {
+        let s = 0;
+        let abs = 0;
+        for (let p = 0; p < k; p++) {
+          const x = a.at(bi, i, p), y = b.at(bi, p, j);
+          if (int) s = (s + Math.imul(x, y)) | 0;
+          else s += x * y;
+          abs += Math.abs(x * y);
+        }
+        value[(bi * m + i) * n + j] = s;
+        scale[(bi * m + i) * n + j] = abs;
+      }
+    }
+  }
+  return { value, scale };
+}
+
+function check(
+  dtype: keyof typeof CTORS, batch: number, m: number, k: number, n: number,
+  la: Layout = 'contiguous', lb: Layout = 'contiguous', seed = 1,
+): void {
+  const rand = rng(seed * 7919 + m * 31 + k * 17 + n);
+  const a = operand(dtype, batch, m, k, la, rand);
+  const b = operand(dtype, batch, k, n, lb, rand);
+  const out: Arr = new CTORS[dtype](batch * m * n);
+  out.fill(123); // the kernel must overwrite, not accumulate into, the output
+  matmulInto(a.view, b.view, out);
+  const { value, scale } = reference(a, b, batch, m, k, n, dtype === 'int32');
+  const tol = dtype === 'float32' ? 1e-5 : dtype === 'float64' ? 1e-12 : 0;
+  let worst = 0;
+  let where = -1;
+  for (let i = 0; i < value.length; i++) {
+    const err = Math.abs(out[i] - value[i]) / Math.max(scale[i], 1e-30);
+    const bad = dtype === 'int32' ? out[i] !== value[i] : !(err <= tol) && Math.abs(out[i] - value[i]) > 1e-30;
+    if (bad && (where < 0 || err > worst)) {
+      worst = err;
+      where = i;
+    }
+  }
+  if (where >= 0) {
+    expect.fail(`${dtype} [${batch}] ${m}x${k}x${n} (${la}, ${lb}): out[${where}] = ${out[where]}, expected ${value[where]} (rel err ${worst})`);
+  }
+}
+
+const SIZES = [1, 2, 3, 4, 5, 7, 8, 17, 65];
+
+describe('matmulInto float32', () => {
+  it('matches the reference for odd and even sizes', () => {
+    for (const m of SIZES) for (const k of [1, 3, 4, 17, 65]) for (const n of SIZES) check('float32', 1, m, k, n);
+  });
+
+  it('handles 1x1 and larger odd products', () => {
+    check('float32', 1, 1, 1, 1);
+    check('float32', 1, 129, 65, 33);
+    check('float32', 1, 50, 128, 512);
+    check('float32', 1, 50, 65, 512);
+    check('float32', 1, 33, 300, 7); // depth beyond one KC block (256)
+    check('float32', 1, 5, 513, 9);
+  });
+
+  it('handles transposed, strided, offset and broadcast layouts', () => {
+    const layouts: Layout[] = ['contiguous', 'transposed', 'strided', 'broadcast', 'offset'];
+    for (const la of layouts) {
+      for (const lb of layouts) {
+        check('float32', 3, 17, 9, 13, la, lb);
+        check('float32', 2, 4, 65, 8, la, lb);
+      }
+    }
+  });
+
+  it('handles batches', () => {
+    check('float32', 5, 3, 4, 5);
+    check('float32', 7, 1, 1, 1);
+    check('float32', 4, 33, 17, 9, 'broadcast', 'contiguous');
+    check('float32', 4, 33, 17, 9, 'contiguous', 'broadcast');
+  });
+
+  it('leaves a zero output for k = 0 and writes nothing for empty outputs', () => {
+    const a = { buffer: new Float32Array(0), dtype: 'float32' as const, shape: [2, 3, 0], strides: [0, 0, 1], offset: 0 };
+    const b = { buffer: new Float32Array(0), dtype: 'float32' as const, shape: [2, 0, 4], strides: [0, 4, 1], offset: 0 };
+    const out = new Float32Array(24).fill(5);
+    matmulInto(a, b, out);
+    expect(Array.from(out)).toEqual(new Array(24).fill(0));
+
+    const empty = new Float32Array(0);
+    for (const [bt, m, k, n] of [[0, 3, 4, 5], [1, 0, 4, 5], [1, 3, 4, 0]]) {
+      const av = { buffer: new Float32Array(bt * m * k), dtype: 'float32' as const, shape: [bt, m, k], strides: [m * k, k, 1], offset: 0 };
+      const bv = { buffer: new Float32Array(bt * k * n), dtype: 'float32' as const, shape: [bt, k, n], strides: [k * n, n, 1], offset: 0 };
+      expect(() => matmulInto(av, bv, empty)).not.toThrow();
+    }
+  });
+
+  it('propagates NaN and infinity', () => {
+    const a = { buffer: new Float32Array([NaN, 1, 2, 3]), dtype: 'float32' as const, shape: [1, 2, 2], strides: [4, 2, 1], offset: 0 };
+    const b = { buffer: new Float32Array([1, 0, Infinity, 1]), dtype: 'float32' as const, shape: [1, 2, 2], strides: [4, 2, 1], offset: 0 };
+    const out = new Float32Array(4);
+    matmulInto(a, b, out);
+    expect(Number.isNaN(out[0])).toBe(true); // NaN * 1
+    expect(Number.isNaN(out[1])).toBe(true); // NaN * 0
+    expect(out[2]).toBe(Infinity);
+    expect(out[3]).toBe(3);
+  });
+});
+
+describe('matmulInto float64 and int32', () => {
+  it('float64 matches for assorted shapes and layouts', () => {
+    for (const [m, k, n] of [[1, 1, 1], [3, 5, 7], [17, 4, 9], [8, 65, 3]]) check('float64', 1, m, k, n);
+    check('float64', 3, 5, 6, 7, 'transposed', 'strided');
+    check('float64', 3, 5, 6, 7, 'broadcast', 'offset');
+  });
+
+  it('int32 is exact, including wrap-around', () => {
+    for (const [m, k, n] of [[1, 1, 1], [3, 5, 7], [17, 4, 9], [8, 65, 3]]) check('int32', 1, m, k, n);
+    check('int32', 2, 5, 6, 7, 'transposed', 'broadcast');
+    const a = { buffer: new Int32Array([0x40000000, 0x40000000]), dtype: 'int32' as const, shape: [1, 1, 2], strides: [2, 2, 1], offset: 0 };
+    const b = { buffer: new Int32Array([4, 4]), dtype: 'int32' as const, shape: [1, 2, 1], strides: [2, 1, 1], offset: 0 };
+    const out = new Int32Array(1);
+    matmulInto(a, b, out);
+    expect(out[0]).toBe(0); // 2 * 2^32 wraps to 0
+  });
+
+  it('k = 0 gives zeros', () => {
+    const a = { buffer: new Float64Array(0), dtype: 'float64' as const, shape: [1, 2, 0], strides: [0, 0, 1], offset: 0 };
+    const b = { buffer: new Float64Array(0), dtype: 'float64' as const, shape: [1, 0, 2], strides: [0, 2, 1], offset: 0 };
+    const out = new Float64Array(4).fill(1);
+    matmulInto(a, b, out);
+    expect(Array.from(out)).toEqual([0, 0, 0, 0]);
+  });
+});
+
+describe('matmulInto threaded', () => {
+  const initial = getCpuThreads();
+  afterAll(() => setCpuThreads(initial));
+
+  it('matches the reference with the worker pool (2 and 3 threads)', () => {
+    for (const t of [2, 3]) {
+      setCpuThreads(t);
+      expect(getCpuThreads()).toBe(t);
+      check('float32', 1, 129, 65, 131, 'contiguous', 'contiguous', t);
+      check('float32', 1, 64, 64, 64, 'transposed', 'strided', t);
+      check('float32', 3, 50, 128, 72, 'broadcast', 'transposed', t);
+      check('float32', 6, 40, 33, 40, 'offset', 'broadcast', t);
+      // many batch entries per chunk
+      check('float32', 300, 9, 16, 11, 'contiguous', 'contiguous', t);
+    }
+  });
+
+  it('stays correct over many consecutive threaded calls, with the scratch growing', () => {
+    setCpuThreads(2);
+    for (let i = 0; i < 40; i++) check('float32', 1, 64 + (i % 5), 64 + ((i * 7) % 13), 64 + 4 * i, 'contiguous', 'contiguous', i);
+    // a big product grows the shared scratch; results must still be correct afterwards
+    check('float32', 1, 200, 300, 180);
+    check('float32', 1, 65, 65, 65);
+  });
+
+  it('gives the same result with and without threads', () => {
+    const rand = rng(5);
+    const a = operand('float32', 1, 96, 160, 'contiguous', rand);
+    const b = operand('float32', 1, 160, 96, 'transposed', rand);
+    expect(96 * 96 * 160).toBeGreaterThanOrEqual(THREAD_MIN_MACS);
+    setCpuThreads(1);
+    const one = new Float32Array(96 * 96);
+    matmulInto(a.view, b.view, one);
+    setCpuThreads(2);
+    const two = new Float32Array(96 * 96);
+    matmulInto(a.view, b.view, two);
+    expect(Array.from(two)).toEqual(Array.from(one));
+  });
+
+  it('rejects invalid thread counts', () => {
+    expect(() => setCpuThreads(0)).toThrow(RangeError);
+    expect(() => setCpuThreads(1.5)).toThrow(RangeError);
+  });
+});
