@@ -1,7 +1,7 @@
 // The shared conformance suite on the CPU backend: every op against PyTorch's values, and
 // every gradient rule against PyTorch's gradients and by float64 finite differences.
 import { registerCpuBackend } from '@fackel/backend-cpu';
-import { runGradConformance, runOpConformance } from '@fackel/testkit';
+import { runBehaviourConformance, runGradConformance, runOpConformance } from '@fackel/testkit';
 
 registerCpuBackend();
 runOpConformance({ device: 'cpu' });
@@ -13,3 +13,4 @@ runGradConformance({
     'maskedFill/broadcast-mask': 'fills with -1e9, which swamps a central difference of step 1e-6 (the PyTorch gradient comparison still runs)',
   },
 });
+runBehaviourConformance({ device: 'cpu' });

@@ -125,7 +125,7 @@ export {
   where,
   maskedFill,
 } from './ops/elementwise.js';
-export { sum, mean, prod, amax, amin, argmax, argmin, maxDim, minDim, logsumexp, variance, std, norm } from './ops/reduce.js';
+export { sum, mean, prod, amax, amin, argmax, argmin, maxDim, minDim, logsumexp, variance, std, norm, type Dims } from './ops/reduce.js';
 export { reshape, view, transpose, t, permute, narrow, slice, select, expand, squeeze, unsqueeze, flatten, unflatten } from './ops/views.js';
 export { matmul, bmm } from './ops/linalg.js';
 export { gather, indexSelect, scatterAdd, cat, stack, split, chunk, oneHot, cumsum, sort, topk } from './ops/indexing.js';

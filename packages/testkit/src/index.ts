@@ -23,3 +23,4 @@ export {
   type ConformanceOptions,
 } from './conformance.js';
 export { runGradConformance, gradCases, type GradConformanceOptions } from './grad-conformance.js';
+export { runBehaviourConformance } from './behaviour.js';

@@ -11,7 +11,14 @@ import { gather } from './indexing.js';
 import { squeeze } from './views.js';
 import * as E from './elementwise.js';
 
-type Dims = number | readonly number[] | null | undefined;
+/** A dim, a list of dims, or null/undefined for all dims (reduction arguments).
+ * @example
+ * ```ts
+ * import type { Dims } from '@fackel/tensor';
+ * const d: Dims = [0, -1];
+ * ```
+ */
+export type Dims = number | readonly number[] | null | undefined;
 
 function dimsOf(x: Tensor, dim: Dims, op: string): number[] {
   if (Array.isArray(dim) && dim.length === 0) return normalizeDims(undefined, x.ndim, op);
