@@ -42,6 +42,11 @@ export class CpuBackend implements Backend<TypedArray> {
   readonly dtypes: readonly DType[] = ['float32', 'int32', 'bool', 'float64'];
   private buffers = 0;
   private bytes = 0;
+  /** Released buffers by dtype and length, reused by later allocations (bounded). */
+  private readonly pool = new Map<string, TypedArray[]>();
+  private pooledBytes = 0;
+  /** Upper bound of the reuse pool in bytes. */
+  maxPooledBytes = 256 * 1024 * 1024;
 
   readonly fused: FusedKernels<TypedArray> = {
     lstmCell: (gates, c) => {
@@ -61,16 +66,53 @@ export class CpuBackend implements Backend<TypedArray> {
     adamStep: (param, grad, expAvg, expAvgSq, maxExpAvgSq, n, opts) => adamStepKernel(param, grad, expAvg, expAvgSq, maxExpAvgSq, n, opts),
   };
 
+  /** A zero-filled buffer (the contract's `alloc`). */
   alloc(dtype: DType, n: number): TypedArray {
+    const reused = this.take(dtype, n);
+    if (reused !== null) return reused.fill(0);
+    return this.fresh(dtype, n);
+  }
+
+  /** A buffer whose contents are about to be overwritten entirely by a kernel. */
+  private out(dtype: DType, n: number): TypedArray {
+    return this.take(dtype, n) ?? this.fresh(dtype, n);
+  }
+
+  private fresh(dtype: DType, n: number): TypedArray {
     const Ctor = arrayType(dtype);
     this.buffers++;
     this.bytes += n * Ctor.BYTES_PER_ELEMENT;
     return new Ctor(n);
   }
 
-  release(buffer: TypedArray): void {
+  private take(dtype: DType, n: number): TypedArray | null {
+    if (n === 0) return null;
+    const list = this.pool.get(`${dtype}:${n}`);
+    const buf = list?.pop();
+    if (buf === undefined) return null;
+    this.pooledBytes -= buf.byteLength;
+    this.buffers++;
+    this.bytes += buf.byteLength;
+    return buf;
+  }
+
+  release(buffer: TypedArray, dtype: DType): void {
     this.buffers--;
     this.bytes -= buffer.byteLength;
+    const n = buffer.length;
+    if (n === 0 || buffer.byteLength !== buffer.buffer.byteLength || this.pooledBytes + buffer.byteLength > this.maxPooledBytes) return;
+    const key = `${dtype}:${n}`;
+    let list = this.pool.get(key);
+    if (list === undefined) this.pool.set(key, (list = []));
+    if (list.length >= 32) return;
+    list.push(buffer);
+    this.pooledBytes += buffer.byteLength;
+  }
+
+  /** Drops every pooled buffer (the garbage collector frees them). */
+  emptyCache(): void {
+    this.pool.clear();
+    this.pooledBytes = 0;
   }
 
   write(buffer: TypedArray, _dtype: DType, data: TypedArray, offset: number): void {
@@ -88,26 +130,26 @@ export class CpuBackend implements Backend<TypedArray> {
   }
 
   unary(op: UnaryOp, x: View<TypedArray>, outDtype: DType, shape: readonly number[]): TypedArray {
-    const out = this.alloc(outDtype, size(shape));
+    const out = this.out(outDtype, size(shape));
     unaryKernel(op, x, out);
     return out;
   }
 
   binary(op: BinaryOp, a: View<TypedArray> | number, b: View<TypedArray> | number, shape: readonly number[], outDtype: DType): TypedArray {
-    const out = this.alloc(outDtype, size(shape));
+    const out = this.out(outDtype, size(shape));
     binaryKernel(op, a, b, out);
     return out;
   }
 
   where(cond: View<TypedArray>, a: View<TypedArray> | number, b: View<TypedArray> | number, shape: readonly number[], outDtype: DType): TypedArray {
-    const out = this.alloc(outDtype, size(shape));
+    const out = this.out(outDtype, size(shape));
     whereKernel(cond, a, b, out);
     return out;
   }
 
   reduce(op: ReduceOp, x: View<TypedArray>, axes: readonly number[], outDtype: DType): TypedArray {
     const set = new Set(axes);
-    const out = this.alloc(outDtype, size(x.shape.filter((_, i) => !set.has(i))));
+    const out = this.out(outDtype, size(x.shape.filter((_, i) => !set.has(i))));
     reduceKernel(op, x, axes, out);
     return out;
   }
@@ -133,7 +175,7 @@ export class CpuBackend implements Backend<TypedArray> {
   }
 
   gather(x: View<TypedArray>, axis: number, index: View<TypedArray>): TypedArray {
-    const out = this.alloc(x.dtype, size(index.shape));
+    const out = this.out(x.dtype, size(index.shape));
     if (out.length > 0) gatherKernel(x, axis, index, out);
     return out;
   }
@@ -151,13 +193,13 @@ export class CpuBackend implements Backend<TypedArray> {
   }
 
   cast(x: View<TypedArray>, dtype: DType): TypedArray {
-    const out = this.alloc(dtype, size(x.shape));
+    const out = this.out(dtype, size(x.shape));
     copyKernel(x, out);
     return out;
   }
 
   copy(x: View<TypedArray>): TypedArray {
-    const out = this.alloc(x.dtype, size(x.shape));
+    const out = this.out(x.dtype, size(x.shape));
     copyKernel(x, out);
     return out;
   }
@@ -167,13 +209,13 @@ export class CpuBackend implements Backend<TypedArray> {
   }
 
   fill(dtype: DType, n: number, value: number): TypedArray {
-    const out = this.alloc(dtype, n);
+    const out = this.out(dtype, n);
     out.fill(dtype === 'bool' ? (value !== 0 ? 1 : 0) : value);
     return out;
   }
 
   memory(): BackendMemory {
-    return { buffers: this.buffers, bytes: this.bytes, pooledBytes: 0 };
+    return { buffers: this.buffers, bytes: this.bytes, pooledBytes: this.pooledBytes };
   }
 
   /** The elements of a contiguous view without copying (a subarray), else a contiguous copy. */

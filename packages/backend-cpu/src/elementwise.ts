@@ -95,11 +95,18 @@ function compile(key: string, names: string[], layouts: Layout[], expr: string, 
   return k;
 }
 
-function operandArgs(x: View | number, layout: Layout): unknown[] {
-  if (typeof x === 'number') return [null, 0, null, x];
-  const buf = x.buffer as TypedArray;
-  if (layout === 'o') return [buf, 0, offsets(x.shape, x.strides, x.offset), 0];
-  return [buf, x.offset, null, 0];
+/** The four kernel arguments of one operand: buffer, offset, offset table, constant. */
+function buf(x: View | number): TypedArray | null {
+  return typeof x === 'number' ? null : (x.buffer as TypedArray);
+}
+function off(x: View | number, layout: Layout): number {
+  return typeof x === 'number' || layout === 'o' ? 0 : x.offset;
+}
+function idx(x: View | number, layout: Layout): Int32Array | null {
+  return layout === 'o' ? offsets((x as View).shape, (x as View).strides, (x as View).offset) : null;
+}
+function konst(x: View | number): number {
+  return typeof x === 'number' ? x : 0;
 }
 
 /** `out[i] = op(x[i])`. */
@@ -111,7 +118,7 @@ export function unaryKernel(op: UnaryOp, x: View, out: TypedArray): void {
   const outDtype = outDtypeOf(out);
   const expr = storeExpr(UNARY_EXPR[op] ?? 'R(x)', outDtype, info.dtype === 'bool');
   const k = compile(`u|${op}|${lx}|${outDtype}`, ['X'], [lx], expr, info.ref);
-  k(out, n, ...operandArgs(x, lx));
+  k(out, n, buf(x), off(x, lx), idx(x, lx), konst(x));
 }
 
 /** `out[i] = op(a[i], b[i])` over equal-shaped views or numbers. */
@@ -125,7 +132,7 @@ export function binaryKernel(op: BinaryOp, a: View | number, b: View | number, o
   if (op === 'mul' && outDtype === 'int32') expr = 'Math.imul(a, b)';
   expr = storeExpr(expr, outDtype, BINARY_OPS[op].dtype === 'bool');
   const k = compile(`b|${op}|${la}|${lb}|${outDtype}`, ['A', 'B'], [la, lb], expr, BINARY_OPS[op].ref);
-  k(out, n, ...operandArgs(a, la), ...operandArgs(b, lb));
+  k(out, n, buf(a), off(a, la), idx(a, la), konst(a), buf(b), off(b, lb), idx(b, lb), konst(b));
 }
 
 /** `out[i] = cond[i] ? a[i] : b[i]`. */
@@ -138,7 +145,7 @@ export function whereKernel(cond: View, a: View | number, b: View | number, out:
   const outDtype = outDtypeOf(out);
   const expr = storeExpr('c !== 0 ? a : b', outDtype, false);
   const k = compile(`w|${lc}|${la}|${lb}|${outDtype}`, ['C', 'A', 'B'], [lc, la, lb], expr, null);
-  k(out, n, ...operandArgs(cond, lc), ...operandArgs(a, la), ...operandArgs(b, lb));
+  k(out, n, buf(cond), off(cond, lc), idx(cond, lc), konst(cond), buf(a), off(a, la), idx(a, la), konst(a), buf(b), off(b, lb), idx(b, lb), konst(b));
 }
 
 /** Copies a view into a contiguous array, converting to the destination's dtype. */
@@ -153,7 +160,7 @@ export function copyKernel(x: View, out: TypedArray): void {
   }
   const toBool = outDtypeOf(out) === 'bool';
   const k = compile(`copy|${lx}|${toBool}`, ['X'], [lx], toBool ? '(x !== 0 ? 1 : 0)' : 'x', null);
-  k(out, n, ...operandArgs(x, lx));
+  k(out, n, buf(x), off(x, lx), idx(x, lx), konst(x));
 }
 
 /** Writes `src` (a view of dst's shape, or a number) into the elements of `dst`, converting. */
