@@ -8,6 +8,7 @@ import {
   noGrad,
   onesLike,
   tidy,
+  zeros,
   type AutogradEngine,
   type BackwardOptions,
   type GradFn,
@@ -140,15 +141,34 @@ export function runBackward(roots: readonly Tensor[], grads: readonly (Tensor | 
   noGrad(() => {
     const pending = new Map<Node, Tensor>();
     const leafGrads = new Map<Tensor, Tensor>();
+    // Gradient buffers this walk allocated itself and may therefore update in place; any
+    // other pending gradient may share storage with a tensor a rule passed through.
+    const owned = new Set<Tensor>();
     const addTo = <K>(map: Map<K, Tensor>, key: K, g: Tensor): void => {
       const prev = map.get(key);
       if (prev === undefined) map.set(key, g);
-      else {
+      else if (owned.has(prev)) {
+        prev.add_(g);
+        g.dispose();
+      } else {
         const sum = keep(prev.add(g));
+        owned.add(sum);
         prev.dispose();
         g.dispose();
         map.set(key, sum);
       }
+    };
+    const bufferFor = <K>(map: Map<K, Tensor>, key: K, meta: InputMeta, like: Tensor): Tensor => {
+      let buf = map.get(key);
+      if (buf === undefined) buf = keep(zeros(meta.shape, { dtype: meta.dtype, device: like.device }));
+      else if (!owned.has(buf)) {
+        const copy = keep(buf.clone());
+        buf.dispose();
+        buf = copy;
+      } else return buf;
+      owned.add(buf);
+      map.set(key, buf);
+      return buf;
     };
 
     roots.forEach((root, i) => {
@@ -218,6 +238,15 @@ export function runBackward(roots: readonly Tensor[], grads: readonly (Tensor | 
         needs: node.edges.map((e) => e !== null),
         saved: node.saved.map((s) => checkVersion(node, s)!),
       };
+      const scatter = node.rule.scatter;
+      const edge = node.edges[0];
+      if (scatter !== undefined && node.edges.length === 1 && edge) {
+        const target = edge.node ? bufferFor(pending, edge.node, node.meta[0]!, g) : bufferFor(leafGrads, edge.leaf!, node.meta[0]!, g);
+        tidy(() => scatter(target, g.dtype === target.dtype ? g : g.to(target.dtype), ctx));
+        g.dispose();
+        if (!walk.retainGraph) node.release();
+        continue;
+      }
       const inputGrads = tidy(() => {
         const raw = node.rule.backward(g, ctx);
         return node.edges.map((e, i) => (e === null || !raw[i] ? null : conform(node, i, raw[i]!)));

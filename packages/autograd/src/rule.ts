@@ -42,4 +42,11 @@ export interface GradRule {
   readonly saveOutput?: boolean;
   /** Computes input gradients. Runs with recording off, inside a `tidy` scope. */
   backward(grad: Tensor, ctx: GradContext): readonly (Tensor | null | undefined)[];
+  /**
+   * For single-input views that select part of their input (slice, select): adds the
+   * output's gradient into `target`, the input's full-size gradient buffer, in place. The
+   * engine uses it instead of `backward`, so many slices of one tensor (the time steps of
+   * an RNN) cost their own size each rather than the whole input's.
+   */
+  scatter?(target: Tensor, grad: Tensor, ctx: GradContext): void;
 }

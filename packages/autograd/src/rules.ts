@@ -217,8 +217,13 @@ export const RULES: Readonly<Record<string, GradRule>> = {
   slice: {
     backward: (g, ctx) => {
       const z = zeros(inputShape(ctx), { dtype: g.dtype, device: g.device });
-      z.slice(ctx.attrs.dim as number, ctx.attrs.start as number, ctx.attrs.end as number, ctx.attrs.step as number).copy_(g);
+      sliceOf(z, ctx).copy_(g);
       return [z];
+    },
+    scatter: (target, g, ctx) => {
+      const v = sliceOf(target, ctx);
+      v.add_(g);
+      v.dispose();
     },
   },
   select: {
@@ -226,6 +231,11 @@ export const RULES: Readonly<Record<string, GradRule>> = {
       const z = zeros(inputShape(ctx), { dtype: g.dtype, device: g.device });
       z.select(ctx.attrs.dim as number, ctx.attrs.index as number).copy_(g);
       return [z];
+    },
+    scatter: (target, g, ctx) => {
+      const v = target.select(ctx.attrs.dim as number, ctx.attrs.index as number);
+      v.add_(g);
+      v.dispose();
     },
   },
   alias: { backward: (g) => [g] },
@@ -299,6 +309,10 @@ export const RULES: Readonly<Record<string, GradRule>> = {
     backward: (g, ctx) => lstmCellBackward(g, ctx.saved[0]!, T(ctx.inputs[1]!), ctx.output!),
   },
 };
+
+function sliceOf(t: Tensor, ctx: GradContext): Tensor {
+  return t.slice(ctx.attrs.dim as number, ctx.attrs.start as number, ctx.attrs.end as number, ctx.attrs.step as number);
+}
 
 function minMaxRule(isMax: boolean): GradRule {
   return {

@@ -1,0 +1,62 @@
+/**
+ * `@fackel/nn`: PyTorch's training vocabulary for Fackel. `Module` with parameters,
+ * buffers and state dicts under PyTorch's names; containers; layers (`Linear`,
+ * `Embedding`, `LSTM`, `GRU`, `RNN`, cells, `Dropout`, activations); losses; `init`; the
+ * functional forms (`functional`); and safetensors files that PyTorch reads and writes.
+ *
+ * @example
+ * ```ts
+ * import { registerCpuBackend } from '@fackel/backend-cpu';
+ * import { enableAutograd } from '@fackel/autograd';
+ * import { randn, tensor, type Tensor } from '@fackel/tensor';
+ * import { CrossEntropyLoss, Linear, LSTM, Module } from '@fackel/nn';
+ * registerCpuBackend();
+ * enableAutograd();
+ * class CharRNN extends Module<[Tensor], Tensor> {
+ *   lstm = new LSTM(65, 128, { numLayers: 2, batchFirst: true });
+ *   fc = new Linear(128, 65);
+ *   forward(x: Tensor): Tensor { return this.fc.forward(this.lstm.forward(x)[0]); }
+ * }
+ * const model = new CharRNN();
+ * const logits = model.forward(randn([2, 10, 65]));
+ * const loss = new CrossEntropyLoss().forward(logits.reshape([-1, 65]), tensor(new Int32Array(20)));
+ * loss.backward();
+ * ```
+ * @packageDocumentation
+ */
+export { Parameter, isParameter } from './parameter.js';
+export { Module, StateDictError, type StateDict, type LoadStateDictOptions, type LoadStateDictResult } from './module.js';
+export { Sequential, ModuleList, ModuleDict } from './containers.js';
+export {
+  Linear,
+  Embedding,
+  Dropout,
+  Flatten,
+  Identity,
+  Sigmoid,
+  Tanh,
+  ReLU,
+  LeakyReLU,
+  GELU,
+  Softmax,
+  LogSoftmax,
+  type FactoryOptions,
+  type LinearOptions,
+  type EmbeddingOptions,
+} from './layers.js';
+export { RNNBase, LSTM, GRU, RNN, LSTMCell, GRUCell, RNNCell, type RNNMode, type RNNOptions, type ElmanRNNOptions, type CellOptions } from './rnn.js';
+export { Loss, MSELoss, L1Loss, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, NLLLoss } from './loss.js';
+export type { Reduction, LossOptions, BCEOptions, BCEWithLogitsOptions, NLLLossOptions, CrossEntropyOptions } from './functional.js';
+export * as functional from './functional.js';
+export * as init from './init.js';
+export type { GeneratorOption, KaimingOptions, Nonlinearity, Fans } from './init.js';
+export {
+  saveSafetensors,
+  loadSafetensors,
+  serializeSafetensors,
+  parseSafetensors,
+  SafetensorsError,
+  type SafetensorsDType,
+  type SafetensorsContents,
+  type LoadSafetensorsOptions,
+} from './safetensors.js';

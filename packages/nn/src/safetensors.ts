@@ -1,0 +1,518 @@
+import { randomBytes } from 'node:crypto';
+import { open, rename, unlink } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { Device, FackelError, Tensor, fmtShape, tensor, type DType, type TypedArray } from '@fackel/tensor';
+
+/**
+ * The safetensors format (https://github.com/huggingface/safetensors), written and read by
+ * hand: an 8-byte little-endian header length N, N bytes of JSON header
+ * (`{"name": {"dtype": "F32", "shape": [2, 3], "data_offsets": [begin, end]}, …,
+ * "__metadata__": {"key": "value"}}`, padded with spaces), then the raw little-endian
+ * tensor bytes, offsets relative to the start of that data section.
+ * @module
+ */
+
+/** The safetensors dtypes Fackel reads. It writes F32, F64, I32 and BOOL.
+ * @example
+ * ```ts
+ * import type { SafetensorsDType } from '@fackel/nn';
+ * const d: SafetensorsDType = 'F32';
+ * ```
+ */
+export type SafetensorsDType = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
+
+const ITEM_SIZE: Record<SafetensorsDType, number> = { F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1 };
+/** Valid in the format, but not read by Fackel. */
+const UNSUPPORTED = new Set(['U16', 'U32', 'U64', 'F8_E4M3', 'F8_E5M2', 'F8_E8M0', 'F6_E2M3', 'F6_E3M2', 'F4', 'C64', 'C128']);
+/** The largest header accepted (the reference implementation's limit). */
+const MAX_HEADER_BYTES = 100_000_000;
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/**
+ * A malformed, truncated or unsupported safetensors file, or tensors that cannot be saved.
+ * The message names the file (or `<bytes>`), the tensor and the problem.
+ *
+ * @example
+ * ```ts
+ * import { parseSafetensors, SafetensorsError } from '@fackel/nn';
+ * try { parseSafetensors(new Uint8Array(3)); } catch (e) { console.log(e instanceof SafetensorsError); }
+ * ```
+ */
+export class SafetensorsError extends FackelError {}
+
+/** What {@link loadSafetensors} and {@link parseSafetensors} return.
+ * @example
+ * ```ts
+ * import type { SafetensorsContents } from '@fackel/nn';
+ * declare const f: SafetensorsContents;
+ * Object.keys(f.tensors);
+ * ```
+ */
+export interface SafetensorsContents {
+  /** The tensors by name, in the order of their data in the file. */
+  tensors: Record<string, Tensor>;
+  /** The `__metadata__` strings, or null when the file has none. */
+  metadata: Record<string, string> | null;
+  /** Each tensor's dtype as stored in the file. */
+  dtypes: Record<string, SafetensorsDType>;
+  /** One line per converted tensor (e.g. `'step': I64 read as int32`). Empty when nothing was converted. */
+  notes: string[];
+}
+
+/** Options of {@link loadSafetensors} and {@link parseSafetensors}.
+ * @example
+ * ```ts
+ * import type { LoadSafetensorsOptions } from '@fackel/nn';
+ * const o: LoadSafetensorsOptions = { device: 'cpu', keepFloat64: true };
+ * ```
+ */
+export interface LoadSafetensorsOptions {
+  /** Device for the tensors (default: the default device). */
+  device?: string | Device;
+  /**
+   * Keep F64 tensors as float64 (CPU only). By default they are converted to float32, the
+   * dtype Fackel models use, and a note says so. Integers (I64, I16, I8, U8) always become
+   * int32 (an I64 value outside the int32 range is an error); F16 and BF16 become float32.
+   */
+  keepFloat64?: boolean;
+}
+
+interface Entry {
+  name: string;
+  dtype: SafetensorsDType;
+  shape: number[];
+  begin: number;
+  end: number;
+}
+
+function fail(source: string, message: string): never {
+  throw new SafetensorsError(`safetensors ${source}: ${message}`);
+}
+
+function describeJson(v: unknown): string {
+  if (v === null) return 'null';
+  if (v === undefined) return 'missing';
+  if (Array.isArray(v)) return 'an array';
+  return typeof v === 'string' ? `the string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)}` : `a ${typeof v}`;
+}
+
+/** Reads the 8-byte little-endian header length; checks it against the bytes that follow. */
+function headerLength(first8: Uint8Array, totalBytes: number, source: string): number {
+  if (totalBytes < 8) fail(source, `the file is ${totalBytes} bytes long, too short for safetensors (it starts with an 8-byte header length)`);
+  const dv = new DataView(first8.buffer, first8.byteOffset, 8);
+  const lo = dv.getUint32(0, true);
+  const hi = dv.getUint32(4, true);
+  const n = hi * 4294967296 + lo;
+  const exact = (BigInt(hi) << 32n) | BigInt(lo);
+  if (n > MAX_HEADER_BYTES) fail(source, `the header length ${exact} bytes is absurdly large (the limit is ${MAX_HEADER_BYTES} bytes): the file is corrupt or not safetensors`);
+  if (n > totalBytes - 8) {
+    fail(source, `the header length ${n} bytes runs past the end of the file (only ${totalBytes - 8} bytes follow the length field): the file is truncated or not safetensors`);
+  }
+  if (n < 2) fail(source, `the header length ${n} is too small for a JSON object`);
+  return n;
+}
+
+function safeInt(v: unknown): v is number {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+}
+
+/** Parses and validates the JSON header against a data section of `dataLength` bytes. */
+function parseHeader(headerBytes: Uint8Array, dataLength: number, source: string): { entries: Entry[]; metadata: Record<string, string> | null } {
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(headerBytes);
+  } catch {
+    fail(source, 'the header is not valid UTF-8 text');
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    fail(source, `the header is not valid JSON (${(e as Error).message})`);
+  }
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) fail(source, `the header must be a JSON object, got ${describeJson(json)}`);
+  let metadata: Record<string, string> | null = null;
+  const entries: Entry[] = [];
+  for (const [name, info] of Object.entries(json as Record<string, unknown>)) {
+    if (name === '__metadata__') {
+      if (info === null || typeof info !== 'object' || Array.isArray(info)) fail(source, `__metadata__ must be an object of strings, got ${describeJson(info)}`);
+      metadata = {};
+      for (const [k, v] of Object.entries(info as Record<string, unknown>)) {
+        if (typeof v !== 'string') fail(source, `__metadata__ must map strings to strings, but '${k}' is ${describeJson(v)}`);
+        metadata[k] = v;
+      }
+      continue;
+    }
+    const where = `tensor '${name}'`;
+    if (info === null || typeof info !== 'object' || Array.isArray(info)) fail(source, `${where}: expected an object with dtype, shape and data_offsets, got ${describeJson(info)}`);
+    const { dtype, shape, data_offsets: offsets } = info as Record<string, unknown>;
+    if (typeof dtype !== 'string') fail(source, `${where}: dtype must be a string, got ${describeJson(dtype)}`);
+    if (!(dtype in ITEM_SIZE)) {
+      if (UNSUPPORTED.has(dtype)) fail(source, `${where}: dtype ${dtype} is not supported by Fackel (it reads ${Object.keys(ITEM_SIZE).join(', ')})`);
+      fail(source, `${where}: unknown dtype ${JSON.stringify(dtype)} (expected one of ${Object.keys(ITEM_SIZE).join(', ')})`);
+    }
+    if (!Array.isArray(shape) || !shape.every(safeInt)) fail(source, `${where}: shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`);
+    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(safeInt)) {
+      fail(source, `${where}: data_offsets must be [begin, end] with non-negative integers, got ${JSON.stringify(offsets)}`);
+    }
+    const [begin, end] = offsets as [number, number];
+    if (begin > end) fail(source, `${where}: data_offsets [${begin}, ${end}] are out of order (begin after end)`);
+    if (end > dataLength) fail(source, `${where}: data_offsets [${begin}, ${end}] run past the end of the data section (${dataLength} bytes)`);
+    const st = dtype as SafetensorsDType;
+    let numel = 1;
+    for (const d of shape as number[]) numel *= d;
+    const need = numel * ITEM_SIZE[st];
+    if (need !== end - begin) {
+      fail(source, `${where}: dtype ${st} and shape ${fmtShape(shape as number[])} need ${Number.isSafeInteger(need) ? need : 'more than 2^53'} bytes, but data_offsets [${begin}, ${end}] hold ${end - begin}`);
+    }
+    entries.push({ name, dtype: st, shape: shape as number[], begin, end });
+  }
+  entries.sort((a, b) => a.begin - b.begin || a.end - b.end);
+  let pos = 0;
+  let prev: Entry | null = null;
+  for (const e of entries) {
+    if (e.begin < pos) fail(source, `tensors '${prev!.name}' [${prev!.begin}, ${prev!.end}] and '${e.name}' [${e.begin}, ${e.end}] overlap`);
+    if (e.begin > pos) {
+      fail(source, `bytes ${pos}–${e.begin} of the data section belong to no tensor (${prev ? `between '${prev.name}' and '${e.name}'` : `before '${e.name}'`})`);
+    }
+    pos = e.end;
+    prev = e;
+  }
+  if (pos !== dataLength) fail(source, `${dataLength - pos} bytes after the last tensor${prev ? ` ('${prev.name}')` : ''} belong to no tensor (the data section is ${dataLength} bytes)`);
+  return { entries, metadata };
+}
+
+/** Converts one tensor's raw little-endian bytes (an exclusively owned, aligned buffer) to a Fackel tensor. */
+function decode(e: Entry, raw: ArrayBuffer, options: LoadSafetensorsOptions, source: string, notes: string[]): Tensor {
+  const numel = e.shape.reduce((a, b) => a * b, 1);
+  const dv = new DataView(raw);
+  let data: TypedArray;
+  let dtype: DType;
+  switch (e.dtype) {
+    case 'F32':
+      dtype = 'float32';
+      if (LITTLE_ENDIAN) data = new Float32Array(raw, 0, numel);
+      else {
+        data = new Float32Array(numel);
+        for (let i = 0; i < numel; i++) data[i] = dv.getFloat32(4 * i, true);
+      }
+      break;
+    case 'F64': {
+      const f64 = LITTLE_ENDIAN ? new Float64Array(raw, 0, numel) : Float64Array.from({ length: numel }, (_, i) => dv.getFloat64(8 * i, true));
+      if (options.keepFloat64) {
+        dtype = 'float64';
+        data = f64;
+      } else {
+        dtype = 'float32';
+        data = Float32Array.from(f64);
+        notes.push(`'${e.name}': F64 converted to float32 (pass keepFloat64: true to keep float64)`);
+      }
+      break;
+    }
+    case 'F16':
+      dtype = 'float32';
+      data = new Float32Array(numel);
+      for (let i = 0; i < numel; i++) data[i] = halfToFloat(dv.getUint16(2 * i, true));
+      notes.push(`'${e.name}': F16 read as float32`);
+      break;
+    case 'BF16': {
+      dtype = 'float32';
+      const out = new Float32Array(numel);
+      const bits = new Uint32Array(out.buffer);
+      for (let i = 0; i < numel; i++) bits[i] = dv.getUint16(2 * i, true) << 16;
+      data = out;
+      notes.push(`'${e.name}': BF16 read as float32`);
+      break;
+    }
+    case 'I64': {
+      dtype = 'int32';
+      const out = new Int32Array(numel);
+      for (let i = 0; i < numel; i++) {
+        const lo = dv.getInt32(8 * i, true);
+        const hi = dv.getInt32(8 * i + 4, true);
+        if (hi !== lo >> 31) {
+          fail(source, `tensor '${e.name}': I64 value ${dv.getBigInt64(8 * i, true)} at flat index ${i} does not fit in int32, Fackel's integer dtype`);
+        }
+        out[i] = lo;
+      }
+      data = out;
+      notes.push(`'${e.name}': I64 converted to int32`);
+      break;
+    }
+    case 'I32':
+      dtype = 'int32';
+      data = LITTLE_ENDIAN ? new Int32Array(raw, 0, numel) : Int32Array.from({ length: numel }, (_, i) => dv.getInt32(4 * i, true));
+      break;
+    case 'I16':
+      dtype = 'int32';
+      data = Int32Array.from({ length: numel }, (_, i) => dv.getInt16(2 * i, true));
+      notes.push(`'${e.name}': I16 read as int32`);
+      break;
+    case 'I8':
+      dtype = 'int32';
+      data = Int32Array.from(new Int8Array(raw, 0, numel));
+      notes.push(`'${e.name}': I8 read as int32`);
+      break;
+    case 'U8':
+      dtype = 'int32';
+      data = Int32Array.from(new Uint8Array(raw, 0, numel));
+      notes.push(`'${e.name}': U8 read as int32`);
+      break;
+    case 'BOOL': {
+      dtype = 'bool';
+      const b = new Uint8Array(raw, 0, numel);
+      for (let i = 0; i < numel; i++) if (b[i]! > 1) fail(source, `tensor '${e.name}': BOOL byte ${b[i]} at flat index ${i} is neither 0 nor 1`);
+      data = b;
+      break;
+    }
+  }
+  const flat = tensor(data, { dtype, device: options.device });
+  if (e.shape.length === 1) return flat;
+  const shaped = flat.reshape(e.shape);
+  flat.dispose();
+  return shaped;
+}
+
+function halfToFloat(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const exp = (h >> 10) & 0x1f;
+  const frac = h & 0x3ff;
+  if (exp === 0) return sign * frac * 2 ** -24;
+  if (exp === 31) return frac === 0 ? sign * Infinity : NaN;
+  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
+}
+
+function finish(entries: Entry[], metadata: Record<string, string> | null, read: (e: Entry) => ArrayBuffer, options: LoadSafetensorsOptions, source: string): SafetensorsContents {
+  const tensors: Record<string, Tensor> = {};
+  const dtypes: Record<string, SafetensorsDType> = {};
+  const notes: string[] = [];
+  try {
+    for (const e of entries) {
+      tensors[e.name] = decode(e, read(e), options, source, notes);
+      dtypes[e.name] = e.dtype;
+    }
+  } catch (err) {
+    for (const t of Object.values(tensors)) t.dispose();
+    throw err;
+  }
+  return { tensors, metadata, dtypes, notes };
+}
+
+/**
+ * Reads safetensors from bytes in memory. Every structural problem (truncation, a header
+ * length beyond the data or above 100 MB, invalid UTF-8 or JSON, an unknown dtype, a byte
+ * length that does not match dtype and shape, offsets out of range, reversed, overlapping
+ * or leaving gaps) is a {@link SafetensorsError} naming the tensor; nothing is allocated
+ * beyond the sizes the bytes actually hold.
+ *
+ * @example
+ * ```ts
+ * import { tensor } from '@fackel/tensor';
+ * import { parseSafetensors, serializeSafetensors } from '@fackel/nn';
+ * const bytes = await serializeSafetensors({ w: tensor([[1, 2], [3, 4]]) }, { epoch: '3' });
+ * const { tensors, metadata } = parseSafetensors(bytes); // tensors.w, metadata.epoch === '3'
+ * ```
+ */
+export function parseSafetensors(bytes: Uint8Array, options: LoadSafetensorsOptions = {}): SafetensorsContents {
+  const source = '<bytes>';
+  if (!(bytes instanceof Uint8Array)) throw new SafetensorsError(`parseSafetensors: expected a Uint8Array, got ${bytes === null ? 'null' : typeof bytes}`);
+  const n = headerLength(bytes.subarray(0, 8), bytes.length, source);
+  const dataStart = 8 + n;
+  const { entries, metadata } = parseHeader(bytes.subarray(8, dataStart), bytes.length - dataStart, source);
+  const read = (e: Entry): ArrayBuffer => {
+    const out = new ArrayBuffer(e.end - e.begin);
+    new Uint8Array(out).set(bytes.subarray(dataStart + e.begin, dataStart + e.end));
+    return out;
+  };
+  return finish(entries, metadata, read, options, source);
+}
+
+/**
+ * Loads a safetensors file (as written by Python's `safetensors`, by PyTorch code, or by
+ * {@link saveSafetensors}). The file is read piecewise: header first, validated against
+ * the file size, then each tensor's bytes, so a malformed file fails before any large
+ * allocation. Errors are {@link SafetensorsError}s naming the path and the tensor.
+ *
+ * @example
+ * ```ts
+ * import { LSTM, loadSafetensors } from '@fackel/nn';
+ * const lstm = new LSTM(65, 128, { numLayers: 2, batchFirst: true });
+ * const { tensors, notes } = await loadSafetensors('lstm_from_torch.safetensors');
+ * lstm.loadStateDict(tensors);
+ * ```
+ */
+export async function loadSafetensors(path: string, options: LoadSafetensorsOptions = {}): Promise<SafetensorsContents> {
+  const fh = await open(path, 'r');
+  try {
+    const size = (await fh.stat()).size;
+    const head = new Uint8Array(8);
+    if (size >= 8) await readExactly(fh, head, 0, path);
+    const n = headerLength(head, size, path);
+    const headerBytes = new Uint8Array(n);
+    await readExactly(fh, headerBytes, 8, path);
+    const dataStart = 8 + n;
+    const { entries, metadata } = parseHeader(headerBytes, size - dataStart, path);
+    const raws = new Map<Entry, ArrayBuffer>();
+    for (const e of entries) {
+      const buf = new ArrayBuffer(e.end - e.begin);
+      await readExactly(fh, new Uint8Array(buf), dataStart + e.begin, path);
+      raws.set(e, buf);
+    }
+    return finish(entries, metadata, (e) => raws.get(e)!, options, path);
+  } finally {
+    await fh.close();
+  }
+}
+
+async function readExactly(fh: Awaited<ReturnType<typeof open>>, into: Uint8Array, position: number, source: string): Promise<void> {
+  let done = 0;
+  while (done < into.length) {
+    const { bytesRead } = await fh.read(into, done, into.length - done, position + done);
+    if (bytesRead === 0) fail(source, `the file ended early (it changed while being read?)`);
+    done += bytesRead;
+  }
+}
+
+const DTYPE_TO_ST: Record<DType, SafetensorsDType> = { float32: 'F32', float64: 'F64', int32: 'I32', bool: 'BOOL' };
+
+/**
+ * Serializes tensors (a plain object or a `Map` of name → tensor, e.g. `module.stateDict()`)
+ * and optional string metadata into safetensors bytes: float32 → F32, float64 → F64,
+ * int32 → I32, bool → BOOL. Tensors on any device are read back (hence async); views are
+ * written contiguously. The header is padded to 8 bytes and the data ordered by alignment.
+ *
+ * @example
+ * ```ts
+ * import { ones } from '@fackel/tensor';
+ * import { serializeSafetensors } from '@fackel/nn';
+ * const bytes = await serializeSafetensors({ 'fc.weight': ones([2, 3]) }, { format: 'pt' });
+ * ```
+ */
+export async function serializeSafetensors(
+  tensors: Record<string, Tensor> | Map<string, Tensor>,
+  metadata?: Record<string, string> | null,
+): Promise<Uint8Array> {
+  if (tensors === null || typeof tensors !== 'object') throw new SafetensorsError(`serializeSafetensors: expected an object or Map of name → Tensor, got ${tensors === null ? 'null' : typeof tensors}`);
+  const items = [...(tensors instanceof Map ? tensors.entries() : Object.entries(tensors))];
+  for (const [name, t] of items) {
+    if (typeof name !== 'string' || name === '') throw new SafetensorsError('serializeSafetensors: tensor names must be non-empty strings');
+    if (name === '__metadata__') throw new SafetensorsError("serializeSafetensors: '__metadata__' is reserved and cannot name a tensor");
+    if (!(t instanceof Tensor)) throw new SafetensorsError(`serializeSafetensors: '${name}' is not a Tensor (got ${t === null ? 'null' : typeof t})`);
+    if (t.isDisposed) throw new SafetensorsError(`serializeSafetensors: the tensor '${name}' has been disposed`);
+  }
+  if (metadata !== undefined && metadata !== null) {
+    if (typeof metadata !== 'object' || Array.isArray(metadata)) throw new SafetensorsError('serializeSafetensors: metadata must be an object of strings');
+    for (const [k, v] of Object.entries(metadata)) {
+      if (typeof v !== 'string') throw new SafetensorsError(`serializeSafetensors: metadata values must be strings, but '${k}' is ${describeJson(v)} (use String(value))`);
+    }
+  }
+  // Largest alignment first (stable), so that every tensor starts aligned to its item size.
+  const ordered = items
+    .map(([name, t], i) => ({ name, t, st: DTYPE_TO_ST[t.dtype], i }))
+    .sort((a, b) => ITEM_SIZE[b.st] - ITEM_SIZE[a.st] || a.i - b.i);
+  const datas: Uint8Array[] = [];
+  const header: Record<string, unknown> = {};
+  if (metadata !== undefined && metadata !== null) header.__metadata__ = { ...metadata };
+  let offset = 0;
+  for (const { name, t, st } of ordered) {
+    const host = await t.data();
+    const bytes = toLittleEndianBytes(host, st);
+    header[name] = { dtype: st, shape: [...t.shape], data_offsets: [offset, offset + bytes.length] };
+    datas.push(bytes);
+    offset += bytes.length;
+  }
+  const json = new TextEncoder().encode(JSON.stringify(header));
+  const padded = Math.ceil(json.length / 8) * 8;
+  const out = new Uint8Array(8 + padded + offset);
+  const dv = new DataView(out.buffer);
+  dv.setUint32(0, padded % 4294967296, true);
+  dv.setUint32(4, Math.floor(padded / 4294967296), true);
+  out.set(json, 8);
+  out.fill(0x20, 8 + json.length, 8 + padded);
+  let pos = 8 + padded;
+  for (const d of datas) {
+    out.set(d, pos);
+    pos += d.length;
+  }
+  return out;
+}
+
+function toLittleEndianBytes(host: TypedArray, st: SafetensorsDType): Uint8Array {
+  if (LITTLE_ENDIAN) return new Uint8Array(host.buffer, host.byteOffset, host.byteLength);
+  const out = new Uint8Array(host.length * ITEM_SIZE[st]);
+  const dv = new DataView(out.buffer);
+  for (let i = 0; i < host.length; i++) {
+    if (st === 'F32') dv.setFloat32(4 * i, host[i]!, true);
+    else if (st === 'F64') dv.setFloat64(8 * i, host[i]!, true);
+    else if (st === 'I32') dv.setInt32(4 * i, host[i]!, true);
+    else out[i] = host[i]!;
+  }
+  return out;
+}
+
+/** @internal Test hooks for {@link writeFileAtomic}. */
+export interface AtomicWriteHooks {
+  /** Called after the temporary file is written and synced, before the rename. */
+  beforeRename?(tempPath: string): void | Promise<void>;
+}
+
+/**
+ * @internal Writes `bytes` to `path` atomically: a temporary file in the same directory,
+ * fsync, rename over the target, then fsync of the directory (best effort). On any failure
+ * the temporary file is removed and the previous file at `path` is left untouched.
+ */
+export async function writeFileAtomic(path: string, bytes: Uint8Array, hooks: AtomicWriteHooks = {}): Promise<void> {
+  const target = resolve(path);
+  const dir = dirname(target);
+  const temp = join(dir, `.${basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  const fh = await open(temp, 'wx', 0o644);
+  try {
+    try {
+      let done = 0;
+      while (done < bytes.length) {
+        const { bytesWritten } = await fh.write(bytes, done, bytes.length - done);
+        done += bytesWritten;
+      }
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await hooks.beforeRename?.(temp);
+    await rename(temp, target);
+  } catch (err) {
+    await unlink(temp).catch(() => undefined);
+    throw err;
+  }
+  try {
+    const dh = await open(dir, 'r');
+    try {
+      await dh.sync();
+    } finally {
+      await dh.close();
+    }
+  } catch {
+    // Directory fsync is not possible everywhere; the rename itself is already atomic.
+  }
+}
+
+/**
+ * Saves tensors (e.g. `module.stateDict()`) as a safetensors file that Python's
+ * `safetensors` and PyTorch code read (`load_state_dict` takes the same keys). The write
+ * is atomic: the bytes go to a temporary file in the same directory, which is fsynced and
+ * then renamed over `path`, so a crash during the save leaves the previous file intact.
+ *
+ * @example
+ * ```ts
+ * import { LSTM, saveSafetensors } from '@fackel/nn';
+ * const lstm = new LSTM(65, 128, { numLayers: 2 });
+ * await saveSafetensors('lstm.safetensors', lstm.stateDict(), { epoch: '1' });
+ * ```
+ */
+export async function saveSafetensors(
+  path: string,
+  tensors: Record<string, Tensor> | Map<string, Tensor>,
+  metadata?: Record<string, string> | null,
+): Promise<void> {
+  const bytes = await serializeSafetensors(tensors, metadata);
+  await writeFileAtomic(path, bytes);
+}
