@@ -2,7 +2,7 @@
 // hot loops contain the op's expression inline instead of a function call per element.
 import type { BinaryOp, DType, TypedArray, UnaryOp, View } from '@fackel/tensor';
 import { BINARY_OPS, UNARY_OPS } from '@fackel/tensor';
-import { isBroadcastScalar, isContiguous, offsets } from './strided.js';
+import { isBroadcastScalar, isContiguous, relativeOffsets } from './strided.js';
 
 /** JavaScript expressions of the unary ops in `x`; `R` is the op table's scalar reference. */
 const UNARY_EXPR: Partial<Record<UnaryOp, string>> = {
@@ -63,7 +63,7 @@ function readExpr(name: string, layout: Layout): string {
     case 's':
       return `${name}S`;
     case 'o':
-      return `${name}[${name}Idx[i]]`;
+      return `${name}[${name}Off + ${name}Idx[i]]`;
     default:
       return `${name}K`;
   }
@@ -99,11 +99,11 @@ function compile(key: string, names: string[], layouts: Layout[], expr: string, 
 function buf(x: View | number): TypedArray | null {
   return typeof x === 'number' ? null : (x.buffer as TypedArray);
 }
-function off(x: View | number, layout: Layout): number {
-  return typeof x === 'number' || layout === 'o' ? 0 : x.offset;
+function off(x: View | number): number {
+  return typeof x === 'number' ? 0 : x.offset;
 }
 function idx(x: View | number, layout: Layout): Int32Array | null {
-  return layout === 'o' ? offsets((x as View).shape, (x as View).strides, (x as View).offset) : null;
+  return layout === 'o' ? relativeOffsets((x as View).shape, (x as View).strides) : null;
 }
 function konst(x: View | number): number {
   return typeof x === 'number' ? x : 0;
@@ -118,7 +118,7 @@ export function unaryKernel(op: UnaryOp, x: View, out: TypedArray): void {
   const outDtype = outDtypeOf(out);
   const expr = storeExpr(UNARY_EXPR[op] ?? 'R(x)', outDtype, info.dtype === 'bool');
   const k = compile(`u|${op}|${lx}|${outDtype}`, ['X'], [lx], expr, info.ref);
-  k(out, n, buf(x), off(x, lx), idx(x, lx), konst(x));
+  k(out, n, buf(x), off(x), idx(x, lx), konst(x));
 }
 
 /** `out[i] = op(a[i], b[i])` over equal-shaped views or numbers. */
@@ -132,7 +132,7 @@ export function binaryKernel(op: BinaryOp, a: View | number, b: View | number, o
   if (op === 'mul' && outDtype === 'int32') expr = 'Math.imul(a, b)';
   expr = storeExpr(expr, outDtype, BINARY_OPS[op].dtype === 'bool');
   const k = compile(`b|${op}|${la}|${lb}|${outDtype}`, ['A', 'B'], [la, lb], expr, BINARY_OPS[op].ref);
-  k(out, n, buf(a), off(a, la), idx(a, la), konst(a), buf(b), off(b, lb), idx(b, lb), konst(b));
+  k(out, n, buf(a), off(a), idx(a, la), konst(a), buf(b), off(b), idx(b, lb), konst(b));
 }
 
 /** `out[i] = cond[i] ? a[i] : b[i]`. */
@@ -145,7 +145,7 @@ export function whereKernel(cond: View, a: View | number, b: View | number, out:
   const outDtype = outDtypeOf(out);
   const expr = storeExpr('c !== 0 ? a : b', outDtype, false);
   const k = compile(`w|${lc}|${la}|${lb}|${outDtype}`, ['C', 'A', 'B'], [lc, la, lb], expr, null);
-  k(out, n, buf(cond), off(cond, lc), idx(cond, lc), konst(cond), buf(a), off(a, la), idx(a, la), konst(a), buf(b), off(b, lb), idx(b, lb), konst(b));
+  k(out, n, buf(cond), off(cond), idx(cond, lc), konst(cond), buf(a), off(a), idx(a, la), konst(a), buf(b), off(b), idx(b, lb), konst(b));
 }
 
 /** Copies a view into a contiguous array, converting to the destination's dtype. */
@@ -160,7 +160,7 @@ export function copyKernel(x: View, out: TypedArray): void {
   }
   const toBool = outDtypeOf(out) === 'bool';
   const k = compile(`copy|${lx}|${toBool}`, ['X'], [lx], toBool ? '(x !== 0 ? 1 : 0)' : 'x', null);
-  k(out, n, buf(x), off(x, lx), idx(x, lx), konst(x));
+  k(out, n, buf(x), off(x), idx(x, lx), konst(x));
 }
 
 /** Writes `src` (a view of dst's shape, or a number) into the elements of `dst`, converting. */
@@ -174,19 +174,38 @@ export function assignKernel(dst: View, src: View | number): void {
   if (typeof src === 'number') {
     if (dstContig) target.fill(value(src), dst.offset, dst.offset + n);
     else {
-      const o = offsets(dst.shape, dst.strides, dst.offset);
+      const o = relativeOffsets(dst.shape, dst.strides);
       const v = value(src);
-      for (let i = 0; i < n; i++) target[o[i]!] = v;
+      for (let i = 0; i < n; i++) target[dst.offset + o[i]!] = v;
     }
     return;
   }
-  // Read the source first (it may overlap the destination), then scatter.
+  const sameDtype = (src.buffer as TypedArray).constructor === target.constructor;
+  if (src.buffer !== dst.buffer && (sameDtype || !toBool)) {
+    // No overlap possible: write straight into the destination.
+    const so = isContiguous(src.shape, src.strides) ? null : relativeOffsets(src.shape, src.strides);
+    const s = src.buffer as TypedArray;
+    const sOff = src.offset;
+    if (dstContig) {
+      if (so === null) {
+        if (sameDtype) target.set(s.subarray(sOff, sOff + n), dst.offset);
+        else for (let i = 0; i < n; i++) target[dst.offset + i] = s[sOff + i]!;
+      } else for (let i = 0; i < n; i++) target[dst.offset + i] = s[sOff + so[i]!]!;
+    } else {
+      const d = relativeOffsets(dst.shape, dst.strides);
+      const dOff = dst.offset;
+      if (so === null) for (let i = 0; i < n; i++) target[dOff + d[i]!] = s[sOff + i]!;
+      else for (let i = 0; i < n; i++) target[dOff + d[i]!] = s[sOff + so[i]!]!;
+    }
+    return;
+  }
+  // Same buffer (the views may overlap) or a conversion to bool: read first, then scatter.
   const tmp = new (target.constructor as { new (n: number): TypedArray })(n);
   copyKernel(src, tmp);
   if (dstContig) target.set(tmp, dst.offset);
   else {
-    const o = offsets(dst.shape, dst.strides, dst.offset);
-    for (let i = 0; i < n; i++) target[o[i]!] = tmp[i]!;
+    const o = relativeOffsets(dst.shape, dst.strides);
+    for (let i = 0; i < n; i++) target[dst.offset + o[i]!] = tmp[i]!;
   }
 }
 

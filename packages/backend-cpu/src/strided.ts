@@ -89,3 +89,22 @@ export function isBroadcastScalar(shape: readonly number[], strides: readonly nu
   for (let i = 0; i < shape.length; i++) if (shape[i] !== 1 && strides[i] !== 0) return false;
   return true;
 }
+
+const offsetCache = new Map<string, Int32Array>();
+const MAX_CACHED = 512;
+
+/**
+ * Offsets of a strided layout relative to its first element (offset 0), cached by shape and
+ * strides: the time steps of a recurrent layer read equally shaped windows at different
+ * offsets, so the table is computed once. Callers add the view's offset.
+ */
+export function relativeOffsets(shape: readonly number[], strides: readonly number[]): Int32Array {
+  const key = `${shape.join(',')}|${strides.join(',')}`;
+  let t = offsetCache.get(key);
+  if (t === undefined) {
+    if (offsetCache.size >= MAX_CACHED) offsetCache.clear();
+    t = offsets(shape, strides, 0);
+    offsetCache.set(key, t);
+  }
+  return t;
+}

@@ -7,7 +7,11 @@
  * the main thread (from TypeScript sources or from `dist/`) and in the workers, with no
  * worker file to resolve. Do not call helpers or use module-level constants in here.
  *
- * Packed layouts (see `matmul.ts` for the packers), with MR = NR = 4:
+ * Contents: {@link gemmPackedF32} (the plain-JavaScript 4x4 kernel), {@link makeWasmGemm}
+ * (blocking around the WebAssembly SIMD kernel of `matmul-wasm.ts`) and
+ * {@link runMatmulJob} (the chunk loop every thread runs).
+ *
+ * Packed layouts of the JavaScript kernel (see `matmul.ts` for the packers), MR = NR = 4:
  * - packed A: for row panel `ip` (rows `4ip .. 4ip+3`), element (row `4ip + r`, depth `p`)
  *   sits at `ip * 4k + 4p + r`; rows past `m` are zero.
  * - packed B: for column panel `jp`, element (depth `p`, column `4jp + c`) sits at
@@ -18,6 +22,8 @@
  * `C[i0:i1, j0:j1] = A[i0:i1, :] @ B[:, j0:j1]` over packed operands, overwriting C.
  *
  * `i0` and `j0` must be multiples of 4. C element (i, j) lives at `cOff + i * ldc + j`.
+ * B must be packed 4-wide (the last two arguments exist for {@link GemmFn} compatibility
+ * with the WebAssembly kernel, which can also read an unpacked row-major B).
  * The depth is processed in blocks of `KC` so that one packed B panel block stays in L1
  * and the A block in L2; each 4x4 tile of C is held in 16 local variables (doubles in V8,
  * rounded to float32 only when stored).
@@ -28,6 +34,7 @@ export function gemmPackedF32(
   k: number,
   c: Float32Array, cOff: number, ldc: number,
   i0: number, i1: number, j0: number, j1: number,
+  _bPanelStride: number, _bKStride: number,
 ): void {
   const KC = 256;
   const panelStride = 4 * k;
@@ -96,10 +103,54 @@ export function gemmPackedF32(
 }
 
 /**
- * The signature of {@link gemmPackedF32}, passed into {@link runMatmulJob} so that the
- * latter stays self-contained.
+ * A float32 GEMM over operands in one scratch: `C[i0:i1, j0:j1] = A[i0:i1, :] @ B[:, j0:j1]`
+ * with element offsets. A is packed in row panels (see the kernel for the width); B is read
+ * at `bpOff + panel * bPanelStride + p * bKStride + c` (packed or a row-major copy).
  */
-export type GemmFn = typeof gemmPackedF32;
+export type GemmFn = (
+  ap: Float32Array, apOff: number,
+  bp: Float32Array, bpOff: number,
+  k: number,
+  c: Float32Array, cOff: number, ldc: number,
+  i0: number, i1: number, j0: number, j1: number,
+  bPanelStride: number, bKStride: number,
+) => void;
+
+/** The raw WebAssembly kernel (see `matmul-wasm.ts`); all addresses in bytes. */
+export type WasmKernelFn = (
+  ap: number, bp: number, kl: number, aStride: number, bStride: number, bK: number,
+  c: number, ldc: number, mRows: number, nCols: number, accumulate: number, tmp: number,
+) => void;
+
+/**
+ * Wraps the WebAssembly kernel as a {@link GemmFn} over the wasm memory (the typed-array
+ * arguments are ignored; offsets are float32 indices into the memory). Blocks the depth
+ * (KC) so that a B panel block stays in L1, and the rows (MC) so that the A block stays in L2.
+ * `tmp` is this thread's private edge-tile area; `mr`/`nr` are the kernel's panel sizes.
+ */
+export function makeWasmGemm(kernel: WasmKernelFn, tmp: number, mr: number, nr: number): GemmFn {
+  const KC = 256;
+  const MC = 128;
+  return function wasmGemm(_ap, apOff, _bp, bpOff, k, _c, cOff, ldc, i0, i1, j0, j1, bPanelStride, bKStride) {
+    const aStride = 4 * mr * k;
+    const bStride = 4 * bPanelStride;
+    const bK = 4 * bKStride;
+    const aBase = 4 * apOff + (i0 / mr) * aStride;
+    const bBase = 4 * bpOff + (j0 / nr) * bStride;
+    const nCols = j1 - j0;
+    for (let k0 = 0; k0 < k; k0 += KC) {
+      const kl = k - k0 < KC ? k - k0 : KC;
+      const accumulate = k0 === 0 ? 0 : 1;
+      for (let i = i0; i < i1; i += MC) {
+        const mRows = i1 - i < MC ? i1 - i : MC;
+        kernel(
+          aBase + ((i - i0) / mr) * aStride + 4 * mr * k0, bBase + k0 * bK, kl, aStride, bStride, bK,
+          4 * (cOff + i * ldc + j0), 4 * ldc, mRows, nCols, accumulate, tmp,
+        );
+      }
+    }
+  };
+}
 
 /**
  * Claims and computes chunks of the current job until none is left. Runs on the main
@@ -114,10 +165,12 @@ export type GemmFn = typeof gemmPackedF32;
  *  5 SCRATCH_VER  version of the scratch buffer the job's offsets refer to
  *  6 TOTAL  chunks in the job
  *  7 M, 8 N, 9 K, 10 BATCH
- *  11 TM, 12 TN (tile sizes, multiples of 4), 13 NTI, 14 NTJ (tiles along rows / cols),
+ *  11 TM, 12 TN (tile sizes, multiples of the kernel's panel sizes), 13 NTI, 14 NTJ (tiles
+ *     along rows / cols),
  *  15 BG (batches per chunk)
  *  16 A_OFF, 17 A_BSTRIDE, 18 B_OFF, 19 B_BSTRIDE, 20 C_OFF (scratch element offsets;
  *     a batch stride of 0 broadcasts one packed operand over the batch)
+ *  21 B_PANEL, 22 B_KSTRIDE (B's layout, see {@link GemmFn})
  *
  * Publishing a job: the main thread first closes CLAIM (`(gen << 16) | 0xffff`, an index
  * past any TOTAL), then writes the parameters and resets DONE, then opens CLAIM at
@@ -145,6 +198,7 @@ export function runMatmulJob(
       const m = ctl[7], n = ctl[8], k = ctl[9], batch = ctl[10];
       const tm = ctl[11], tn = ctl[12], nti = ctl[13], ntj = ctl[14], bg = ctl[15];
       const aOff = ctl[16], aBs = ctl[17], bOff = ctl[18], bBs = ctl[19], cOff = ctl[20];
+      const bPanel = ctl[21], bKs = ctl[22];
       const tiles = nti * ntj;
       const group = (idx / tiles) | 0;
       const tile = idx - group * tiles;
@@ -155,7 +209,7 @@ export function runMatmulJob(
       const j1 = j0 + tn < n ? j0 + tn : n;
       const bEnd = (group + 1) * bg < batch ? (group + 1) * bg : batch;
       for (let bi = group * bg; bi < bEnd; bi++) {
-        gemm(s, aOff + bi * aBs, s, bOff + bi * bBs, k, s, cOff + bi * m * n, n, i0, i1, j0, j1);
+        gemm(s, aOff + bi * aBs, s, bOff + bi * bBs, k, s, cOff + bi * m * n, n, i0, i1, j0, j1, bPanel, bKs);
       }
     } catch {
       // Counted as done all the same so that nobody waits forever; the main thread sees

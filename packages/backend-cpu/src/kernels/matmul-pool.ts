@@ -7,23 +7,26 @@
  * - The workers run an inline script (`new Worker(src, { eval: true })`) assembled from the
  *   source text of the self-contained kernels in `matmul-kernel.ts`; no worker file has to be
  *   resolved, so it works from TypeScript sources (vitest) and from `dist/` alike.
- * - Operands are packed by the main thread into one SharedArrayBuffer scratch; the result is
- *   computed into the same scratch and copied out. Inputs and outputs therefore need not be
- *   shared memory. When the scratch grows, the new buffer is posted to every worker, which
- *   picks it up synchronously with `receiveMessageOnPort`.
+ * - Operands are packed by the main thread into one shared scratch; the result is computed
+ *   into the same scratch and copied out. Inputs and outputs therefore need not be shared
+ *   memory. With the WebAssembly kernel the scratch is the module's shared memory, which
+ *   every worker instantiates the same module over (growth is seen by all automatically).
+ *   With the JavaScript kernel it is a SharedArrayBuffer; when it grows, the new buffer is
+ *   posted to every worker, which picks it up synchronously with `receiveMessageOnPort`.
  * - Work is split into chunks (output tiles, possibly several batch entries each) claimed
  *   dynamically by compare-exchange, so the main thread starts at once and workers that are
  *   late (still starting, or descheduled) simply take fewer chunks. The main thread then
  *   waits for chunks still in flight with `Atomics.wait`, keeping the call synchronous.
  */
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
-import { gemmPackedF32, runMatmulJob } from './matmul-kernel.js';
+import { gemmPackedF32, makeWasmGemm, runMatmulJob, type GemmFn } from './matmul-kernel.js';
+import { WASM_MR, WASM_NR, WASM_TMP_BYTES, type WasmMemoryLike, type WasmModuleLike } from './matmul-wasm.js';
 
 /** Indices into the control block; must match the literals in `runMatmulJob`. */
 export const CTL = {
   WAKE: 0, CLAIM: 1, DONE: 2, ERROR: 3, STOP: 4, SCRATCH_VER: 5, TOTAL: 6,
   M: 7, N: 8, K: 9, BATCH: 10, TM: 11, TN: 12, NTI: 13, NTJ: 14, BG: 15,
-  A_OFF: 16, A_BSTRIDE: 17, B_OFF: 18, B_BSTRIDE: 19, C_OFF: 20,
+  A_OFF: 16, A_BSTRIDE: 17, B_OFF: 18, B_BSTRIDE: 19, C_OFF: 20, B_PANEL: 21, B_KSTRIDE: 22,
 } as const;
 const CTL_SIZE = 32;
 /** Chunk indices live in the low 16 bits of CLAIM; 0xffff marks a closed job. */
@@ -34,18 +37,27 @@ export interface MatmulJob {
   m: number; n: number; k: number; batch: number;
   tm: number; tn: number; nti: number; ntj: number; bg: number;
   aOff: number; aBatchStride: number; bOff: number; bBatchStride: number; cOff: number;
+  bPanelStride: number; bKStride: number;
+}
+
+/** The WebAssembly kernel shared with the workers. */
+export interface PoolWasm {
+  module: WasmModuleLike;
+  memory: WasmMemoryLike;
 }
 
 function workerSource(): string {
   return `'use strict';
 const { workerData, receiveMessageOnPort } = require('node:worker_threads');
-const gemm = (${gemmPackedF32.toString()});
+const gemmJs = (${gemmPackedF32.toString()});
+const makeWasmGemm = (${makeWasmGemm.toString()});
 const runJob = (${runMatmulJob.toString()});
 const ctl = new Int32Array(workerData.ctl);
 const port = workerData.port;
 let scratch = new Float32Array(0);
 let version = -1;
 function getScratch(v) {
+  if (wasm !== null) return scratch;
   while (version !== v) {
     const r = receiveMessageOnPort(port);
     if (r === undefined) throw new Error('fackel matmul worker: scratch ' + v + ' not received');
@@ -61,12 +73,18 @@ function getScratch(v) {
   const A = (i, p) => ((i * 7 + p * 3) % 5) - 2, B = (p, j) => ((p * 5 + j * 2) % 7) - 3;
   for (let i = 0; i < m; i++) for (let p = 0; p < k; p++) ap[(i >> 2) * 4 * k + 4 * p + (i & 3)] = A(i, p);
   for (let j = 0; j < n; j++) for (let p = 0; p < k; p++) bp[(j >> 2) * 4 * k + 4 * p + (j & 3)] = B(p, j);
-  gemm(ap, 0, bp, 0, k, c, 0, n, 0, m, 0, n);
+  gemmJs(ap, 0, bp, 0, k, c, 0, n, 0, m, 0, n, 4 * k, 4);
   for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
     let s = 0;
     for (let p = 0; p < k; p++) s += A(i, p) * B(p, j);
     if (c[i * n + j] !== s) throw new Error('fackel matmul worker: self-test failed');
   }
+}
+const wasm = workerData.wasm;
+let gemm = gemmJs;
+if (wasm !== null) {
+  const instance = new WebAssembly.Instance(wasm.module, { env: { mem: wasm.memory } });
+  gemm = makeWasmGemm(instance.exports.gemm, wasm.tmp, wasm.mr, wasm.nr);
 }
 let seen = Atomics.load(ctl, ${CTL.WAKE});
 while (Atomics.load(ctl, ${CTL.STOP}) === 0) {
@@ -87,20 +105,32 @@ interface PoolWorker {
 /** The worker pool; see the module comment. */
 export class MatmulPool {
   readonly workers: PoolWorker[] = [];
+  /** Chunks computed by workers (not the calling thread) since the pool started. */
+  workerChunks = 0;
   private readonly ctl = new Int32Array(new SharedArrayBuffer(CTL_SIZE * 4));
-  private scratch = new Float32Array(new SharedArrayBuffer(0));
+  private scratch: Float32Array = new Float32Array(new SharedArrayBuffer(0));
   private scratchVersion = 0;
   private gen = 0;
   private destroyed = false;
 
-  constructor(workerCount: number) {
+  /**
+   * @param workerCount workers to start (the calling thread is the extra one)
+   * @param wasm the WebAssembly kernel and memory, or null for the JavaScript kernel over a
+   *   SharedArrayBuffer scratch (see {@link scratchFor})
+   */
+  constructor(workerCount: number, readonly wasm: PoolWasm | null) {
     const src = workerSource();
     for (let i = 0; i < workerCount; i++) {
       const { port1, port2 } = new MessageChannel();
       const worker = new Worker(src, {
         eval: true,
         name: `fackel-matmul-${i}`,
-        workerData: { ctl: this.ctl.buffer, port: port2 },
+        workerData: {
+          ctl: this.ctl.buffer,
+          port: port2,
+          // thread 0 (the caller) uses the first edge-tile area
+          wasm: wasm === null ? null : { ...wasm, tmp: (i + 1) * WASM_TMP_BYTES, mr: WASM_MR, nr: WASM_NR },
+        },
         transferList: [port2],
         stdout: false,
         stderr: false,
@@ -123,7 +153,10 @@ export class MatmulPool {
     return !this.destroyed && this.workers.some((w) => w.alive);
   }
 
-  /** A shared scratch of at least `size` float32 elements (contents unspecified). */
+  /**
+   * JavaScript-kernel mode: a shared scratch of at least `size` float32 elements (contents
+   * unspecified), known to the workers.
+   */
   scratchFor(size: number): Float32Array {
     if (this.scratch.length < size) {
       const grown = Math.max(size, Math.ceil(this.scratch.length * 1.5), 1 << 16);
@@ -137,10 +170,11 @@ export class MatmulPool {
   }
 
   /**
-   * Runs one job over the current scratch with the workers and the calling thread.
+   * Runs one job with the workers and the calling thread, which computes with `gemm` over
+   * `scratch` (the pool's {@link scratchFor} array, or the wasm memory view).
    * Returns false when a worker reported an error (the caller then recomputes alone).
    */
-  run(job: MatmulJob): boolean {
+  run(job: MatmulJob, gemm: GemmFn, scratch: Float32Array): boolean {
     const ctl = this.ctl;
     const total = Math.ceil(job.batch / job.bg) * job.nti * job.ntj;
     if (total > MAX_CHUNKS) throw new Error(`matmul: ${total} chunks exceed ${MAX_CHUNKS}`);
@@ -162,6 +196,8 @@ export class MatmulPool {
     ctl[CTL.B_OFF] = job.bOff;
     ctl[CTL.B_BSTRIDE] = job.bBatchStride;
     ctl[CTL.C_OFF] = job.cOff;
+    ctl[CTL.B_PANEL] = job.bPanelStride;
+    ctl[CTL.B_KSTRIDE] = job.bKStride;
     Atomics.store(ctl, CTL.ERROR, 0);
     Atomics.store(ctl, CTL.DONE, 0);
     Atomics.store(ctl, CTL.TOTAL, total);
@@ -169,8 +205,8 @@ export class MatmulPool {
     Atomics.add(ctl, CTL.WAKE, 1);
     Atomics.notify(ctl, CTL.WAKE, Math.min(this.workers.length, total - 1));
 
-    const scratch = this.scratch;
-    runMatmulJob(ctl, () => scratch, gemmPackedF32, false);
+    const mine = runMatmulJob(ctl, () => scratch, gemm, false);
+    this.workerChunks += total - mine;
     for (;;) {
       const done = Atomics.load(ctl, CTL.DONE);
       if (done >= total) break;

@@ -1,30 +1,48 @@
 /**
  * Batched matrix multiplication for the CPU backend.
  *
- * float32 (the hot path): both operands are packed into 4-wide panels (which also makes any
- * stride pattern — transposed, sliced, broadcast — cost the same), then a 4x4
- * register-blocked kernel computes the product (`matmul-kernel.ts`). Products of at least
- * {@link THREAD_MIN_MACS} multiply-adds are split across a worker-thread pool
- * (`matmul-pool.ts`); the call stays synchronous.
+ * float32 (the hot path) runs on one of two kernels:
+ * - `wasm` (default): a WebAssembly SIMD micro-kernel assembled in `matmul-wasm.ts`
+ *   (2x16 tiles of f32x4 accumulators, ~40 GFLOP/s per core on AVX2 hardware);
+ * - `js`: a 4x4 register-blocked scalar kernel in plain JavaScript (`matmul-kernel.ts`,
+ *   ~4-5 GFLOP/s per core), used where WebAssembly SIMD or shared memory is unavailable.
+ * Operands are first copied into a scratch buffer, packed into panels (which makes any stride
+ * pattern — transposed, sliced, broadcast — cost the same); a row-major B of a small product
+ * is copied as is. Large products are split across a worker-thread pool
+ * (`matmul-pool.ts`); the call stays synchronous. Accumulation is in float32 for `wasm`
+ * (as in BLAS) and in float64 for `js`.
  *
  * float64 and int32 use a simple strided i-p-j loop (int32 wraps on overflow, like
  * two's-complement hardware).
  *
- * Threads: `FACKEL_CPU_THREADS=n` in the environment or {@link setCpuThreads} (n = 1 turns
- * the pool off). The default is `os.availableParallelism()`.
+ * Configuration: `FACKEL_CPU_THREADS=n` or {@link setCpuThreads} (n = 1 turns the pool off;
+ * the default is `os.availableParallelism()`), and `FACKEL_CPU_MATMUL=js` or
+ * {@link setMatmulKernel} to force the JavaScript kernel.
  */
 import { availableParallelism } from 'node:os';
 import type { TypedArray, View } from '@fackel/tensor';
-import { gemmPackedF32 } from './matmul-kernel.js';
+import { gemmPackedF32, makeWasmGemm, type GemmFn } from './matmul-kernel.js';
 import { MAX_CHUNKS, MatmulPool, type MatmulJob } from './matmul-pool.js';
+import { WASM_MAX_PAGES, WASM_MR, WASM_NR, WASM_RESERVED_BYTES, getWasmMatmul, type WasmMatmul } from './matmul-wasm.js';
 
 /**
- * Products with fewer multiply-adds (batch·m·n·k) than this stay on the calling thread.
- * Waking a worker costs tens of microseconds; 2^18 MACs take ~0.1 ms on one core.
+ * Products with fewer multiply-adds (batch·m·n·k) than this stay on the calling thread, per
+ * kernel. Waking a worker costs some 10-50 µs; these take about 0.05 ms on one core.
+ *
+ * @example
+ * ```ts
+ * import { THREAD_MIN_MACS } from '@fackel/backend-cpu';
+ * console.log(THREAD_MIN_MACS.wasm); // 2097152
+ * ```
  */
-export const THREAD_MIN_MACS = 1 << 18;
+export const THREAD_MIN_MACS = { wasm: 1 << 21, js: 1 << 18 } as const;
 /** Smallest chunk of work (multiply-adds) handed to one thread. */
-const CHUNK_MIN_MACS = 1 << 16;
+const CHUNK_MIN_MACS = { wasm: 1 << 19, js: 1 << 16 } as const;
+/** A row-major B is copied as is (not packed) when A has at most this many rows. */
+const DIRECT_B_MAX_M = 128;
+
+/** The float32 matmul kernels, see {@link setMatmulKernel}. */
+export type MatmulKernel = 'wasm' | 'js';
 
 function envThreads(): number | undefined {
   const raw = typeof process !== 'undefined' ? process.env.FACKEL_CPU_THREADS : undefined;
@@ -34,7 +52,15 @@ function envThreads(): number | undefined {
 }
 
 let threads = envThreads() ?? Math.max(1, availableParallelism());
+let kernelChoice: MatmulKernel = typeof process !== 'undefined' && process.env.FACKEL_CPU_MATMUL === 'js' ? 'js' : 'wasm';
 let pool: MatmulPool | null = null;
+
+function dropPool(): void {
+  if (pool !== null) {
+    pool.destroy();
+    pool = null;
+  }
+}
 
 /**
  * Sets how many threads (the calling thread included) large float32 matmuls use; `1`
@@ -50,10 +76,7 @@ export function setCpuThreads(n: number): void {
   if (!Number.isInteger(n) || n < 1) throw new RangeError(`setCpuThreads: expected an integer >= 1, got ${n}`);
   if (n === threads) return;
   threads = n;
-  if (pool !== null) {
-    pool.destroy();
-    pool = null;
-  }
+  dropPool();
 }
 
 /**
@@ -69,9 +92,58 @@ export function getCpuThreads(): number {
   return threads;
 }
 
-function getPool(): MatmulPool | null {
+/**
+ * Chooses the float32 matmul kernel: `'wasm'` (WebAssembly SIMD, the default, falls back to
+ * `'js'` where unavailable) or `'js'` (plain JavaScript). Mainly for testing and benchmarks.
+ *
+ * @example
+ * ```ts
+ * import { setMatmulKernel } from '@fackel/backend-cpu';
+ * setMatmulKernel('js');
+ * ```
+ */
+export function setMatmulKernel(kind: MatmulKernel): void {
+  if (kind !== 'wasm' && kind !== 'js') throw new RangeError(`setMatmulKernel: expected 'wasm' or 'js', got ${String(kind)}`);
+  if (kind === kernelChoice) return;
+  kernelChoice = kind;
+  dropPool();
+}
+
+/**
+ * The float32 matmul kernel in use: `'wasm'` only when chosen and available.
+ *
+ * @example
+ * ```ts
+ * import { getMatmulKernel } from '@fackel/backend-cpu';
+ * console.log(getMatmulKernel()); // 'wasm'
+ * ```
+ */
+export function getMatmulKernel(): MatmulKernel {
+  return activeWasm() !== null ? 'wasm' : 'js';
+}
+
+/**
+ * Counters for tests and benchmarks: the pool's worker count and the chunks that worker
+ * threads (not the calling thread) have computed so far.
+ *
+ * @example
+ * ```ts
+ * import { matmulPoolStats } from '@fackel/backend-cpu';
+ * console.log(matmulPoolStats()); // { workers: 0, workerChunks: 0 } until a large matmul ran
+ * ```
+ */
+export function matmulPoolStats(): { workers: number; workerChunks: number } {
+  return { workers: pool?.workers.length ?? 0, workerChunks: pool?.workerChunks ?? 0 };
+}
+
+function activeWasm(): WasmMatmul | null {
+  return kernelChoice === 'wasm' ? getWasmMatmul() : null;
+}
+
+function getPool(wasm: WasmMatmul | null): MatmulPool | null {
   if (threads <= 1) return null;
-  if (pool === null) pool = new MatmulPool(threads - 1);
+  if (pool !== null && (pool.wasm === null) !== (wasm === null)) dropPool();
+  if (pool === null) pool = new MatmulPool(threads - 1, wasm === null ? null : { module: wasm.module, memory: wasm.memory });
   return pool.usable ? pool : null;
 }
 
@@ -114,63 +186,172 @@ export function matmulInto(
 // ---------------------------------------------------------------------------------------
 // float32
 
-/** Non-shared scratch for single-threaded products. */
-let localScratch = new Float32Array(0);
-
-function localScratchFor(size: number): Float32Array {
-  if (localScratch.length < size) localScratch = new Float32Array(Math.max(size, Math.ceil(localScratch.length * 1.5)));
-  return localScratch;
-}
-
-const roundUp4 = (x: number): number => (x + 3) & ~3;
+const roundUp = (x: number, w: number): number => Math.ceil(x / w) * w;
 
 /**
  * Packs `rows` x `depth` elements of `src` (element (r, d) at `off + r*sRow + d*sDepth`)
- * into 4-row panels: (r, d) goes to `dOff + (r >> 2) * 4 * depth + 4 * d + (r & 3)`.
- * Rows past `rows` (up to the next multiple of 4) are zero-filled. A is packed with its
+ * into panels of `w` rows: (r, d) goes to `dOff + floor(r / w) * w * depth + w * d + r % w`.
+ * Rows past `rows` (up to the next multiple of `w`) are zero-filled. A is packed with its
  * rows, B with its columns as "rows".
  */
 function packPanels(
   src: Float32Array, off: number, sRow: number, sDepth: number,
-  rows: number, depth: number, dst: Float32Array, dOff: number,
+  rows: number, depth: number, w: number, dst: Float32Array, dOff: number,
 ): void {
   const depthInner = Math.abs(sDepth) <= Math.abs(sRow);
-  for (let r0 = 0; r0 < rows; r0 += 4) {
+  for (let r0 = 0; r0 < rows; r0 += w) {
     const base = dOff + r0 * depth;
-    const rv = rows - r0 < 4 ? rows - r0 : 4;
+    const rv = rows - r0 < w ? rows - r0 : w;
     if (depthInner) {
       // Walk each row along the depth (contiguous reads for row-major A / transposed B).
-      for (let r = 0; r < 4; r++) {
+      for (let r = 0; r < w; r++) {
         let d = base + r;
         if (r < rv) {
           let s = off + (r0 + r) * sRow;
           if (sDepth === 1) {
-            for (let p = 0; p < depth; p++, d += 4) dst[d] = src[s + p];
+            for (let p = 0; p < depth; p++, d += w) dst[d] = src[s + p];
           } else {
-            for (let p = 0; p < depth; p++, d += 4, s += sDepth) dst[d] = src[s];
+            for (let p = 0; p < depth; p++, d += w, s += sDepth) dst[d] = src[s];
           }
         } else {
-          for (let p = 0; p < depth; p++, d += 4) dst[d] = 0;
+          for (let p = 0; p < depth; p++, d += w) dst[d] = 0;
         }
+      }
+    } else if (sRow === 1) {
+      // Contiguous rows along the panel (row-major B / transposed A).
+      let s = off + r0;
+      let d = base;
+      for (let p = 0; p < depth; p++, d += w, s += sDepth) {
+        for (let r = 0; r < rv; r++) dst[d + r] = src[s + r];
+        for (let r = rv; r < w; r++) dst[d + r] = 0;
       }
     } else {
-      // Walk the depth, reading 4 neighbouring rows at each step (row-major B / transposed A).
       let s = off + r0 * sRow;
       let d = base;
-      if (rv === 4) {
-        const s1 = sRow, s2 = 2 * sRow, s3 = 3 * sRow;
-        for (let p = 0; p < depth; p++, d += 4, s += sDepth) {
-          dst[d] = src[s];
-          dst[d + 1] = src[s + s1];
-          dst[d + 2] = src[s + s2];
-          dst[d + 3] = src[s + s3];
-        }
-      } else {
-        for (let p = 0; p < depth; p++, d += 4, s += sDepth) {
-          for (let r = 0; r < 4; r++) dst[d + r] = r < rv ? src[s + r * sRow] : 0;
-        }
+      for (let p = 0; p < depth; p++, d += w, s += sDepth) {
+        for (let r = 0; r < rv; r++) dst[d + r] = src[s + r * sRow];
+        for (let r = rv; r < w; r++) dst[d + r] = 0;
       }
     }
+  }
+}
+
+/**
+ * {@link packPanels} for 16-wide panels (the wasm kernel's B), unrolled: for each depth step
+ * it gathers the 16 rows (columns of B) with one stride, so a row-major B (sRow = 1) and a
+ * transposed one (sRow = k) are both about 0.5 ns per element.
+ */
+function packPanels16(
+  src: Float32Array, off: number, sRow: number, sDepth: number,
+  rows: number, depth: number, dst: Float32Array, dOff: number,
+): void {
+  const full = rows - (rows % 16);
+  const r2 = 2 * sRow, r3 = 3 * sRow, r4 = 4 * sRow, r5 = 5 * sRow, r6 = 6 * sRow, r7 = 7 * sRow, r8 = 8 * sRow;
+  const r9 = 9 * sRow, r10 = 10 * sRow, r11 = 11 * sRow, r12 = 12 * sRow, r13 = 13 * sRow, r14 = 14 * sRow, r15 = 15 * sRow;
+  for (let r0 = 0; r0 < full; r0 += 16) {
+    let d = dOff + r0 * depth;
+    let s = off + r0 * sRow;
+    for (let p = 0; p < depth; p++, d += 16, s += sDepth) {
+      dst[d] = src[s]; dst[d + 1] = src[s + sRow]; dst[d + 2] = src[s + r2]; dst[d + 3] = src[s + r3];
+      dst[d + 4] = src[s + r4]; dst[d + 5] = src[s + r5]; dst[d + 6] = src[s + r6]; dst[d + 7] = src[s + r7];
+      dst[d + 8] = src[s + r8]; dst[d + 9] = src[s + r9]; dst[d + 10] = src[s + r10]; dst[d + 11] = src[s + r11];
+      dst[d + 12] = src[s + r12]; dst[d + 13] = src[s + r13]; dst[d + 14] = src[s + r14]; dst[d + 15] = src[s + r15];
+    }
+  }
+  if (full < rows) packPanels(src, off + full * sRow, sRow, sDepth, rows - full, depth, 16, dst, dOff + full * depth);
+}
+
+/** {@link packPanels} for 2-wide panels (the wasm kernel's A): both rows in one pass. */
+function packPanels2(
+  src: Float32Array, off: number, sRow: number, sDepth: number,
+  rows: number, depth: number, dst: Float32Array, dOff: number,
+): void {
+  for (let r0 = 0; r0 < rows; r0 += 2) {
+    let d = dOff + r0 * depth;
+    let s = off + r0 * sRow;
+    if (r0 + 1 < rows) {
+      const s1 = sRow;
+      for (let p = 0; p < depth; p++, d += 2, s += sDepth) {
+        dst[d] = src[s];
+        dst[d + 1] = src[s + s1];
+      }
+    } else {
+      for (let p = 0; p < depth; p++, d += 2, s += sDepth) {
+        dst[d] = src[s];
+        dst[d + 1] = 0;
+      }
+    }
+  }
+}
+
+/**
+ * Copies a [rows, cols] view with unit column stride into `dst` row by row, with row stride
+ * `ld` (see {@link directLd}).
+ */
+function copyRows(src: Float32Array, off: number, sRow: number, rows: number, cols: number, dst: Float32Array, dOff: number, ld: number): void {
+  if (sRow === cols && ld === cols) {
+    dst.set(src.subarray(off, off + rows * cols), dOff);
+    return;
+  }
+  for (let r = 0; r < rows; r++) dst.set(src.subarray(off + r * sRow, off + r * sRow + cols), dOff + r * ld);
+}
+
+/**
+ * Row stride for a B copied as is. With few rows of A (each B panel is read only a few
+ * times) it is `n`, so that a contiguous B is one block copy. Otherwise a multiple of 16
+ * elements (each 16-column panel row is one 64-byte cache line), nudged off multiples of
+ * 128 elements so that successive depth steps do not all map to the same L1 cache sets.
+ */
+function directLd(n: number, m: number): number {
+  if (m <= 16) return n;
+  const ld = roundUp(n, 16);
+  return ld % 128 === 0 ? ld + 16 : ld;
+}
+
+/** Where the operands and the result live in the scratch, in float32 elements. */
+interface Layout {
+  mr: number;
+  nr: number;
+  aPanel: number;
+  aCount: number;
+  bRegion: number;
+  bCount: number;
+  /** Row stride of a B copied as is; 0 when B is packed. */
+  bLd: number;
+  aOff: number;
+  bOff: number;
+  cOff: number;
+  end: number;
+}
+
+function layoutFor(base: number, mr: number, nr: number, batch: number, m: number, k: number, n: number, aBs: number, bBs: number, bDirect: boolean): Layout {
+  const align = (x: number): number => roundUp(x, 16);
+  const aPanel = align(roundUp(m, mr) * k);
+  const aCount = aBs === 0 ? 1 : batch;
+  const bCount = bBs === 0 ? 1 : batch;
+  const bLd = bDirect ? directLd(n, m) : 0;
+  // A direct B is read up to the next panel boundary past each row's end: pad by one panel.
+  const bRegion = align(bDirect ? k * bLd + nr : roundUp(n, nr) * k);
+  const aOff = base;
+  const bOff = aOff + aCount * aPanel;
+  const cOff = bOff + bCount * bRegion;
+  return { mr, nr, aPanel, aCount, bRegion, bCount, bLd, aOff, bOff, cOff, end: cOff + align(batch * m * n) };
+}
+
+function packOperands(
+  a: View<Float32Array>, b: View<Float32Array>, L: Layout,
+  m: number, k: number, n: number, aBs: number, bBs: number, dst: Float32Array,
+): void {
+  for (let bi = 0; bi < L.aCount; bi++) {
+    const o = L.aOff + bi * L.aPanel;
+    if (L.mr === 2) packPanels2(a.buffer, a.offset + bi * aBs, a.strides[1], a.strides[2], m, k, dst, o);
+    else packPanels(a.buffer, a.offset + bi * aBs, a.strides[1], a.strides[2], m, k, L.mr, dst, o);
+  }
+  for (let bi = 0; bi < L.bCount; bi++) {
+    const o = L.bOff + bi * L.bRegion;
+    if (L.bLd > 0) copyRows(b.buffer, b.offset + bi * bBs, b.strides[1], k, n, dst, o, L.bLd);
+    else if (L.nr === 16) packPanels16(b.buffer, b.offset + bi * bBs, b.strides[2], b.strides[1], n, k, dst, o);
+    else packPanels(b.buffer, b.offset + bi * bBs, b.strides[2], b.strides[1], n, k, L.nr, dst, o);
   }
 }
 
@@ -178,75 +359,140 @@ function matmulF32(
   a: View<Float32Array>, b: View<Float32Array>, out: Float32Array,
   batch: number, m: number, k: number, n: number,
 ): void {
+  if (n === 1 && m > 1) {
+    // Matrix-vector: compute the [1, m] row (b^T a^T) instead of the [m, 1] column (same
+    // memory), so that the wide output dimension fills the kernel's 16-column panels.
+    const at: View<Float32Array> = { ...b, shape: [batch, 1, k], strides: [b.strides[0], b.strides[2], b.strides[1]] };
+    const bt: View<Float32Array> = { ...a, shape: [batch, k, m], strides: [a.strides[0], a.strides[2], a.strides[1]] };
+    matmulF32(at, bt, out, batch, 1, k, m);
+    return;
+  }
   // A batch of one never advances, so treat its stride as a broadcast.
   const aBs = batch === 1 ? 0 : a.strides[0];
   const bBs = batch === 1 ? 0 : b.strides[0];
-  const mp = roundUp4(m), np = roundUp4(n);
-  const aPanel = mp * k, bPanel = np * k;
-  const macs = batch * m * n * k;
+  const wasm = activeWasm();
+  if (wasm !== null && matmulWasm(wasm, a, b, out, batch, m, k, n, aBs, bBs)) return;
+  matmulJs(a, b, out, batch, m, k, n, aBs, bBs);
+}
 
-  if (macs >= THREAD_MIN_MACS) {
-    const p = getPool();
-    if (p !== null && runThreaded(p, a, b, out, batch, m, k, n, aBs, bBs)) return;
+// The main thread's wasm GEMM (edge-tile area 0) and its view of the memory.
+let mainWasmGemm: GemmFn | null = null;
+let wasmView: Float32Array = new Float32Array(0);
+
+/** A view of the wasm memory holding at least `end` elements, or null if it cannot grow. */
+function wasmScratch(wasm: WasmMatmul, end: number): Float32Array | null {
+  const bytes = end * 4;
+  const have = wasm.memory.buffer.byteLength;
+  if (bytes > have) {
+    const maxBytes = WASM_MAX_PAGES * 65536;
+    if (bytes > maxBytes) return null;
+    const want = Math.min(maxBytes, Math.max(bytes, Math.ceil(have * 1.25)));
+    try {
+      wasm.memory.grow(Math.ceil((want - have) / 65536));
+    } catch {
+      return null;
+    }
   }
+  // The memory's buffer object changes (only) when it grows.
+  if (wasmView.buffer !== wasm.memory.buffer) wasmView = new Float32Array(wasm.memory.buffer);
+  return wasmView;
+}
 
-  // Single-threaded: pack one batch entry at a time (a broadcast operand only once).
-  const scratch = localScratchFor(aPanel + bPanel);
+function matmulWasm(
+  wasm: WasmMatmul, a: View<Float32Array>, b: View<Float32Array>, out: Float32Array,
+  batch: number, m: number, k: number, n: number, aBs: number, bBs: number,
+): boolean {
+  const mr = WASM_MR, nr = WASM_NR;
+  const bDirect = b.strides[2] === 1 && m <= DIRECT_B_MAX_M;
+  const L = layoutFor(WASM_RESERVED_BYTES / 4, mr, nr, batch, m, k, n, aBs, bBs, bDirect);
+  const view = wasmScratch(wasm, L.end);
+  if (view === null) return false;
+  packOperands(a, b, L, m, k, n, aBs, bBs, view);
+  const bPanelStride = bDirect ? nr : nr * k;
+  const bKStride = bDirect ? L.bLd : nr;
+  mainWasmGemm ??= makeWasmGemm(wasm.kernel, 0, WASM_MR, WASM_NR);
+  const gemm = mainWasmGemm;
+
+  const macs = batch * m * n * k;
+  let done = false;
+  if (macs >= THREAD_MIN_MACS.wasm) {
+    const p = getPool(wasm);
+    if (p !== null) done = p.run(jobFor(L, batch, m, n, k, mr, nr, CHUNK_MIN_MACS.wasm, bPanelStride, bKStride), gemm, view);
+  }
+  if (!done) {
+    for (let bi = 0; bi < batch; bi++) {
+      const aO = L.aOff + (L.aCount === 1 ? 0 : bi * L.aPanel);
+      const bO = L.bOff + (L.bCount === 1 ? 0 : bi * L.bRegion);
+      gemm(view, aO, view, bO, k, view, L.cOff + bi * m * n, n, 0, m, 0, n, bPanelStride, bKStride);
+    }
+  }
+  out.set(view.subarray(L.cOff, L.cOff + batch * m * n));
+  return true;
+}
+
+/** Non-shared scratch for single-threaded JavaScript-kernel products. */
+let localScratch: Float32Array = new Float32Array(0);
+
+function matmulJs(
+  a: View<Float32Array>, b: View<Float32Array>, out: Float32Array,
+  batch: number, m: number, k: number, n: number, aBs: number, bBs: number,
+): void {
+  const mr = 4, nr = 4;
+  const macs = batch * m * n * k;
+  if (macs >= THREAD_MIN_MACS.js) {
+    const p = getPool(null);
+    if (p !== null) {
+      const L = layoutFor(0, mr, nr, batch, m, k, n, aBs, bBs, false);
+      const scratch = p.scratchFor(L.end);
+      packOperands(a, b, L, m, k, n, aBs, bBs, scratch);
+      if (p.run(jobFor(L, batch, m, n, k, mr, nr, CHUNK_MIN_MACS.js, nr * k, nr), gemmPackedF32, scratch)) {
+        out.set(scratch.subarray(L.cOff, L.cOff + batch * m * n));
+        return;
+      }
+    }
+  }
+  // Single-threaded: pack one batch entry at a time (a broadcast operand only once) and
+  // write straight into the output.
+  const aPanel = roundUp(m, mr) * k, bPanel = roundUp(n, nr) * k;
+  if (localScratch.length < aPanel + bPanel) localScratch = new Float32Array(Math.max(aPanel + bPanel, Math.ceil(localScratch.length * 1.5)));
+  const scratch = localScratch;
   for (let bi = 0; bi < batch; bi++) {
-    if (bi === 0 || aBs !== 0) packPanels(a.buffer, a.offset + bi * aBs, a.strides[1], a.strides[2], m, k, scratch, 0);
-    if (bi === 0 || bBs !== 0) packPanels(b.buffer, b.offset + bi * bBs, b.strides[2], b.strides[1], n, k, scratch, aPanel);
-    gemmPackedF32(scratch, 0, scratch, aPanel, k, out, bi * m * n, n, 0, m, 0, n);
+    if (bi === 0 || aBs !== 0) packPanels(a.buffer, a.offset + bi * aBs, a.strides[1], a.strides[2], m, k, mr, scratch, 0);
+    if (bi === 0 || bBs !== 0) packPanels(b.buffer, b.offset + bi * bBs, b.strides[2], b.strides[1], n, k, nr, scratch, aPanel);
+    gemmPackedF32(scratch, 0, scratch, aPanel, k, out, bi * m * n, n, 0, m, 0, n, nr * k, nr);
   }
 }
 
-/** Splits the output into about `4 × threads` chunks of at least CHUNK_MIN_MACS each. */
-function planJob(batch: number, m: number, n: number, k: number, nThreads: number): Pick<MatmulJob, 'tm' | 'tn' | 'nti' | 'ntj' | 'bg'> {
-  let tm = roundUp4(m), tn = roundUp4(n);
-  const target = 4 * nThreads;
+/**
+ * Splits the output into about `4 × threads` chunks of at least `minMacs` each (tiles whose
+ * corners are multiples of the panel sizes), grouping batch entries when tiles are small.
+ */
+function jobFor(
+  L: Layout, batch: number, m: number, n: number, k: number, mr: number, nr: number,
+  minMacs: number, bPanelStride: number, bKStride: number,
+): MatmulJob {
+  let tm = roundUp(m, mr), tn = roundUp(n, nr);
+  const target = 4 * threads;
   const tiles = (): number => Math.ceil(m / tm) * Math.ceil(n / tn);
   while (batch * tiles() < target) {
-    const halfM = roundUp4(Math.ceil(tm / 2)), halfN = roundUp4(Math.ceil(tn / 2));
-    const canM = tm > 4 && halfM * tn * k >= CHUNK_MIN_MACS;
-    const canN = tn > 4 && tm * halfN * k >= CHUNK_MIN_MACS;
+    const halfM = roundUp(Math.ceil(tm / 2), mr), halfN = roundUp(Math.ceil(tn / 2), nr);
+    const canM = halfM < tm && halfM * tn * k >= minMacs;
+    const canN = halfN < tn && tm * halfN * k >= minMacs;
     if (canM && (tm >= tn || !canN)) tm = halfM;
     else if (canN) tn = halfN;
     else break;
   }
   const nti = Math.ceil(m / tm), ntj = Math.ceil(n / tn);
-  // Group batch entries so that chunks are neither tiny nor too many.
   const perEntry = nti * ntj;
   const tileMacs = Math.min(tm, m) * Math.min(tn, n) * k;
-  let bg = Math.max(1, Math.min(Math.floor(CHUNK_MIN_MACS / tileMacs), Math.floor(batch / target)));
+  let bg = Math.max(1, Math.min(Math.floor(minMacs / tileMacs), Math.floor(batch / target)));
   bg = Math.max(bg, Math.ceil((batch * perEntry) / MAX_CHUNKS));
-  return { tm, tn, nti, ntj, bg };
-}
-
-function runThreaded(
-  pool: MatmulPool, a: View<Float32Array>, b: View<Float32Array>, out: Float32Array,
-  batch: number, m: number, k: number, n: number, aBs: number, bBs: number,
-): boolean {
-  const mp = roundUp4(m), np = roundUp4(n);
-  const aPanel = mp * k, bPanel = np * k;
-  const aCount = aBs === 0 ? 1 : batch, bCount = bBs === 0 ? 1 : batch;
-  const aOff = 0, bOff = aCount * aPanel, cOff = bOff + bCount * bPanel;
-  const size = batch * m * n;
-  const scratch = pool.scratchFor(cOff + size);
-  for (let bi = 0; bi < aCount; bi++) {
-    packPanels(a.buffer, a.offset + bi * aBs, a.strides[1], a.strides[2], m, k, scratch, aOff + bi * aPanel);
-  }
-  for (let bi = 0; bi < bCount; bi++) {
-    packPanels(b.buffer, b.offset + bi * bBs, b.strides[2], b.strides[1], n, k, scratch, bOff + bi * bPanel);
-  }
-  const plan = planJob(batch, m, n, k, threads);
-  const ok = pool.run({
-    m, n, k, batch, ...plan,
-    aOff, aBatchStride: aCount === 1 ? 0 : aPanel,
-    bOff, bBatchStride: bCount === 1 ? 0 : bPanel,
-    cOff,
-  });
-  if (!ok) return false;
-  out.set(scratch.subarray(cOff, cOff + size));
-  return true;
+  return {
+    m, n, k, batch, tm, tn, nti, ntj, bg,
+    aOff: L.aOff, aBatchStride: L.aCount === 1 ? 0 : L.aPanel,
+    bOff: L.bOff, bBatchStride: L.bCount === 1 ? 0 : L.bRegion,
+    cOff: L.cOff, bPanelStride, bKStride,
+  };
 }
 
 // ---------------------------------------------------------------------------------------
