@@ -33,7 +33,7 @@ const BINARY_EXPR: Record<BinaryOp, string> = {
   sub: 'a - b',
   mul: 'a * b',
   div: 'a / b',
-  pow: 'Math.pow(a, b)',
+  pow: 'R(a, b)',
   maximum: '(a !== a || b !== b ? NaN : a > b ? a : b)',
   minimum: '(a !== a || b !== b ? NaN : a < b ? a : b)',
   fmod: 'a % b',

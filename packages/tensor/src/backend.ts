@@ -130,6 +130,14 @@ export interface AdamStepOptions {
  * have been checked by the facade before a kernel is called, so kernels do no user-facing
  * validation. Broadcasting is expressed as stride-0 views.
  *
+ * Semantics every backend follows:
+ * - Number operands arrive already converted to the dtype the op computes in (float32
+ *   scalars are rounded with `Math.fround` by the facade).
+ * - `matmul` produces `a.dtype`; `sort` orders NaN as the largest value.
+ * - Out-of-range indices in `gather`/`indexSelect`/`scatterAdd`: a backend that can check
+ *   throws a clear error (the CPU does); one that cannot (a GPU kernel) must not crash.
+ * - A float → int32 cast of a value outside the int32 range is unspecified (as in PyTorch).
+ *
  * Buffers are opaque to the facade: `B` is a `Float32Array`-like on the CPU and a
  * `GPUBuffer` wrapper on WebGPU.
  *

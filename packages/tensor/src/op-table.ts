@@ -118,7 +118,7 @@ export const BINARY_OPS: { readonly [K in BinaryOp]: OpInfo<(a: number, b: numbe
   sub: { dtype: 'same', ref: (a, b) => a - b, differentiable: true },
   mul: { dtype: 'same', ref: (a, b) => a * b, differentiable: true },
   div: { dtype: 'div', ref: (a, b) => a / b, differentiable: true },
-  pow: { dtype: 'same', ref: Math.pow, differentiable: true },
+  pow: { dtype: 'same', ref: (a, b) => (a === 1 || b === 0 || (Math.abs(a) === 1 && Math.abs(b) === Infinity) ? 1 : Math.pow(a, b)), differentiable: true },
   maximum: { dtype: 'same', ref: (a, b) => (a !== a || b !== b ? NaN : a > b ? a : b), differentiable: true },
   minimum: { dtype: 'same', ref: (a, b) => (a !== a || b !== b ? NaN : a < b ? a : b), differentiable: true },
   fmod: { dtype: 'same', ref: (a, b) => a % b, differentiable: true },

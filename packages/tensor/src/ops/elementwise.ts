@@ -60,10 +60,16 @@ export function binary(op: BinaryOp, a: TensorLike, b: TensorLike): Tensor {
   const shape = ta && tb ? broadcastShapes(a.shape, b.shape, op) : ta ? (a as Tensor).shape : (b as Tensor).shape;
   const outDtype = binaryDType(op, a, b);
   checkDeviceDType(device, outDtype, op);
-  const av: View | number = ta ? broadcastView(a, shape, op) : (a as number);
-  const bv: View | number = tb ? broadcastView(b, shape, op) : (b as number);
+  const computeDtype = promoteOperands(a, b);
+  const av: View | number = ta ? broadcastView(a, shape, op) : scalarIn(a as number, computeDtype);
+  const bv: View | number = tb ? broadcastView(b, shape, op) : scalarIn(b as number, computeDtype);
   const out = wrap(device, device.backend.binary(op, av, bv, shape, outDtype), outDtype, shape);
   return BINARY_OPS[op].differentiable ? record(op, [a, b], out) : markNonDifferentiable(op, [a, b], out);
+}
+
+/** A scalar operand converted to the dtype the op computes in (as PyTorch does). */
+function scalarIn(v: number, dtype: DType): number {
+  return dtype === 'float32' ? Math.fround(v) : v;
 }
 
 function describeArg(x: unknown): string {
@@ -433,12 +439,12 @@ export function clamp(x: Tensor, min?: number | null, max?: number | null): Tens
   const b = device.backend;
   let buf: unknown;
   if (lo !== null && hi !== null) {
-    const tmp = b.binary('maximum', x._view('clamp'), lo, x.shape, dtype);
+    const tmp = b.binary('maximum', x._view('clamp'), scalarIn(lo, dtype), x.shape, dtype);
     const tv: View = { buffer: tmp, dtype, shape: x.shape, strides: contiguousOf(x.shape), offset: 0 };
-    buf = b.binary('minimum', tv, hi, x.shape, dtype);
+    buf = b.binary('minimum', tv, scalarIn(hi, dtype), x.shape, dtype);
     b.release(tmp, dtype, x.numel());
   } else {
-    buf = b.binary(lo !== null ? 'maximum' : 'minimum', x._view('clamp'), (lo ?? hi)!, x.shape, dtype);
+    buf = b.binary(lo !== null ? 'maximum' : 'minimum', x._view('clamp'), scalarIn((lo ?? hi)!, dtype), x.shape, dtype);
   }
   return record('clamp', [x], wrap(device, buf, dtype, x.shape), { min: lo, max: hi });
 }
@@ -472,8 +478,8 @@ export function where(condition: Tensor, a: TensorLike, b: TensorLike): Tensor {
   if (a instanceof Tensor) shape = broadcastShapes(shape, a.shape, 'where');
   if (b instanceof Tensor) shape = broadcastShapes(shape, b.shape, 'where');
   const dtype = promoteOperands(a, b);
-  const av = a instanceof Tensor ? broadcastView(a, shape, 'where') : a;
-  const bv = b instanceof Tensor ? broadcastView(b, shape, 'where') : b;
+  const av = a instanceof Tensor ? broadcastView(a, shape, 'where') : scalarIn(a, dtype);
+  const bv = b instanceof Tensor ? broadcastView(b, shape, 'where') : scalarIn(b, dtype);
   const buf = device.backend.where(broadcastView(condition, shape, 'where'), av, bv, shape, dtype);
   return record('where', [condition, a, b], wrap(device, buf, dtype, shape));
 }
@@ -498,6 +504,6 @@ export function maskedFill(x: Tensor, mask: Tensor, value: number): Tensor {
   if (shape.length !== x.shape.length || shape.some((d, i) => d !== x.shape[i])) {
     throw new ShapeError(`maskedFill: mask of shape ${fmtShape(mask.shape)} cannot be broadcast to the input's shape ${fmtShape(x.shape)}`);
   }
-  const buf = device.backend.where(broadcastView(mask, shape, 'maskedFill'), value, x._view('maskedFill'), shape, x.dtype);
+  const buf = device.backend.where(broadcastView(mask, shape, 'maskedFill'), scalarIn(value, x.dtype), x._view('maskedFill'), shape, x.dtype);
   return record('maskedFill', [x, mask], wrap(device, buf, x.dtype, shape), { value });
 }
