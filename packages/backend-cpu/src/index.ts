@@ -9,4 +9,4 @@
  * @packageDocumentation
  */
 export { CpuBackend, registerCpuBackend } from './cpu-backend.js';
-export { setCpuThreads, getCpuThreads } from './kernels/matmul.js';
+export { setCpuThreads, getCpuThreads, setMatmulKernel, getMatmulKernel, matmulPoolStats, THREAD_MIN_MACS, type MatmulKernel } from './kernels/matmul.js';

@@ -1,7 +1,17 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { View } from '../../tensor/src/backend.js';
 import type { DType, TypedArray } from '../../tensor/src/dtype.js';
-import { THREAD_MIN_MACS, getCpuThreads, matmulInto, setCpuThreads } from '../src/kernels/matmul.js';
+import {
+  THREAD_MIN_MACS,
+  getCpuThreads,
+  getMatmulKernel,
+  matmulInto,
+  matmulPoolStats,
+  setCpuThreads,
+  setMatmulKernel,
+  type MatmulKernel,
+} from '../src/kernels/matmul.js';
+import { getWasmMatmul, matmulWasmBytes } from '../src/kernels/matmul-wasm.js';
 
 type Arr = Float32Array | Float64Array | Int32Array;
 type Ctor = Float32ArrayConstructor | Float64ArrayConstructor | Int32ArrayConstructor;
@@ -121,7 +131,27 @@ function check(
 
 const SIZES = [1, 2, 3, 4, 5, 7, 8, 17, 65];
 
-describe('matmulInto float32', () => {
+const KERNELS: MatmulKernel[] = ['wasm', 'js'];
+const initialThreads = getCpuThreads();
+const initialKernel = getMatmulKernel();
+afterAll(() => {
+  setCpuThreads(initialThreads);
+  setMatmulKernel(initialKernel);
+});
+
+describe('the WebAssembly kernel', () => {
+  it('assembles a valid module and is available on this Node', () => {
+    expect(matmulWasmBytes()[0]).toBe(0); // '\0asm'
+    expect(getWasmMatmul()).not.toBeNull();
+  });
+});
+
+describe.each(KERNELS)('matmulInto float32 (%s kernel)', (kernel) => {
+  beforeAll(() => {
+    setMatmulKernel(kernel);
+    expect(getMatmulKernel()).toBe(kernel);
+  });
+
   it('matches the reference for odd and even sizes', () => {
     for (const m of SIZES) for (const k of [1, 3, 4, 17, 65]) for (const n of SIZES) check('float32', 1, m, k, n);
   });
@@ -133,6 +163,12 @@ describe('matmulInto float32', () => {
     check('float32', 1, 50, 65, 512);
     check('float32', 1, 33, 300, 7); // depth beyond one KC block (256)
     check('float32', 1, 5, 513, 9);
+    check('float32', 1, 130, 40, 33); // rows beyond one MC block (128); A copied directly is off
+    check('float32', 1, 257, 260, 17, 'transposed', 'contiguous');
+    // matrix-vector (computed as a row: b^T a^T) and vector-matrix
+    check('float32', 1, 300, 70, 1);
+    check('float32', 3, 40, 33, 1, 'transposed', 'broadcast');
+    check('float32', 2, 1, 70, 300, 'strided', 'transposed');
   });
 
   it('handles transposed, strided, offset and broadcast layouts', () => {
@@ -205,47 +241,66 @@ describe('matmulInto float64 and int32', () => {
   });
 });
 
-describe('matmulInto threaded', () => {
-  const initial = getCpuThreads();
-  afterAll(() => setCpuThreads(initial));
+/** Runs `fn` until a worker has computed at least one chunk (workers start asynchronously). */
+async function untilWorkersHelp(fn: () => void): Promise<void> {
+  const before = matmulPoolStats().workerChunks;
+  const deadline = Date.now() + 10_000;
+  do {
+    fn();
+    if (matmulPoolStats().workerChunks > before) return;
+    await new Promise((r) => setTimeout(r, 10));
+  } while (Date.now() < deadline);
+  expect.fail('no worker thread took part in a threaded matmul within 10 s');
+}
 
-  it('matches the reference with the worker pool (2 and 3 threads)', () => {
+describe.each(KERNELS)('matmulInto threaded (%s kernel)', (kernel) => {
+  beforeAll(() => setMatmulKernel(kernel));
+  afterAll(() => setCpuThreads(initialThreads));
+  const big = kernel === 'wasm' ? THREAD_MIN_MACS.wasm : THREAD_MIN_MACS.js;
+
+  it('uses the worker threads and matches the reference (2 and 3 threads)', async () => {
     for (const t of [2, 3]) {
       setCpuThreads(t);
       expect(getCpuThreads()).toBe(t);
-      check('float32', 1, 129, 65, 131, 'contiguous', 'contiguous', t);
-      check('float32', 1, 64, 64, 64, 'transposed', 'strided', t);
-      check('float32', 3, 50, 128, 72, 'broadcast', 'transposed', t);
-      check('float32', 6, 40, 33, 40, 'offset', 'broadcast', t);
+      expect(200 * 300 * 180).toBeGreaterThanOrEqual(big);
+      await untilWorkersHelp(() => check('float32', 1, 200, 300, 180, 'contiguous', 'contiguous', t));
+      expect(matmulPoolStats().workers).toBe(t - 1);
+      check('float32', 1, 129, 257, 131, 'transposed', 'strided', t);
+      check('float32', 3, 50, 128, 520, 'broadcast', 'transposed', t);
+      check('float32', 6, 40, 330, 40, 'offset', 'broadcast', t);
+      check('float32', 2, 300, 70, 90, 'contiguous', 'contiguous', t);
       // many batch entries per chunk
-      check('float32', 300, 9, 16, 11, 'contiguous', 'contiguous', t);
+      check('float32', 3000, 9, 16, 11, 'contiguous', 'contiguous', t);
     }
   });
 
   it('stays correct over many consecutive threaded calls, with the scratch growing', () => {
     setCpuThreads(2);
-    for (let i = 0; i < 40; i++) check('float32', 1, 64 + (i % 5), 64 + ((i * 7) % 13), 64 + 4 * i, 'contiguous', 'contiguous', i);
-    // a big product grows the shared scratch; results must still be correct afterwards
-    check('float32', 1, 200, 300, 180);
-    check('float32', 1, 65, 65, 65);
+    for (let i = 0; i < 20; i++) check('float32', 1, 128 + (i % 5), 128 + ((i * 7) % 13), 128 + 4 * i, 'contiguous', 'contiguous', i);
+    // a bigger product grows the scratch; results must still be correct afterwards
+    check('float32', 1, 300, 400, 350);
+    check('float32', 1, 129, 129, 129);
   });
 
-  it('gives the same result with and without threads', () => {
+  it('gives bit-identical results with and without threads', () => {
     const rand = rng(5);
-    const a = operand('float32', 1, 96, 160, 'contiguous', rand);
-    const b = operand('float32', 1, 160, 96, 'transposed', rand);
-    expect(96 * 96 * 160).toBeGreaterThanOrEqual(THREAD_MIN_MACS);
+    const a = operand('float32', 1, 196, 160, 'contiguous', rand);
+    const b = operand('float32', 1, 160, 196, 'transposed', rand);
+    expect(196 * 196 * 160).toBeGreaterThanOrEqual(big);
     setCpuThreads(1);
-    const one = new Float32Array(96 * 96);
+    const one = new Float32Array(196 * 196);
     matmulInto(a.view, b.view, one);
     setCpuThreads(2);
-    const two = new Float32Array(96 * 96);
+    const two = new Float32Array(196 * 196);
     matmulInto(a.view, b.view, two);
     expect(Array.from(two)).toEqual(Array.from(one));
   });
+});
 
-  it('rejects invalid thread counts', () => {
+describe('configuration', () => {
+  it('rejects invalid thread counts and kernel names', () => {
     expect(() => setCpuThreads(0)).toThrow(RangeError);
     expect(() => setCpuThreads(1.5)).toThrow(RangeError);
+    expect(() => setMatmulKernel('gpu' as MatmulKernel)).toThrow(RangeError);
   });
 });

@@ -23,7 +23,7 @@ import { availableParallelism } from 'node:os';
 import type { TypedArray, View } from '@fackel/tensor';
 import { gemmPackedF32, makeWasmGemm, type GemmFn } from './matmul-kernel.js';
 import { MAX_CHUNKS, MatmulPool, type MatmulJob } from './matmul-pool.js';
-import { WASM_MAX_PAGES, WASM_MR, WASM_NR, WASM_RESERVED_BYTES, getWasmMatmul, type WasmMatmul } from './matmul-wasm.js';
+import { WASM_MAX_PAGES, WASM_MR, WASM_NR, WASM_RESERVED_BYTES, WASM_TMP_BYTES, getWasmMatmul, type WasmMatmul } from './matmul-wasm.js';
 
 /**
  * Products with fewer multiply-adds (batch·m·n·k) than this stay on the calling thread, per
@@ -37,7 +37,7 @@ import { WASM_MAX_PAGES, WASM_MR, WASM_NR, WASM_RESERVED_BYTES, getWasmMatmul, t
  */
 export const THREAD_MIN_MACS = { wasm: 1 << 21, js: 1 << 18 } as const;
 /** Smallest chunk of work (multiply-adds) handed to one thread. */
-const CHUNK_MIN_MACS = { wasm: 1 << 19, js: 1 << 16 } as const;
+const CHUNK_MIN_MACS = { wasm: 1 << 18, js: 1 << 16 } as const;
 /** A row-major B is copied as is (not packed) when A has at most this many rows. */
 const DIRECT_B_MAX_M = 128;
 
@@ -143,7 +143,11 @@ function activeWasm(): WasmMatmul | null {
 function getPool(wasm: WasmMatmul | null): MatmulPool | null {
   if (threads <= 1) return null;
   if (pool !== null && (pool.wasm === null) !== (wasm === null)) dropPool();
-  if (pool === null) pool = new MatmulPool(threads - 1, wasm === null ? null : { module: wasm.module, memory: wasm.memory });
+  if (pool === null) {
+    // Each wasm thread needs its own edge-tile area in the reserved start of the memory.
+    const workers = wasm === null ? threads - 1 : Math.min(threads - 1, WASM_RESERVED_BYTES / WASM_TMP_BYTES - 1);
+    pool = new MatmulPool(workers, wasm === null ? null : { module: wasm.module, memory: wasm.memory });
+  }
   return pool.usable ? pool : null;
 }
 

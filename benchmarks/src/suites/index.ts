@@ -1,0 +1,6 @@
+/** Every benchmark suite, in the order they run. Add new suites here. */
+import type { Suite } from '../suite.js';
+import { elementwiseSuite } from './elementwise.js';
+import { matmulSuite } from './matmul.js';
+
+export const suites: readonly Suite[] = [matmulSuite, elementwiseSuite];
