@@ -2,5 +2,6 @@
 import type { Suite } from '../suite.js';
 import { elementwiseSuite } from './elementwise.js';
 import { matmulSuite } from './matmul.js';
+import { webgpuSuite } from './webgpu.js';
 
-export const suites: readonly Suite[] = [matmulSuite, elementwiseSuite];
+export const suites: readonly Suite[] = [matmulSuite, elementwiseSuite, webgpuSuite];
