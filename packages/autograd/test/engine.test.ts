@@ -8,7 +8,8 @@ beforeAll(() => {
   enableAutograd();
 });
 
-const list = (t: Tensor | null) => t!.tolistSync();
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const list = (t: Tensor | null): any => t!.tolistSync();
 
 describe('backward', () => {
   it('computes the gradient of a scalar and accumulates until cleared', () => {

@@ -1,0 +1,135 @@
+import { parseArgs } from 'node:util';
+import { parseDevice, percent, releaseDevice, terminalChart, useDevice } from '@fackel/example-report';
+import { CLASS_NAMES, trainDiabetes, type DiabetesResult } from './diabetes.js';
+import { diabetesReport, diabetesVerdict } from './report.js';
+
+/**
+ * The command's help text.
+ *
+ * @example
+ * ```ts
+ * import { HELP } from '@fackel/example-diabetes';
+ * console.log(HELP);
+ * ```
+ */
+export const HELP = `Übung 2A: NN als Klasse — a sigmoid network on the Pima diabetes data
+
+Usage: pnpm --filter @fackel/example-diabetes start [-- options]
+
+  --hidden 6,4           hidden layer sizes: more numbers = deeper, bigger = wider (default 6,4)
+  --lr 0.1               SGD learning rate (default 0.1)
+  --epochs 10000         passes over the training rows (default 10000; hunkim used 100)
+  --batch-size N         mini-batches of N rows through a DataLoader (default: full batch)
+  --seed 0               seeds the split, the weights and the batch order (default 0)
+  --seeds N              repeat with N seeds (seed, seed+1, …) and report the mean (default 1)
+  --test-fraction 0.2    share of rows held out for testing (default 0.2)
+  --device cpu|webgpu    where the tensors live (default cpu)
+  --report FILE          the HTML report (default reports/diabetes.html)
+  --quiet                no progress lines
+  -h, --help             this text`;
+
+function num(name: string, v: string, integer = false): number {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || (integer && !Number.isInteger(n))) throw new Error(`--${name} must be a ${integer ? 'whole ' : ''}number, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+/**
+ * Runs the program with command-line arguments, printing through `print`; returns the exit code.
+ *
+ * @example
+ * ```ts
+ * import { runCli } from '@fackel/example-diabetes';
+ * await runCli(['--epochs', '100', '--report', '/tmp/diabetes.html']);
+ * ```
+ */
+export async function runCli(argv: readonly string[], print: (line: string) => void = console.log): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: {
+        hidden: { type: 'string', default: '6,4' },
+        lr: { type: 'string', default: '0.1' },
+        epochs: { type: 'string', default: '10000' },
+        'batch-size': { type: 'string' },
+        seed: { type: 'string', default: '0' },
+        seeds: { type: 'string', default: '1' },
+        'test-fraction': { type: 'string', default: '0.2' },
+        device: { type: 'string', default: 'cpu' },
+        report: { type: 'string', default: 'reports/diabetes.html' },
+        quiet: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (e) {
+    print(`${(e as Error).message}\n\n${HELP}`);
+    return 2;
+  }
+  if (values.help) {
+    print(HELP);
+    return 0;
+  }
+  try {
+    const hidden = values.hidden.trim() === '' ? [] : values.hidden.split(',').map((s) => num('hidden', s, true));
+    const lr = num('lr', values.lr);
+    const epochs = num('epochs', values.epochs, true);
+    const batchSize = values['batch-size'] === undefined ? undefined : num('batch-size', values['batch-size'], true);
+    const seed = num('seed', values.seed, true);
+    const seeds = num('seeds', values.seeds, true);
+    const testFraction = num('test-fraction', values['test-fraction']);
+    if (seeds < 1) throw new Error('--seeds must be at least 1');
+    const device = await useDevice(parseDevice(values.device));
+    try {
+      print(`Übung 2A: NN als Klasse — Pima diabetes on ${device.name}`);
+      print(`model 8 → ${[...hidden, 1].join(' → ')} with sigmoids, mean BCE, SGD lr ${lr}, ${batchSize === undefined ? 'full batch' : `mini-batches of ${batchSize}`}, ${epochs} epochs`);
+      const runs: DiabetesResult[] = [];
+      const every = Math.max(1, Math.round(epochs / 10));
+      for (let s = seed; s < seed + seeds; s++) {
+        const run = await trainDiabetes({
+          seed: s,
+          hidden,
+          lr,
+          epochs,
+          batchSize,
+          testFraction,
+          onLog: (e) => {
+            if (values.quiet || (e.epoch % every !== 0 && e.epoch !== 1)) return;
+            print(
+              `  epoch ${String(e.epoch).padStart(String(epochs).length)}: loss ${e.trainLoss.toFixed(4)}  train ${percent(e.trainAccuracy)}  ` +
+                `test loss ${e.testLoss.toFixed(4)}  test ${percent(e.testAccuracy)}`,
+            );
+          },
+        });
+        runs.push(run);
+        print(
+          `seed ${s}: test accuracy ${percent(run.testAccuracy)} (majority baseline ${percent(run.majorityBaseline)}), ` +
+            `train ${percent(run.trainAccuracy)}, loss ${run.trainLoss.toFixed(4)}, ${run.trainSize}/${run.testSize} rows, ${(run.millis / 1000).toFixed(1)} s`,
+        );
+      }
+      const cm = runs[0].confusion;
+      print('');
+      print(`confusion matrix of seed ${seed} (test rows; rows = actual, columns = predicted):`);
+      print(`  ${''.padEnd(14)}${CLASS_NAMES.map((c) => c.padStart(14)).join('')}`);
+      CLASS_NAMES.forEach((c, a) => print(`  ${c.padEnd(14)}${cm[a].map((v) => String(v).padStart(14)).join('')}`));
+      print('');
+      print(diabetesVerdict(runs));
+      print('');
+      print(terminalChart([{ name: 'train loss', values: runs[0].log.map((e) => e.trainLoss) }, { name: 'test loss', values: runs[0].log.map((e) => e.testLoss) }], {
+        title: `binary cross-entropy of seed ${seed}`,
+        xRange: [1, epochs],
+        height: 8,
+      }));
+      const file = await diabetesReport(runs).write(values.report);
+      print(`\nreport: ${file}`);
+    } finally {
+      await releaseDevice();
+    }
+    return 0;
+  } catch (e) {
+    print(`error: ${(e as Error).message}`);
+    return 1;
+  }
+}

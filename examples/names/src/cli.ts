@@ -1,0 +1,206 @@
+import { parseArgs } from 'node:util';
+import { parseDevice, percent, releaseDevice, terminalChart, useDevice } from '@fackel/example-report';
+import {
+  lastLettersEncoding,
+  loadNameData,
+  majorityShare,
+  naiveEncoding,
+  ngramEncoding,
+  splitNames,
+  trainFeedForward,
+  trainRnn,
+  type EpochLog,
+  type ModelResult,
+} from './names.js';
+import { namesReport, namesVerdict } from './report.js';
+
+/**
+ * The names classified when none are given on the command line.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_NAMES } from '@fackel/example-names';
+ * console.log(DEFAULT_NAMES.join(' '));
+ * ```
+ */
+export const DEFAULT_NAMES = Object.freeze(['Anna', 'Lukas', 'Andrea', 'Sascha', 'Kim', 'Maximilian', 'Charlotte', 'Jonas']);
+
+/**
+ * The command's help text.
+ *
+ * @example
+ * ```ts
+ * import { HELP } from '@fackel/example-names';
+ * console.log(HELP);
+ * ```
+ */
+export const HELP = `Übung 2B: first name → gender — the 2A network on name encodings, and a character RNN
+
+Usage: pnpm --filter @fackel/example-names start [-- options] [NAME …]
+
+  NAME …                 names to classify at the end (default: ${DEFAULT_NAMES.join(' ')})
+  --models LIST          which models, comma-separated (default naive,last3,ngrams,lstm):
+                           naive   the 2A input format: 8 letters as numbers
+                           lastK   one-hot codes of the last K letters (last1 … last8)
+                           ngrams  which character 1- to 3-grams occur
+                           lstm, gru  a character-level recurrent network
+  --epochs 10            epochs of the feed-forward models
+  --hidden 6,4           hidden layers of the 2A network (default 6,4 as in 2A)
+  --optimizer adam|sgd   optimizer of the feed-forward models (default adam)
+  --lr N                 their learning rate (default 0.01 for adam, 0.1 for sgd)
+  --batch-size 64        their mini-batch size
+  --full-batch           one step on all training names per epoch, as in 2A
+  --rnn-epochs 6         epochs of the recurrent model
+  --rnn-hidden 64        its hidden state size
+  --embedding 16         its character vector size
+  --rnn-lr 0.005         its Adam learning rate
+  --seed 0               seeds the split, the weights and the batch order
+  --test-fraction 0.2    share of names held out for testing
+  --data FILE|stdlib     a name,gender CSV (default: shared/data/names.csv, else the npm lists)
+  --device cpu|webgpu    where the tensors live (default cpu)
+  --report FILE          the HTML report (default reports/names.html)
+  --quiet                no per-epoch lines
+  -h, --help             this text`;
+
+function num(name: string, v: string, integer = false): number {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || (integer && !Number.isInteger(n))) throw new Error(`--${name} must be a ${integer ? 'whole ' : ''}number, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+/**
+ * Runs the program with command-line arguments, printing through `print`; returns the exit code.
+ *
+ * @example
+ * ```ts
+ * import { runCli } from '@fackel/example-names';
+ * await runCli(['--models', 'last3', 'Anna', 'Lukas']);
+ * ```
+ */
+export async function runCli(argv: readonly string[], print: (line: string) => void = console.log): Promise<number> {
+  let values;
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({
+      args: [...argv],
+      options: {
+        models: { type: 'string', default: 'naive,last3,ngrams,lstm' },
+        epochs: { type: 'string', default: '10' },
+        hidden: { type: 'string', default: '6,4' },
+        optimizer: { type: 'string', default: 'adam' },
+        lr: { type: 'string' },
+        'batch-size': { type: 'string', default: '64' },
+        'full-batch': { type: 'boolean', default: false },
+        'rnn-epochs': { type: 'string', default: '6' },
+        'rnn-hidden': { type: 'string', default: '64' },
+        embedding: { type: 'string', default: '16' },
+        'rnn-lr': { type: 'string', default: '0.005' },
+        seed: { type: 'string', default: '0' },
+        'test-fraction': { type: 'string', default: '0.2' },
+        data: { type: 'string' },
+        device: { type: 'string', default: 'cpu' },
+        report: { type: 'string', default: 'reports/names.html' },
+        quiet: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      strict: true,
+      allowPositionals: true,
+    }));
+  } catch (e) {
+    print(`${(e as Error).message}\n\n${HELP}`);
+    return 2;
+  }
+  if (values.help) {
+    print(HELP);
+    return 0;
+  }
+  try {
+    const models = values.models.split(',').map((m) => m.trim().toLowerCase()).filter(Boolean);
+    for (const m of models) if (!/^(naive|last[1-8]|ngrams|lstm|gru)$/.test(m)) throw new Error(`unknown model ${JSON.stringify(m)}: use naive, last1 … last8, ngrams, lstm or gru`);
+    if (values.optimizer !== 'adam' && values.optimizer !== 'sgd') throw new Error(`--optimizer must be adam or sgd, got ${JSON.stringify(values.optimizer)}`);
+    const optimizer: 'adam' | 'sgd' = values.optimizer === 'sgd' ? 'sgd' : 'adam';
+    const seed = num('seed', values.seed, true);
+    const ff = {
+      epochs: num('epochs', values.epochs, true),
+      hidden: values.hidden.trim() === '' ? [] : values.hidden.split(',').map((s) => num('hidden', s, true)),
+      optimizer,
+      lr: values.lr === undefined ? undefined : num('lr', values.lr),
+      batchSize: num('batch-size', values['batch-size'], true),
+      fullBatch: values['full-batch'],
+      seed,
+    };
+    const rnn = {
+      epochs: num('rnn-epochs', values['rnn-epochs'], true),
+      hidden: num('rnn-hidden', values['rnn-hidden'], true),
+      embedding: num('embedding', values.embedding, true),
+      lr: num('rnn-lr', values['rnn-lr']),
+      seed,
+    };
+    const testFraction = num('test-fraction', values['test-fraction']);
+    const device = await useDevice(parseDevice(values.device));
+    const results: ModelResult[] = [];
+    try {
+      const data = await loadNameData(values.data);
+      const split = splitNames(data, testFraction, seed);
+      const baseline = majorityShare(split.test.labels);
+      const male = data.labels.reduce((a, b) => a + b, 0);
+      print(`Übung 2B: first name → gender on ${device.name}`);
+      print(`data: ${data.names.length} names from ${data.source} (${data.names.length - male} female, ${male} male)`);
+      print(`seeded split (seed ${seed}): ${split.train.names.length} training / ${split.test.names.length} test names`);
+      print(`majority baseline (always "female"): ${percent(baseline)} of the test names`);
+      // every epoch of a short run, about ten lines of a long one
+      const progress = (key: string, epochs: number) => (e: EpochLog) => {
+        const every = epochs <= 20 ? 1 : Math.ceil(epochs / 10);
+        if (!values.quiet && (e.epoch % every === 0 || e.epoch === 1)) print(`  [${key}] epoch ${e.epoch}: loss ${e.loss.toFixed(4)}  test ${percent(e.testAccuracy)}`);
+      };
+      for (const m of models) {
+        let r: ModelResult;
+        if (m === 'lstm' || m === 'gru') {
+          print(`\n[${m}] a character ${m.toUpperCase()} (embedding ${rnn.embedding}, hidden ${rnn.hidden}), Adam lr ${rnn.lr}, ${rnn.epochs} epochs`);
+          r = await trainRnn(split, { ...rnn, cell: m, onEpoch: progress(m, rnn.epochs) });
+        } else {
+          const encoding = m === 'naive' ? naiveEncoding() : m === 'ngrams' ? ngramEncoding(split.train.names) : lastLettersEncoding(Number(m.slice(4)));
+          print(`\n[${m}] ${encoding.title}`);
+          print(`  the 2A network ${[encoding.size, ...ff.hidden, 1].join(' → ')} (sigmoids, BCE), ${optimizer} ${ff.fullBatch ? 'full batch' : `batches of ${ff.batchSize}`}, ${ff.epochs} epochs`);
+          r = await trainFeedForward(encoding, split, { ...ff, onEpoch: progress(m, ff.epochs) });
+        }
+        results.push(r);
+        print(`  test accuracy ${percent(r.testAccuracy)} (${r.parameters} parameters, ${(r.millis / 1000).toFixed(1)} s)`);
+      }
+
+      print('\nsummary (test accuracy):');
+      print(`  ${'majority baseline'.padEnd(20)}${percent(baseline).padStart(9)}`);
+      for (const r of results) print(`  ${r.key.padEnd(20)}${percent(r.testAccuracy).padStart(9)}`);
+      print('');
+      print(namesVerdict(results, baseline));
+
+      const asked = positionals.length > 0 ? positionals : [...DEFAULT_NAMES];
+      const probs = await Promise.all(results.map((r) => r.predict(asked)));
+      const predictions = asked.map((name, i) => ({ name, pMale: probs.map((p) => p[i]) }));
+      print(`\npredictions, P(male) (≥ 0.5: male):`);
+      const w = Math.max(12, ...asked.map((n) => n.length + 2));
+      print(`  ${'name'.padEnd(w)}${results.map((r) => r.key.padStart(9)).join('')}`);
+      for (const p of predictions) print(`  ${p.name.padEnd(w)}${p.pMale.map((v) => `${v.toFixed(2)} ${v >= 0.5 ? 'm' : 'f'}`.padStart(9)).join('')}`);
+
+      print('');
+      print(terminalChart(results.map((r) => ({ name: r.key, values: r.history.map((e) => e.loss) })), { title: 'training loss per epoch', height: 8 }));
+      const file = await namesReport({
+        results,
+        baseline,
+        info: {
+          data: `${data.names.length} names (${data.source})`,
+          split: `seed ${seed}: ${split.train.names.length} training / ${split.test.names.length} test names`,
+        },
+        predictions,
+      }).write(values.report);
+      print(`\nreport: ${file}`);
+    } finally {
+      for (const r of results) r.dispose();
+      await releaseDevice();
+    }
+    return 0;
+  } catch (e) {
+    print(`error: ${(e as Error).message}`);
+    return 1;
+  }
+}

@@ -1,0 +1,163 @@
+import { parseArgs } from 'node:util';
+import { parseDevice, releaseDevice, terminalChart, useDevice } from '@fackel/example-report';
+import { textgenReport, textgenVerdict } from './report.js';
+import { buildCorpus, TEXT_SETS, TEXTGEN_DEFAULTS, trainTextgen, unigramEntropy, type TextgenOptions } from './textgen.js';
+
+/**
+ * The command's help text.
+ *
+ * @example
+ * ```ts
+ * import { HELP } from '@fackel/example-textgen';
+ * console.log(HELP);
+ * ```
+ */
+export const HELP = `Übung 3: Textgenerierung — a character LSTM writes like its training text
+
+Usage: pnpm --filter @fackel/example-textgen start [-- options]
+
+  --texts de             what to train on: ${Object.keys(TEXT_SETS).join(', ')}, moby-dick, or files a.txt,b.txt
+                         (joined with a newline, as the workshop's exercise_3.py did; default de)
+  --rnn-size 128         LSTM units per layer
+  --num-layers 2         LSTM layers
+  --batch-size 16        parallel text streams per batch
+  --seq-length 50        characters per stream and step
+  --epochs 6             passes over the text
+  --lr 0.002             Adam learning rate
+  --dropout 0.5          dropout between the layers
+  --seed 1
+  --max-minutes N        stop after N minutes with what has been learned
+  --prime "Der "         the start of every sample
+  --length 300           characters per sample
+  --temperature 0.5,0.8,1  one sample per temperature (lower = safer, higher = wilder)
+  --top-k 0              sample only from the k most likely characters (0 = all)
+  --save-dir DIR         keep checkpoints there (for fackel-charrnn sample)
+  --device cpu|webgpu    where the tensors live (default cpu)
+  --report FILE          the HTML report (default reports/textgen.html)
+  --quiet                no progress lines
+  -h, --help             this text`;
+
+function num(name: string, v: string | undefined, integer = false): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || (integer && !Number.isInteger(n))) throw new Error(`--${name} must be a ${integer ? 'whole ' : ''}number, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+/**
+ * Runs the program with command-line arguments, printing through `print`; returns the exit code.
+ *
+ * @example
+ * ```ts
+ * import { runCli } from '@fackel/example-textgen';
+ * await runCli(['--texts', 'en', '--epochs', '20', '--prime', 'The ']);
+ * ```
+ */
+export async function runCli(argv: readonly string[], print: (line: string) => void = console.log): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: {
+        texts: { type: 'string', default: 'de' },
+        'rnn-size': { type: 'string' },
+        'num-layers': { type: 'string' },
+        'batch-size': { type: 'string' },
+        'seq-length': { type: 'string' },
+        epochs: { type: 'string' },
+        lr: { type: 'string' },
+        dropout: { type: 'string' },
+        seed: { type: 'string' },
+        'max-minutes': { type: 'string' },
+        prime: { type: 'string', default: 'Der ' },
+        length: { type: 'string', default: '300' },
+        temperature: { type: 'string', default: '0.5,0.8,1' },
+        'top-k': { type: 'string', default: '0' },
+        'save-dir': { type: 'string' },
+        device: { type: 'string', default: 'cpu' },
+        report: { type: 'string', default: 'reports/textgen.html' },
+        quiet: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (e) {
+    print(`${(e as Error).message}\n\n${HELP}`);
+    return 2;
+  }
+  if (values.help) {
+    print(HELP);
+    return 0;
+  }
+  try {
+    const given = {
+      rnnSize: num('rnn-size', values['rnn-size'], true),
+      numLayers: num('num-layers', values['num-layers'], true),
+      batchSize: num('batch-size', values['batch-size'], true),
+      seqLength: num('seq-length', values['seq-length'], true),
+      numEpochs: num('epochs', values.epochs, true),
+      learningRate: num('lr', values.lr),
+      dropout: num('dropout', values.dropout),
+      seed: num('seed', values.seed, true),
+      maxMinutes: num('max-minutes', values['max-minutes']),
+      prime: values.prime,
+      length: num('length', values.length, true),
+      temperatures: values.temperature.split(',').map((t) => num('temperature', t)!),
+      topK: num('top-k', values['top-k'], true),
+      saveDir: values['save-dir'],
+    };
+    const options = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) as TextgenOptions;
+    const s = { ...TEXTGEN_DEFAULTS, ...options };
+    const device = await useDevice(parseDevice(values.device));
+    try {
+      const corpus = await buildCorpus(values.texts);
+      print(`Übung 3: Textgenerierung on ${device.name}`);
+      print(`corpus ${corpus.label}: ${corpus.sources.join(' + ')} — ${corpus.text.length} characters, ${new Set(corpus.text).size} distinct`);
+      if (corpus.note) print(`note: ${corpus.note}`);
+      print(`unigram entropy ${unigramEntropy(corpus.text).toFixed(4)} nats per character (the loss of knowing only letter frequencies)`);
+      print(`model: LSTM ${s.numLayers} × ${s.rnnSize}, dropout ${s.dropout}; Adam ${s.learningRate}; batches ${s.batchSize} × ${s.seqLength}; ${s.numEpochs} epochs\n`);
+      const run = await trainTextgen(corpus, {
+        ...options,
+        device: device.name === 'webgpu' ? 'webgpu' : 'cpu',
+        onEvent: (e) => {
+          if (e.type === 'warning') print(`warning: ${e.message}`);
+          if (e.type === 'print' && !values.quiet) {
+            print(`Epoch: ${e.epoch}/${e.epochs}... Step: ${e.step}... Loss: ${e.loss.toFixed(4)}... Val Loss: ${e.valLoss === undefined ? '-' : e.valLoss.toFixed(4)}`);
+          }
+        },
+      });
+      try {
+        print(`\n${run.train.message}`);
+        print(textgenVerdict(run));
+        for (const smp of run.samples) {
+          print(`\n--- sample, temperature ${smp.temperature} ---`);
+          print(smp.text);
+        }
+        // one column per progress reading; the validation loss where it was measured at that step
+        const readings = run.history.filter((p) => p.loss !== undefined);
+        const valAt = new Map(run.history.filter((p) => p.valLoss !== undefined).map((p) => [p.step, p.valLoss!]));
+        print('');
+        print(
+          terminalChart(
+            [
+              { name: 'training', values: readings.map((p) => p.loss!) },
+              { name: 'validation', values: readings.map((p) => valAt.get(p.step) ?? NaN) },
+            ],
+            { title: 'loss (nats per character)', xLabel: 'step', xRange: [readings[0]?.step ?? 1, readings[readings.length - 1]?.step ?? 1], height: 8 },
+          ),
+        );
+        const file = await textgenReport(run).write(values.report);
+        print(`\nreport: ${file}`);
+      } finally {
+        run.dispose();
+      }
+    } finally {
+      await releaseDevice();
+    }
+    return 0;
+  } catch (e) {
+    print(`error: ${(e as Error).message}`);
+    return 1;
+  }
+}
