@@ -18,6 +18,10 @@ const projects = ['packages', 'examples'].flatMap((dir) =>
         }))
     : [],
 );
+// The docs checks (TSDoc and guide examples, links, the built site in Chromium): one project.
+if (existsSync('docs/test')) {
+  projects.push({ extends: true as const, test: { name: 'docs', root: 'docs', include: ['test/**/*.test.ts'] } });
+}
 
 export default defineConfig({
   resolve: { conditions },

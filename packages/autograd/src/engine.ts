@@ -41,6 +41,7 @@ function backwardName(op: string): string {
  * ```
  */
 export class Node implements GradFn {
+  /** `${Op}Backward`, as PyTorch names its nodes (`'MulBackward'`), or a custom function's name. */
   readonly name: string;
   /** @internal */ readonly edges: Edge[];
   /** @internal Saved inputs: tensors (aliases) with their versions, or the scalar operands themselves. */ savedInputs: (Saved | number | null)[] | null;
@@ -52,11 +53,15 @@ export class Node implements GradFn {
   /** @internal */ readonly outputMeta: InputMeta;
 
   constructor(
+    /** The recorded op's name (`'mul'`), the key of its rule in {@link RULES}. */
     readonly op: string,
+    /** The gradient rule that runs for this node in backward. */
     readonly rule: GradRule,
     inputs: readonly RecordedInput[],
     output: Tensor,
+    /** The op's non-tensor arguments (dims, keepdim, …) as the rule reads them. */
     readonly attrs: Readonly<Record<string, unknown>>,
+    /** Shape and dtype of each input (null for scalar operands). */
     readonly meta: readonly (InputMeta | null)[],
     extraSaved: readonly Tensor[] = [],
   ) {

@@ -78,7 +78,10 @@ export interface FunctionContext {
  * @example
  * ```ts
  * import { defineFunction, type FunctionDefinition } from '@fackel/autograd';
- * const def: FunctionDefinition = { name: 'Id', forward: (_ctx, x) => x.clone(), backward: (_ctx, g) => [g] };
+ * import { tensor, type Tensor } from '@fackel/tensor';
+ * const def: FunctionDefinition = { name: 'Id', forward: (_ctx, x) => (x as Tensor).clone(), backward: (_ctx, g) => [g] };
+ * const Id = defineFunction(def);
+ * Id.apply(tensor([1, 2], { requiresGrad: true })).sum().backward();
  * ```
  */
 export interface FunctionDefinition {
@@ -109,7 +112,10 @@ export interface FunctionDefinition {
  * Exp.apply(x).sum().backward();
  * ```
  */
-export function defineFunction(def: FunctionDefinition): { apply(...inputs: TensorLike[]): Tensor } {
+export function defineFunction(def: FunctionDefinition): {
+  /** Runs the function on tensors (or numbers) and records it for backward. */
+  apply(...inputs: TensorLike[]): Tensor;
+} {
   return {
     apply(...inputs: TensorLike[]): Tensor {
       enableAutograd();
@@ -139,15 +145,29 @@ export function defineFunction(def: FunctionDefinition): { apply(...inputs: Tens
 /** The outcome of {@link gradcheck}.
  * @example
  * ```ts
- * import type { GradcheckResult } from '@fackel/autograd';
- * declare const r: GradcheckResult;
- * if (!r.passed) console.log(r.worst);
+ * import { gradcheck, type GradcheckResult } from '@fackel/autograd';
+ * import { randn } from '@fackel/tensor';
+ * const x = randn([4], { dtype: 'float64', requiresGrad: true });
+ * const r: GradcheckResult = await gradcheck((a) => a.sin(), [x], { raiseException: false });
+ * console.log(r.passed, r.worst?.error); // true, a tiny error
  * ```
  */
 export interface GradcheckResult {
+  /** Whether every element was within `atol + rtol * |numeric|`. */
   passed: boolean;
   /** The element with the largest error relative to the tolerance. */
-  worst: { input: number; index: number; analytic: number; numeric: number; error: number } | null;
+  worst: {
+    /** Which input (index into `inputs`). */
+    input: number;
+    /** The element's flat index in that input. */
+    index: number;
+    /** The gradient from backward. */
+    analytic: number;
+    /** The central finite difference. */
+    numeric: number;
+    /** `|analytic - numeric|`. */
+    error: number;
+  } | null;
 }
 
 /**

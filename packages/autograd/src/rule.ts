@@ -1,8 +1,16 @@
 import type { DType, RecordedInput, Tensor } from '@fackel/tensor';
 
-/** Shape and dtype of an op input, kept for every input so gradients can be checked and un-broadcast. */
+/** Shape and dtype of an op input, kept for every input so gradients can be checked and un-broadcast.
+ * @example
+ * ```ts
+ * import type { InputMeta } from '@fackel/autograd';
+ * const m: InputMeta = { shape: [2, 3], dtype: 'float32' };
+ * ```
+ */
 export interface InputMeta {
+  /** The input's shape (what its gradient must have). */
   readonly shape: readonly number[];
+  /** The input's dtype (what its gradient must have). */
   readonly dtype: DType;
 }
 
@@ -10,12 +18,30 @@ export interface InputMeta {
  * What a gradient rule receives: the saved inputs (the ones it declared in `saveInputs`,
  * `null` elsewhere), the saved output (if `saveOutput`), the op's attributes, every input's
  * shape and dtype, and which inputs need a gradient.
+ *
+ * @example
+ * ```ts
+ * import type { GradContext, GradRule } from '@fackel/autograd';
+ * // d(a / b) = g / b and -g * a / b², reading the saved operands from the context
+ * const divRule: GradRule = {
+ *   saveInputs: [0, 1],
+ *   backward: (g, ctx: GradContext) => {
+ *     const [a, b] = ctx.inputs as [number, number];
+ *     return [ctx.needs[0] ? g.div(b) : null, ctx.needs[1] ? g.mul(a).div(b * b).neg() : null];
+ *   },
+ * };
+ * ```
  */
 export interface GradContext {
+  /** The inputs the rule listed in `saveInputs` (tensors or scalar operands); null elsewhere. */
   readonly inputs: readonly RecordedInput[];
+  /** The op's output, if the rule set `saveOutput`; else null. */
   readonly output: Tensor | null;
+  /** The op's non-tensor arguments (dims, keepdim, …). */
   readonly attrs: Readonly<Record<string, unknown>>;
+  /** Shape and dtype of every input (null for scalars). */
   readonly meta: readonly (InputMeta | null)[];
+  /** Whether each input needs a gradient (compute only those). */
   readonly needs: readonly boolean[];
   /** Tensors saved by a custom `Function` through `ctx.saveForBackward`. */
   readonly saved: readonly Tensor[];

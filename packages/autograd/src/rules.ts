@@ -25,7 +25,13 @@ const unary = (f: (g: Tensor, x: Tensor, out: Tensor) => Tensor, saveInput: bool
   backward: (g, ctx) => [f(g, T(ctx.inputs[0] ?? null), ctx.output!)],
 });
 
-/** The gradient rules by recorded op name. */
+/** The gradient rules by recorded op name: one entry per differentiable op of `@fackel/tensor`.
+ * @example
+ * ```ts
+ * import { RULES } from '@fackel/autograd';
+ * console.log(Object.keys(RULES).length > 50, RULES.mul.saveInputs); // true [0, 1]
+ * ```
+ */
 export const RULES: Readonly<Record<string, GradRule>> = {
   // ---- unary
   neg: unary((g) => g.neg(), false, false),

@@ -11,9 +11,13 @@ import { tensor, type Device, type Tensor } from '@fackel/tensor';
  * ```
  */
 export interface CharBatch {
+  /** Input ids, row-major `[batchSize, seqLength]`. */
   x: Int32Array;
+  /** Target ids: each input's next character in the text. */
   y: Int32Array;
+  /** Rows. */
   batchSize: number;
+  /** Columns. */
   seqLength: number;
 }
 
@@ -57,9 +61,14 @@ export interface CharBatchOptions {
  *
  * @example
  * ```ts
- * import { charBatches } from '@fackel/data';
- * const { train } = charBatches(vocab.encode(text), { batchSize: 32, seqLength: 100 });
- * for (let i = start; i < train.length; i++) { const { x, y } = train.batchAt(i); ... }
+ * import { CharVocab, charBatches } from '@fackel/data';
+ * const text = 'to be or not to be, that is the question. '.repeat(20);
+ * const vocab = CharVocab.fromText(text);
+ * const { train } = charBatches(vocab.encode(text), { batchSize: 4, seqLength: 16 });
+ * const start = 2; // e.g. where a resumed run left off
+ * for (let i = start; i < train.length; i++) {
+ *   const { x, y } = train.batchAt(i); // 4 * 16 ids each; y is x shifted by one character
+ * }
  * ```
  */
 export class CharBatchStream implements Iterable<CharBatch> {
@@ -71,7 +80,9 @@ export class CharBatchStream implements Iterable<CharBatch> {
   constructor(
     /** The ids of this split (training or validation part of the text). */
     readonly data: Int32Array,
+    /** Parallel streams: the rows of every batch. */
     readonly batchSize: number,
+    /** Characters per window: the columns of every batch. */
     readonly seqLength: number,
   ) {
     this.length = data.length < 2 ? 0 : Math.floor((data.length - 1) / (batchSize * seqLength));
@@ -83,6 +94,8 @@ export class CharBatchStream implements Iterable<CharBatch> {
    *
    * @example
    * ```ts
+   * import { charBatches } from '@fackel/data';
+   * const stream = charBatches(Int32Array.from({ length: 100 }, (_, i) => i % 7), { batchSize: 2, seqLength: 8, valFrac: 0 }).train;
    * const { x, y } = stream.batchAt(0); // x, y: Int32Array of batchSize * seqLength
    * ```
    */
@@ -106,7 +119,12 @@ export class CharBatchStream implements Iterable<CharBatch> {
    *
    * @example
    * ```ts
-   * for (const { x, y } of stream.batches(resumeAt)) { ... }
+   * import { charBatches } from '@fackel/data';
+   * const stream = charBatches(Int32Array.from({ length: 100 }, (_, i) => i % 7), { batchSize: 2, seqLength: 8, valFrac: 0 }).train;
+   * const resumeAt = 3;
+   * for (const { x, y } of stream.batches(resumeAt)) {
+   *   // batches 3, 4, … of the pass
+   * }
    * ```
    */
   *batches(start = 0): Generator<CharBatch, void, undefined> {
@@ -116,6 +134,7 @@ export class CharBatchStream implements Iterable<CharBatch> {
     for (let i = start; i < this.length; i++) yield this.batchAt(i);
   }
 
+  /** Every batch of one pass, in order (the same as `batches(0)`). */
   [Symbol.iterator](): Generator<CharBatch, void, undefined> {
     return this.batches(0);
   }
@@ -127,8 +146,9 @@ export class CharBatchStream implements Iterable<CharBatch> {
  * @example
  * ```ts
  * import { charBatches, type CharBatches } from '@fackel/data';
- * const b: CharBatches = charBatches(ids, { batchSize: 8, seqLength: 50 });
- * console.log(b.train.length, b.val.length, b.warning);
+ * const ids = Int32Array.from({ length: 1000 }, (_, i) => i % 26);
+ * const b: CharBatches = charBatches(ids, { batchSize: 8, seqLength: 50, shrink: true });
+ * console.log(b.train.length, b.val.length, b.batchSize, b.warning); // 2 0 1 …: shrunk to fit the validation part
  * ```
  */
 export interface CharBatches {
@@ -136,8 +156,9 @@ export interface CharBatches {
   train: CharBatchStream;
   /** Batches of the validation tail (`length` 0 when `valFrac` is 0). */
   val: CharBatchStream;
-  /** The sizes in use (smaller than asked only with `shrink: true`). */
+  /** The batch size in use (smaller than asked only with `shrink: true`). */
   batchSize: number;
+  /** The window length in use (smaller than asked only with `shrink: true`). */
   seqLength: number;
   /** Set when `shrink: true` had to reduce the sizes. */
   warning?: string;
@@ -203,6 +224,7 @@ export function minTextLength(options: CharBatchOptions): number {
  * @example
  * ```ts
  * import { CharVocab, charBatches } from '@fackel/data';
+ * const text = 'It was the best of times, it was the worst of times. '.repeat(100);
  * const vocab = CharVocab.fromText(text);
  * const { train, val } = charBatches(vocab.encode(text), { batchSize: 16, seqLength: 64 });
  * const { x, y } = train.batchAt(0); // Int32Array, 16 * 64 ids each
@@ -262,11 +284,17 @@ export function charBatches(encoded: Int32Array | ArrayLike<number>, options: Ch
  * @example
  * ```ts
  * import { charBatches, charBatchTensors } from '@fackel/data';
- * const { train } = charBatches(ids, { batchSize: 8, seqLength: 32 });
+ * const ids = Int32Array.from({ length: 1000 }, (_, i) => i % 26);
+ * const { train } = charBatches(ids, { batchSize: 8, seqLength: 32, valFrac: 0 });
  * const { x, y } = charBatchTensors(train.batchAt(0)); // int32 [8, 32] each
  * ```
  */
-export function charBatchTensors(batch: CharBatch, options: { device?: string | Device } = {}): { x: Tensor; y: Tensor } {
+export function charBatchTensors(batch: CharBatch, options: { device?: string | Device } = {}): {
+  /** Inputs, int32 `[batchSize, seqLength]`. */
+  x: Tensor;
+  /** Targets, int32 `[batchSize, seqLength]`. */
+  y: Tensor;
+} {
   const shape = [batch.batchSize, batch.seqLength];
   const make = (ids: Int32Array): Tensor => {
     const flat = tensor(ids, { dtype: 'int32', device: options.device });

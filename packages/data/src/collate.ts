@@ -1,6 +1,15 @@
 import { stack, tensor, type Device, type Tensor } from '@fackel/tensor';
 
-type TypedNumbers =
+/**
+ * The typed arrays of numbers that {@link defaultCollate} stacks into a tensor (one row per item).
+ *
+ * @example
+ * ```ts
+ * import type { TypedNumbers } from '@fackel/data';
+ * const features: TypedNumbers = Float32Array.of(0.5, -1, 0.25);
+ * ```
+ */
+export type TypedNumbers =
   | Float32Array
   | Float64Array
   | Int32Array

@@ -35,7 +35,8 @@ export interface CsvDatasetOptions extends CsvOptions {
  *
  * @example
  * ```ts
- * import type { CsvItem } from '@fackel/data';
+ * import { CsvDataset, type CsvItem } from '@fackel/data';
+ * const dataset = await CsvDataset.load('diabetes.csv', { header: false, label: [-1] });
  * const [x, y]: CsvItem = dataset.getItem(0);
  * ```
  */
@@ -124,11 +125,13 @@ class FloatBuilder {
  * empty file or a missing column give a {@link DataFormatError} naming file, line and column.
  *
  * @example
- * ```ts
+ * ```ts no-run
  * import { CsvDataset, DataLoader } from '@fackel/data';
  * const ds = await CsvDataset.load('diabetes.csv', { header: false, label: [-1] });
  * console.log(ds.length, ds.numFeatures); // 759 8
- * for await (const [x, y] of new DataLoader(ds, { batchSize: 32 })) { ... } // x [32, 8], y [32, 1]
+ * for await (const [x, y] of new DataLoader(ds, { batchSize: 32 })) {
+ *   // x [32, 8], y [32, 1]
+ * }
  * ```
  */
 export class CsvDataset extends Dataset<CsvItem> {
@@ -208,7 +211,9 @@ export class CsvDataset extends Dataset<CsvItem> {
    * ```ts
    * import { CsvDataset, DataLoader } from '@fackel/data';
    * const rows = CsvDataset.stream('huge.csv', { label: 'y' });
-   * for await (const [x, y] of new DataLoader(rows, { batchSize: 256 })) { ... }
+   * for await (const [x, y] of new DataLoader(rows, { batchSize: 256 })) {
+   *   // batches as they are read, never the whole file in memory
+   * }
    * ```
    */
   static stream(path: string | URL, options: CsvDatasetOptions): IterableDataset<CsvItem> {
@@ -248,6 +253,8 @@ export class CsvDataset extends Dataset<CsvItem> {
    *
    * @example
    * ```ts
+   * import { CsvDataset } from '@fackel/data';
+   * const ds = await CsvDataset.load('diabetes.csv', { header: false, label: [-1] });
    * const [x, y] = ds.toTensors(); // diabetes: [759, 8] and [759, 1]
    * ```
    */

@@ -99,7 +99,7 @@ function checkDelimiter(delimiter: string | undefined): string {
  * are never closed and other syntax errors ({@link DataFormatError}).
  *
  * @example
- * ```ts
+ * ```ts no-run
  * import { iterCsv } from '@fackel/data';
  * for await (const { fields, line } of iterCsv('data.csv')) console.log(line, fields);
  * ```
@@ -347,9 +347,14 @@ export async function openCsv(
  *
  * @example
  * ```ts
+ * import { mkdtempSync, writeFileSync } from 'node:fs';
+ * import { tmpdir } from 'node:os';
+ * import { join } from 'node:path';
  * import { readCsv, type CsvTable } from '@fackel/data';
- * const t: CsvTable<string> = await readCsv('names.csv');
- * console.log(t.columns, t.rows.length);
+ * const file = join(mkdtempSync(join(tmpdir(), 'csv-')), 'names.csv');
+ * writeFileSync(file, 'name,gender\nAnna,f\nPeter,m\n');
+ * const t: CsvTable<string> = await readCsv(file);
+ * console.log(t.columns, t.rows.length); // ['name', 'gender'] 2
  * ```
  */
 export interface CsvTable<V> {

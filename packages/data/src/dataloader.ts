@@ -53,14 +53,20 @@ interface BatchReader {
  * import { DataLoader, diabetes } from '@fackel/data';
  * const loader = new DataLoader(await diabetes(), { batchSize: 32, shuffle: true, generator: new Generator(0) });
  * for (let epoch = 0; epoch < 10; epoch++) {
- *   for await (const [x, y] of loader) { ... } // x: [32, 8], y: [32, 1]
+ *   for await (const [x, y] of loader) {
+ *     // x: [32, 8], y: [32, 1] (the last batch of a pass may be smaller)
+ *   }
  * }
  * ```
  */
 export class DataLoader<T, B = Collated<Awaited<T>>> implements AsyncIterable<B> {
+  /** The dataset being batched. */
   readonly dataset: Dataset<T> | IterableDataset<T>;
+  /** Items per batch. */
   readonly batchSize: number;
+  /** Whether every pass draws a new random order. */
   readonly shuffle: boolean;
+  /** Whether a last, smaller batch is dropped. */
   readonly dropLast: boolean;
   private readonly generator: RandomSource | undefined;
   private readonly collate: ((items: Awaited<T>[]) => B | Promise<B>) | undefined;
@@ -93,7 +99,10 @@ export class DataLoader<T, B = Collated<Awaited<T>>> implements AsyncIterable<B>
    *
    * @example
    * ```ts
-   * new DataLoader(ds, { batchSize: 32 }).length; // ceil(ds.length / 32)
+   * import { randn } from '@fackel/tensor';
+   * import { DataLoader, TensorDataset } from '@fackel/data';
+   * const ds = new TensorDataset(randn([100, 3]));
+   * console.log(new DataLoader(ds, { batchSize: 32 }).length); // 4: ceil(100 / 32)
    * ```
    */
   get length(): number {
@@ -108,7 +117,10 @@ export class DataLoader<T, B = Collated<Awaited<T>>> implements AsyncIterable<B>
    *
    * @example
    * ```ts
-   * const order = loader.batchIndices(); // [Int32Array [5, 2, …], …]
+   * import { Generator, randn } from '@fackel/tensor';
+   * import { DataLoader, TensorDataset } from '@fackel/data';
+   * const loader = new DataLoader(new TensorDataset(randn([10, 2])), { batchSize: 4, shuffle: true, generator: new Generator(0) });
+   * const order = loader.batchIndices(); // [Int32Array [5, 2, …], …]: three batches of indices
    * ```
    */
   batchIndices(): Int32Array[] {
@@ -134,6 +146,7 @@ export class DataLoader<T, B = Collated<Awaited<T>>> implements AsyncIterable<B>
     return defaultCollate(items, { device: this.device }) as B;
   }
 
+  /** One pass over the dataset, batch by batch (`for await (const batch of loader)`). */
   async *[Symbol.asyncIterator](): AsyncGenerator<B, void, undefined> {
     const ds = this.dataset;
     if (isMapStyle(ds)) {

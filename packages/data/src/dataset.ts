@@ -35,6 +35,7 @@ export abstract class Dataset<T> {
  * ```
  */
 export interface IterableDataset<T> {
+  /** Starts a new pass over the items. */
   [Symbol.asyncIterator](): AsyncIterator<T>;
 }
 
@@ -66,7 +67,9 @@ export function datasetLength(ds: unknown, what = 'dataset'): number {
  *
  * @example
  * ```ts
- * import { Subset } from '@fackel/data';
+ * import { randn } from '@fackel/tensor';
+ * import { Subset, TensorDataset } from '@fackel/data';
+ * const dataset = new TensorDataset(randn([100, 4]));
  * const firstTen = new Subset(dataset, Array.from({ length: 10 }, (_, i) => i));
  * ```
  */
@@ -101,7 +104,10 @@ export class Subset<T> extends Dataset<T> {
  *
  * @example
  * ```ts
- * import { ConcatDataset } from '@fackel/data';
+ * import { randn } from '@fackel/tensor';
+ * import { ConcatDataset, TensorDataset } from '@fackel/data';
+ * const trainA = new TensorDataset(randn([30, 4]));
+ * const trainB = new TensorDataset(randn([20, 4]));
  * const all = new ConcatDataset([trainA, trainB]);
  * console.log(all.length === trainA.length + trainB.length); // true
  * ```
@@ -151,7 +157,9 @@ export class ConcatDataset<T> extends Dataset<T> {
  *
  * @example
  * ```ts
- * import { MapDataset } from '@fackel/data';
+ * import { CsvDataset, MapDataset, StandardScaler } from '@fackel/data';
+ * const train = await CsvDataset.load('houses.csv', { label: 'price' });
+ * const scaler = StandardScaler.fit(train);
  * const scaled = new MapDataset(train, ([x, y]) => [scaler.transform(x), y] as const);
  * ```
  */

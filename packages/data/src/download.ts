@@ -26,14 +26,22 @@ export function defaultCacheDir(): string {
  *
  * @example
  * ```ts
- * import { DownloadError } from '@fackel/data';
- * try { await diabetes(); } catch (e) { if (e instanceof DownloadError) console.log(e.reason, e.url); }
+ * import { DownloadError, diabetes } from '@fackel/data';
+ * try {
+ *   await diabetes();
+ * } catch (e) {
+ *   if (e instanceof DownloadError) console.log(e.reason, e.url); // e.g. offline: say what failed and where from
+ *   else throw e;
+ * }
  * ```
  */
 export class DownloadError extends Error {
+  /** `'DownloadError'`. */
   override name = 'DownloadError';
   constructor(
+    /** What went wrong: no connection, an HTTP error status, a broken transfer, a timeout, a wrong checksum, a file too large, or bad gzip data. */
     readonly reason: 'network' | 'http' | 'interrupted' | 'timeout' | 'checksum' | 'too-large' | 'gzip',
+    /** The address that was being downloaded. */
     readonly url: string,
     message: string,
     options?: { cause?: unknown },

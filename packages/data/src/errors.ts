@@ -67,6 +67,7 @@ export type DataErrorCode =
  * ```
  */
 export class DataFormatError extends Error {
+  /** `'DataFormatError'`. */
   override name = 'DataFormatError';
   /** The kind of problem. */
   readonly code: DataErrorCode;

@@ -12,6 +12,7 @@ import { defaultGenerator } from '@fackel/tensor';
  * ```
  */
 export interface RandomSource {
+  /** A uniform number in [0, 1). */
   random(): number;
 }
 

@@ -84,14 +84,35 @@ function columnStats(source: ScalerSource, pick?: (item: unknown) => ArrayLike<n
  *
  * @example
  * ```ts
- * import { scalerFromJSON, type ScalerJSON } from '@fackel/data';
+ * import { StandardScaler, scalerFromJSON, type ScalerJSON } from '@fackel/data';
+ * const saved = JSON.stringify(StandardScaler.fit([[1, 10], [3, 30]]));
  * const json: ScalerJSON = JSON.parse(saved);
  * const scaler = scalerFromJSON(json);
  * ```
  */
 export type ScalerJSON =
-  | { type: 'StandardScaler'; version: 1; mean: number[]; std: number[] }
-  | { type: 'MinMaxScaler'; version: 1; min: number[]; max: number[]; range: [number, number] };
+  | {
+      /** The scaler's kind. */
+      type: 'StandardScaler';
+      /** Format version (1). */
+      version: 1;
+      /** Per-column mean of the data it was fitted on. */
+      mean: number[];
+      /** Per-column standard deviation (population). */
+      std: number[];
+    }
+  | {
+      /** The scaler's kind. */
+      type: 'MinMaxScaler';
+      /** Format version (1). */
+      version: 1;
+      /** Per-column minimum of the data it was fitted on. */
+      min: number[];
+      /** Per-column maximum. */
+      max: number[];
+      /** The target interval `[low, high]`. */
+      range: [number, number];
+    };
 
 /**
  * What both scalers share: `transform` maps features `x` to `x * scale + shift` per column,
@@ -131,7 +152,9 @@ export abstract class Scaler {
    *
    * @example
    * ```ts
-   * const x = scaler.transform(Float32Array.of(148, 72));
+   * import { StandardScaler } from '@fackel/data';
+   * const scaler = StandardScaler.fromStats([120, 70], [30, 12]);
+   * const x = scaler.transform(Float32Array.of(148, 72)); // Float32Array [0.933…, 0.166…]
    * ```
    */
   transform(x: ArrayLike<number>): Float32Array {
@@ -148,6 +171,10 @@ export abstract class Scaler {
    *
    * @example
    * ```ts
+   * import { tensor } from '@fackel/tensor';
+   * import { StandardScaler } from '@fackel/data';
+   * const scaler = StandardScaler.fromStats([120, 70], [30, 12]);
+   * const x = tensor([[148, 72], [85, 66]]);
    * const xs = scaler.transformTensor(x); // x: [B, numFeatures]
    * ```
    */
@@ -166,7 +193,10 @@ export abstract class Scaler {
    *
    * @example
    * ```ts
-   * const original = scaler.inverseTransform(scaler.transform(row));
+   * import { MinMaxScaler } from '@fackel/data';
+   * const scaler = MinMaxScaler.fit([[0, 5], [10, 7]]);
+   * const row = [2, 6];
+   * const original = scaler.inverseTransform(scaler.transform(row)); // Float32Array [2, 6]
    * ```
    */
   inverseTransform(x: ArrayLike<number>): Float32Array {
@@ -188,9 +218,12 @@ export abstract class Scaler {
  *
  * @example
  * ```ts
- * import { StandardScaler, MapDataset } from '@fackel/data';
- * const scaler = StandardScaler.fit(train);              // train: Subset of [x, y] items
- * const scaledTrain = new MapDataset(train, ([x, y]) => [scaler.transform(x), y]);
+ * import { Generator } from '@fackel/tensor';
+ * import { CsvDataset, MapDataset, StandardScaler, randomSplit } from '@fackel/data';
+ * const data = await CsvDataset.load('houses.csv', { label: 'price' });
+ * const [train] = randomSplit(data, [0.8, 0.2], new Generator(0)); // fit on the training part only
+ * const scaler = StandardScaler.fit(train);
+ * const scaledTrain = new MapDataset(train, ([x, y]) => [scaler.transform(x), y] as const);
  * const saved = JSON.stringify(scaler);                  // store it with the model
  * ```
  */
@@ -220,6 +253,7 @@ export class StandardScaler extends Scaler {
    *
    * @example
    * ```ts
+   * import { StandardScaler } from '@fackel/data';
    * const scaler = StandardScaler.fit([[1, 10], [3, 30]]); // mean [2, 20], std [1, 10]
    * ```
    */
@@ -234,6 +268,7 @@ export class StandardScaler extends Scaler {
    *
    * @example
    * ```ts
+   * import { StandardScaler } from '@fackel/data';
    * const s = StandardScaler.fromStats([2, 20], [1, 10]);
    * ```
    */
@@ -260,8 +295,9 @@ export class StandardScaler extends Scaler {
  * @example
  * ```ts
  * import { MinMaxScaler } from '@fackel/data';
+ * const train = [[0, 5], [10, 7], [4, 6]];
  * const scaler = MinMaxScaler.fit(train, { range: [-1, 1] });
- * scaler.transform([min0, max1]); // Float32Array [-1, 1]
+ * scaler.transform([0, 7]); // Float32Array [-1, 1]: each column's minimum and maximum map to the range's ends
  * ```
  */
 export class MinMaxScaler extends Scaler {
@@ -299,6 +335,7 @@ export class MinMaxScaler extends Scaler {
    *
    * @example
    * ```ts
+   * import { MinMaxScaler } from '@fackel/data';
    * const s = MinMaxScaler.fit([[0, 5], [10, 7]]);
    * s.transform([5, 6]); // Float32Array [0.5, 0.5]
    * ```
@@ -317,6 +354,7 @@ export class MinMaxScaler extends Scaler {
    *
    * @example
    * ```ts
+   * import { MinMaxScaler } from '@fackel/data';
    * const glucose = MinMaxScaler.fromStats([0], [199], [-1, 1]);
    * ```
    */
@@ -340,8 +378,9 @@ export class MinMaxScaler extends Scaler {
  *
  * @example
  * ```ts
+ * import { readFileSync } from 'node:fs';
  * import { scalerFromJSON } from '@fackel/data';
- * const scaler = scalerFromJSON(JSON.parse(fs.readFileSync('model.scaler.json', 'utf8')));
+ * const scaler = scalerFromJSON(JSON.parse(readFileSync('model.scaler.json', 'utf8')));
  * ```
  */
 export function scalerFromJSON(json: ScalerJSON | string): StandardScaler | MinMaxScaler {

@@ -45,9 +45,10 @@ export function splitSizes(n: number, lengths: readonly number[]): number[] {
  *
  * @example
  * ```ts
- * import { Generator } from '@fackel/tensor';
- * import { randomSplit } from '@fackel/data';
- * const [train, test] = randomSplit(dataset, [0.8, 0.2], new Generator(42));
+ * import { Generator, randn } from '@fackel/tensor';
+ * import { TensorDataset, randomSplit } from '@fackel/data';
+ * const dataset = new TensorDataset(randn([759, 8]));
+ * const [train, test] = randomSplit(dataset, [0.8, 0.2], new Generator(42)); // 608 and 151 items
  * ```
  */
 export function randomSplit<T>(dataset: Dataset<T>, lengths: readonly number[], generator?: RandomSource): Subset<T>[] {

@@ -53,7 +53,10 @@ export class TensorDataset extends Dataset<Tensor[]> {
    *
    * @example
    * ```ts
-   * const [x, y] = ds.getBatch([2, 0]); // x: [2, ...], y: [2]
+   * import { tensor } from '@fackel/tensor';
+   * import { TensorDataset } from '@fackel/data';
+   * const ds = new TensorDataset(tensor([[1, 2], [3, 4], [5, 6]]), tensor([0, 1, 0]));
+   * const [x, y] = ds.getBatch([2, 0]); // x: [[5, 6], [1, 2]], y: [0, 0]
    * ```
    */
   getBatch(indices: ArrayLike<number>): Tensor[] {

@@ -36,11 +36,16 @@ function showChar(ch: string): string {
  * @example
  * ```ts
  * import { CharVocab, VocabularyError } from '@fackel/data';
- * try { vocab.encode('Straße', { what: 'prime string' }); }
- * catch (e) { if (e instanceof VocabularyError) console.log(e.missing.map((m) => m.char)); }
+ * const vocab = CharVocab.fromText('Strasse');
+ * try {
+ *   vocab.encode('Straße', { what: 'prime string' });
+ * } catch (e) {
+ *   if (e instanceof VocabularyError) console.log(e.missing.map((m) => m.char)); // ['ß']
+ * }
  * ```
  */
 export class VocabularyError extends Error {
+  /** `'VocabularyError'`. */
   override name = 'VocabularyError';
   constructor(
     /** The characters outside the vocabulary, in order of first occurrence. */
@@ -68,7 +73,9 @@ export class VocabularyError extends Error {
  * ```
  */
 export interface CharVocabJSON {
+  /** Always `'CharVocab'`. */
   type: 'CharVocab';
+  /** Format version (1). */
   version: 1;
   /** The characters in index order. */
   chars: string[];
@@ -106,6 +113,7 @@ export class CharVocab {
    *
    * @example
    * ```ts
+   * import { CharVocab } from '@fackel/data';
    * CharVocab.fromText('bab\n').chars; // ['\n', 'a', 'b']
    * ```
    */
@@ -128,6 +136,7 @@ export class CharVocab {
    *
    * @example
    * ```ts
+   * import { CharVocab } from '@fackel/data';
    * CharVocab.fromChars('abc').encode('cab'); // Int32Array [2, 0, 1]
    * ```
    */
@@ -151,6 +160,8 @@ export class CharVocab {
    *
    * @example
    * ```ts
+   * import { CharVocab } from '@fackel/data';
+   * const vocab = CharVocab.fromText('hello world');
    * const same = CharVocab.fromJSON(JSON.parse(JSON.stringify(vocab)));
    * ```
    */
@@ -174,7 +185,9 @@ export class CharVocab {
    *
    * @example
    * ```ts
-   * vocab.has('x');
+   * import { CharVocab } from '@fackel/data';
+   * const vocab = CharVocab.fromText('hello world');
+   * vocab.has('x'); // false
    * ```
    */
   has(char: string): boolean {
@@ -186,6 +199,7 @@ export class CharVocab {
    *
    * @example
    * ```ts
+   * import { CharVocab } from '@fackel/data';
    * CharVocab.fromText('ab').indexOf('b'); // 1
    * ```
    */
@@ -201,6 +215,7 @@ export class CharVocab {
    *
    * @example
    * ```ts
+   * import { CharVocab } from '@fackel/data';
    * CharVocab.fromText('abc').missing('cab!').map((m) => m.char); // ['!']
    * ```
    */
@@ -225,7 +240,10 @@ export class CharVocab {
    *
    * @example
    * ```ts
-   * const ids = vocab.encode(prime, { what: 'prime string' });
+   * import { CharVocab } from '@fackel/data';
+   * const vocab = CharVocab.fromText('hello world');
+   * const prime = 'low';
+   * const ids = vocab.encode(prime, { what: 'prime string' }); // Int32Array [4, 5, 7]
    * ```
    */
   encode(text: string, options: { what?: string; onUnknown?: 'error' | 'skip' } = {}): Int32Array {
@@ -252,7 +270,9 @@ export class CharVocab {
    *
    * @example
    * ```ts
-   * vocab.decode([3, 5, 4, 1]);
+   * import { CharVocab } from '@fackel/data';
+   * const vocab = CharVocab.fromText('hello world');
+   * vocab.decode([3, 5, 4, 1]); // 'hold'
    * ```
    */
   decode(ids: ArrayLike<number> | Iterable<number>): string {

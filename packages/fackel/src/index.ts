@@ -10,9 +10,20 @@
  * console.log(w.grad?.tolistSync()); // [-18]
  * ```
  *
- * The small packages (`@fackel/tensor`, `@fackel/autograd`, …) stay usable on their own;
- * this package is the only one whose import has side effects. The WebGPU device is
- * registered lazily: `await setDefaultDevice('webgpu')` loads `@fackel/backend-webgpu`
+ * What it exports (each documented in its own package):
+ *
+ * - everything of {@link "@fackel/tensor"! | @fackel/tensor}: `Tensor`, the creation functions,
+ *   the ops, devices, `noGrad`, `tidy`, …;
+ * - from {@link "@fackel/autograd"! | @fackel/autograd}: `enableAutograd`, `grad`, `defineFunction`,
+ *   `gradcheck`, `sumTo` and their types;
+ * - from {@link "@fackel/backend-cpu"! | @fackel/backend-cpu}: `CpuBackend`, `setCpuThreads`,
+ *   `getCpuThreads`;
+ * - {@link "@fackel/data"! | @fackel/data} as the namespace `data` (`data.DataLoader`, …).
+ *
+ * Layers, losses and optimizers are in {@link "@fackel/nn"! | @fackel/nn} and
+ * {@link "@fackel/optim"! | @fackel/optim}. The small packages stay usable on their own; this
+ * package is the only one whose import has side effects. The WebGPU device is registered
+ * lazily: `await setDefaultDevice('webgpu')` loads {@link "@fackel/backend-webgpu"! | @fackel/backend-webgpu}
  * when it is installed.
  * @packageDocumentation
  */

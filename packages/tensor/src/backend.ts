@@ -15,10 +15,15 @@ import type { DType, TypedArray } from './dtype.js';
  * ```
  */
 export interface View<B = unknown> {
+  /** The backend's buffer holding the elements. */
   readonly buffer: B;
+  /** The element type. */
   readonly dtype: DType;
+  /** The size of each dimension. */
   readonly shape: readonly number[];
+  /** Elements to step in the buffer per index of each dimension (0 for a broadcast dimension). */
   readonly strides: readonly number[];
+  /** Element index of the view's first element in the buffer. */
   readonly offset: number;
 }
 
@@ -112,10 +117,15 @@ export interface FusedKernels<B> {
  * ```
  */
 export interface AdamStepOptions {
+  /** Learning rate. */
   lr: number;
+  /** Decay rate of the first-moment (mean) estimate. */
   beta1: number;
+  /** Decay rate of the second-moment (uncentred variance) estimate. */
   beta2: number;
+  /** Added to the denominator for numerical stability. */
   eps: number;
+  /** L2 penalty (Adam) or decoupled decay (AdamW, see `decoupled`). */
   weightDecay: number;
   /** AdamW: decay the weights directly instead of adding to the gradient. */
   decoupled: boolean;

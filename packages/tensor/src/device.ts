@@ -23,7 +23,9 @@ export class Device {
   liveBytes = 0;
 
   constructor(
+    /** The name the backend was registered under (`'cpu'`, `'webgpu'`). */
     readonly name: string,
+    /** The backend that owns this device's memory and runs its kernels. */
     readonly backend: Backend,
   ) {}
 
@@ -32,6 +34,7 @@ export class Device {
     return this.backend.dtypes.includes(dtype);
   }
 
+  /** The device's name. */
   toString(): string {
     return this.name;
   }
@@ -50,22 +53,30 @@ export class Device {
  * ```
  */
 export class Storage {
+  /** References held: the tensor that made it plus every view; the buffer is released at 0. */
   refs = 1;
+  /** Number of in-place writes so far (autograd compares it to detect changed saved tensors). */
   version = 0;
   constructor(
+    /** The device the buffer belongs to. */
     readonly device: Device,
+    /** The backend's buffer handle (a typed array on the CPU, a GPU buffer on WebGPU). */
     readonly buffer: unknown,
+    /** The element type. */
     readonly dtype: DType,
+    /** Number of elements. */
     readonly size: number,
   ) {
     device.liveStorages++;
     device.liveBytes += size * itemSize(dtype);
   }
 
+  /** Adds a reference (a new view of the storage). */
   retain(): void {
     this.refs++;
   }
 
+  /** Drops a reference; the last one returns the buffer to the backend. */
   release(): void {
     if (this.refs <= 0) return;
     if (--this.refs === 0) {
@@ -235,10 +246,15 @@ export async function destroyDevice(name: string): Promise<void> {
  * ```
  */
 export interface MemoryInfo {
+  /** The device's name. */
   device: string;
+  /** Live (not disposed) tensors, views included. */
   tensors: number;
+  /** Live storages: buffers held through tensors (views share one). */
   storages: number;
+  /** Bytes held by those storages. */
   bytes: number;
+  /** The backend's own report: its buffers and bytes, and what its reuse pool holds. */
   backend: BackendMemory;
 }
 

@@ -13,6 +13,7 @@ import type { Tensor } from './tensor.js';
  * ```
  */
 export interface GradFn {
+  /** The backward node's name: the op's name with `Backward` appended (`'MulBackward'`). */
   readonly name: string;
 }
 
@@ -28,7 +29,13 @@ export interface BackwardOptions {
   retainGraph?: boolean;
 }
 
-/** An operand as recorded for autograd: a tensor, a scalar, or null for "no operand". */
+/** An operand as recorded for autograd: a tensor, a scalar, or null for "no operand".
+ * @example
+ * ```ts
+ * import { tensor, type RecordedInput } from '@fackel/tensor';
+ * const operands: RecordedInput[] = [tensor([1, 2]), 0.5, null]; // e.g. clamp(x, 0.5) without a max
+ * ```
+ */
 export type RecordedInput = Tensor | number | null;
 
 /**

@@ -174,8 +174,11 @@ export class Generator {
  * ```
  */
 export interface GeneratorState {
+  /** The four 32-bit words of the xoshiro128** state. */
   s: number[];
+  /** The second normal deviate of the last Box–Muller pair, not yet used (or null). */
   spareNormal: number | null;
+  /** The seed the generator was created or last seeded with (`initialSeed()`). */
   seed: number;
 }
 

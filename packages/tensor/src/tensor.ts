@@ -36,9 +36,12 @@ export type TensorLike = Tensor | number;
  */
 export class ValuesIndices {
   constructor(
+    /** The values (differentiable). */
     readonly values: Tensor,
+    /** Their int32 positions along the reduced or sorted dimension. */
     readonly indices: Tensor,
   ) {}
+  /** Yields `values`, then `indices`, so that `const [v, i] = x.max(1)` works. */
   *[Symbol.iterator](): Iterator<Tensor> {
     yield this.values;
     yield this.indices;
@@ -73,12 +76,15 @@ const leakRegistry = new FinalizationRegistry<Held>((h) => {
 export class Tensor {
   /** Always true; lets code recognise tensors without `instanceof`. */
   readonly isTensor = true as const;
+  /** The size of each dimension (`[]` for a scalar). */
   readonly shape: readonly number[];
   /** Element strides of each dimension. */
   readonly strides: readonly number[];
   /** Element offset of the first element in the storage. */
   readonly offset: number;
+  /** The element type (`float32`, `int32`, `bool` or `float64`). */
   readonly dtype: DType;
+  /** The device whose backend holds the storage and runs the kernels. */
   readonly device: Device;
   /** @internal The shared storage; null after dispose. */
   _storage: Storage | null;
@@ -188,6 +194,7 @@ export class Tensor {
     }
   }
 
+  /** `using t = …` support: the same as {@link Tensor.dispose}. */
   [Symbol.dispose](): void {
     this.dispose();
   }
@@ -306,43 +313,81 @@ export class Tensor {
   }
 
   // ---------------------------------------------------------------- elementwise
+  /** `this + alpha * other`, broadcast (see the function `add`). */
   add(other: TensorLike, alpha?: number): Tensor { return E.add(this, other, alpha); }
+  /** `this - alpha * other`, broadcast. */
   sub(other: TensorLike, alpha?: number): Tensor { return E.sub(this, other, alpha); }
+  /** Elementwise product, broadcast. */
   mul(other: TensorLike): Tensor { return E.mul(this, other); }
+  /** True division, broadcast (integer operands give float32). */
   div(other: TensorLike): Tensor { return E.div(this, other); }
+  /** `this ** exponent`, elementwise, broadcast. */
   pow(exponent: TensorLike): Tensor { return E.pow(this, exponent); }
+  /** Elementwise maximum (NaN propagates). */
   maximum(other: TensorLike): Tensor { return E.maximum(this, other); }
+  /** Elementwise minimum (NaN propagates). */
   minimum(other: TensorLike): Tensor { return E.minimum(this, other); }
+  /** Remainder with the sign of the dividend (C's `fmod`). */
   fmod(other: TensorLike): Tensor { return E.fmod(this, other); }
+  /** `this == other` as a bool tensor. */
   eq(other: TensorLike): Tensor { return E.eq(this, other); }
+  /** `this != other` as a bool tensor. */
   ne(other: TensorLike): Tensor { return E.ne(this, other); }
+  /** `this < other` as a bool tensor. */
   lt(other: TensorLike): Tensor { return E.lt(this, other); }
+  /** `this <= other` as a bool tensor. */
   le(other: TensorLike): Tensor { return E.le(this, other); }
+  /** `this > other` as a bool tensor. */
   gt(other: TensorLike): Tensor { return E.gt(this, other); }
+  /** `this >= other` as a bool tensor. */
   ge(other: TensorLike): Tensor { return E.ge(this, other); }
+  /** Elementwise logical and (non-zero is true), as a bool tensor. */
   logicalAnd(other: TensorLike): Tensor { return E.logicalAnd(this, other); }
+  /** Elementwise logical or (non-zero is true), as a bool tensor. */
   logicalOr(other: TensorLike): Tensor { return E.logicalOr(this, other); }
+  /** `-this`. */
   neg(): Tensor { return E.neg(this); }
+  /** Absolute value. */
   abs(): Tensor { return E.abs(this); }
+  /** -1, 0 or 1 by sign (NaN stays NaN). */
   sign(): Tensor { return E.sign(this); }
+  /** `e ** this`. */
   exp(): Tensor { return E.exp(this); }
+  /** Natural logarithm. */
   log(): Tensor { return E.log(this); }
+  /** Square root. */
   sqrt(): Tensor { return E.sqrt(this); }
+  /** `1 / sqrt(this)`. */
   rsqrt(): Tensor { return E.rsqrt(this); }
+  /** `1 / this`. */
   reciprocal(): Tensor { return E.reciprocal(this); }
+  /** `this * this`. */
   square(): Tensor { return E.square(this); }
+  /** Hyperbolic tangent. */
   tanh(): Tensor { return E.tanh(this); }
+  /** Logistic function `1 / (1 + e ** -this)`. */
   sigmoid(): Tensor { return E.sigmoid(this); }
+  /** `max(this, 0)`. */
   relu(): Tensor { return E.relu(this); }
+  /** The error function. */
   erf(): Tensor { return E.erf(this); }
+  /** Sine (radians). */
   sin(): Tensor { return E.sin(this); }
+  /** Cosine (radians). */
   cos(): Tensor { return E.cos(this); }
+  /** Rounds down. */
   floor(): Tensor { return E.floor(this); }
+  /** Rounds up. */
   ceil(): Tensor { return E.ceil(this); }
+  /** Rounds to the nearest integer, halves to even (as PyTorch). */
   round(): Tensor { return E.round(this); }
+  /** `log(1 + this)`, accurate near 0. */
   log1p(): Tensor { return E.log1p(this); }
+  /** `exp(this) - 1`, accurate near 0. */
   expm1(): Tensor { return E.expm1(this); }
+  /** Elementwise logical not (zero is false), as a bool tensor. */
   logicalNot(): Tensor { return E.logicalNot(this); }
+  /** Where the elements are NaN, as a bool tensor. */
   isnan(): Tensor { return E.isnan(this); }
   /** Clamps into [min, max]; either bound may be omitted (null/undefined). */
   clamp(min?: number | null, max?: number | null): Tensor { return E.clamp(this, min, max); }
@@ -352,8 +397,11 @@ export class Tensor {
   maskedFill(mask: Tensor, value: number): Tensor { return E.maskedFill(this, mask, value); }
 
   // ---------------------------------------------------------------- reductions
+  /** Sum over `dim` (a number or an array; all elements when omitted). */
   sum(dim?: number | readonly number[] | null, keepdim = false): Tensor { return R.sum(this, dim, keepdim); }
+  /** Mean over `dim` (all elements when omitted); floating-point tensors only. */
   mean(dim?: number | readonly number[] | null, keepdim = false): Tensor { return R.mean(this, dim, keepdim); }
+  /** Product over `dim` (all elements when omitted). */
   prod(dim?: number | readonly number[] | null, keepdim = false): Tensor { return R.prod(this, dim, keepdim); }
   /** The maximum of all elements, or `{ values, indices }` along `dim`. */
   max(): Tensor;
@@ -367,18 +415,29 @@ export class Tensor {
   amax(dim?: number | readonly number[] | null, keepdim = false): Tensor { return R.amax(this, dim, keepdim); }
   /** Minimum over dims without indices (PyTorch's `amin`). */
   amin(dim?: number | readonly number[] | null, keepdim = false): Tensor { return R.amin(this, dim, keepdim); }
+  /** Index of the maximum along `dim` (of the flattened tensor when omitted), as int32. */
   argmax(dim?: number | null, keepdim = false): Tensor { return R.argmax(this, dim, keepdim); }
+  /** Index of the minimum along `dim` (of the flattened tensor when omitted), as int32. */
   argmin(dim?: number | null, keepdim = false): Tensor { return R.argmin(this, dim, keepdim); }
+  /** `log(sum(exp(this), dim))`, computed stably. */
   logsumexp(dim: number | readonly number[], keepdim = false): Tensor { return R.logsumexp(this, dim, keepdim); }
+  /** Variance over `dim`; `unbiased` divides by n - 1 (the default, as PyTorch). */
   var(dim?: number | readonly number[] | null, unbiased = true, keepdim = false): Tensor { return R.variance(this, dim, unbiased, keepdim); }
+  /** Standard deviation over `dim`; `unbiased` divides by n - 1. */
   std(dim?: number | readonly number[] | null, unbiased = true, keepdim = false): Tensor { return R.std(this, dim, unbiased, keepdim); }
+  /** The p-norm over `dim` (all elements when omitted); `p` may be `Infinity`. */
   norm(p = 2, dim?: number | readonly number[] | null, keepdim = false): Tensor { return R.norm(this, p, dim, keepdim); }
+  /** Cumulative sum along `dim`. */
   cumsum(dim: number): Tensor { return I.cumsum(this, dim); }
+  /** Sorts along `dim`; returns `{ values, indices }` (stable). */
   sort(dim = -1, descending = false): ValuesIndices { return I.sort(this, dim, descending); }
+  /** The `k` largest (or smallest) elements along `dim`, as `{ values, indices }`. */
   topk(k: number, dim = -1, largest = true): ValuesIndices { return I.topk(this, k, dim, largest); }
 
   // ---------------------------------------------------------------- linear algebra
+  /** Matrix product with `torch.matmul` semantics (1-D, 2-D, batched with broadcasting). */
   matmul(other: Tensor): Tensor { return L.matmul(this, other); }
+  /** Batched matrix product of two 3-D tensors `[b, n, m] × [b, m, p]`. */
   bmm(other: Tensor): Tensor { return L.bmm(this, other); }
   /** Transpose of a 2-D tensor (0-D and 1-D are returned as they are). */
   t(): Tensor { return V.t(this); }
@@ -386,39 +445,67 @@ export class Tensor {
   get mT(): Tensor { return V.transpose(this, -2, -1); }
 
   // ---------------------------------------------------------------- views
+  /** The same elements in a new shape (one dimension may be -1); a view when the layout allows, else a copy. */
   reshape(shape: readonly number[]): Tensor { return V.reshape(this, shape); }
+  /** A view with a new shape; throws when the layout does not allow one (use `reshape`). */
   view(shape: readonly number[]): Tensor { return V.view(this, shape); }
+  /** A view with two dimensions swapped. */
   transpose(dim0: number, dim1: number): Tensor { return V.transpose(this, dim0, dim1); }
+  /** A view with the dimensions reordered. */
   permute(dims: readonly number[]): Tensor { return V.permute(this, dims); }
+  /** A view of `length` elements of `dim` starting at `start`. */
   narrow(dim: number, start: number, length: number): Tensor { return V.narrow(this, dim, start, length); }
+  /** A view of `dim` from `start` to `end` (exclusive, negatives count from the end) every `step`, like Python's `[start:end:step]`. */
   slice(dim: number, start?: number | null, end?: number | null, step = 1): Tensor { return V.slice(this, dim, start, end, step); }
+  /** A view of one index of `dim`, with that dimension removed. */
   select(dim: number, index: number): Tensor { return V.select(this, dim, index); }
+  /** A broadcast view to `shape` (size-1 dimensions stretch, -1 keeps a size); no copy. */
   expand(shape: readonly number[]): Tensor { return V.expand(this, shape); }
+  /** `expand(other.shape)`. */
   expandAs(other: Tensor): Tensor { return V.expand(this, other.shape); }
+  /** A view without size-1 dimensions (only `dim` when given). */
   squeeze(dim?: number | readonly number[]): Tensor { return V.squeeze(this, dim); }
+  /** A view with a size-1 dimension inserted at `dim`. */
   unsqueeze(dim: number): Tensor { return V.unsqueeze(this, dim); }
+  /** Merges the dimensions `startDim..endDim` into one. */
   flatten(startDim = 0, endDim = -1): Tensor { return V.flatten(this, startDim, endDim); }
+  /** Splits dimension `dim` into `sizes`. */
   unflatten(dim: number, sizes: readonly number[]): Tensor { return V.unflatten(this, dim, sizes); }
 
   // ---------------------------------------------------------------- indexing and joining
+  /** Picks values along `dim` at `index` (int32, same rank): `out[i][j] = this[index[i][j]][j]` for `dim` 0. */
   gather(dim: number, index: Tensor): Tensor { return I.gather(this, dim, index); }
+  /** The entries of `dim` listed in the 1-D int32 `index`. */
   indexSelect(dim: number, index: Tensor): Tensor { return I.indexSelect(this, dim, index); }
+  /** A copy with `src` added at the positions `index` names along `dim`. */
   scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor { return I.scatterAdd(this, dim, index, src); }
+  /** Views of consecutive pieces along `dim`, of one size or of the given sizes. */
   split(splitSizeOrSections: number | readonly number[], dim = 0): Tensor[] { return I.split(this, splitSizeOrSections, dim); }
+  /** Views of `chunks` (nearly) equal pieces along `dim`. */
   chunk(chunks: number, dim = 0): Tensor[] { return I.chunk(this, chunks, dim); }
+  /** `exp(x) / sum(exp(x))` along `dim`, computed stably. */
   softmax(dim: number): Tensor { return F.softmax(this, dim); }
+  /** `log(softmax(x))` along `dim`, computed stably. */
   logSoftmax(dim: number): Tensor { return F.logSoftmax(this, dim); }
 
   // ---------------------------------------------------------------- in place (not recorded by autograd)
   /** Copies `src` (broadcast to this shape) into this tensor. */
   copy_(src: TensorLike): this { return P.copy_(this, src); }
+  /** Sets every element to `value`; returns this tensor. */
   fill_(value: number): this { return P.copy_(this, value); }
+  /** Sets every element to 0; returns this tensor. */
   zero_(): this { return P.copy_(this, 0); }
+  /** In-place `this += alpha * other`. */
   add_(other: TensorLike, alpha?: number): this { return P.inplace(this, 'add_', () => E.add(this, other, alpha)); }
+  /** In-place `this -= alpha * other`. */
   sub_(other: TensorLike, alpha?: number): this { return P.inplace(this, 'sub_', () => E.sub(this, other, alpha)); }
+  /** In-place `this *= other`. */
   mul_(other: TensorLike): this { return P.inplace(this, 'mul_', () => E.mul(this, other)); }
+  /** In-place `this /= other` (floating-point tensors). */
   div_(other: TensorLike): this { return P.inplace(this, 'div_', () => E.div(this, other)); }
+  /** In-place `clamp`. */
   clamp_(min?: number | null, max?: number | null): this { return P.inplace(this, 'clamp_', () => E.clamp(this, min, max)); }
+  /** In-place `maskedFill`. */
   maskedFill_(mask: Tensor, value: number): this { return P.inplace(this, 'maskedFill_', () => E.maskedFill(this, mask, value)); }
 }
 

@@ -18,8 +18,11 @@ export const DEFAULT_TOLERANCE: Tolerance = { rtol: 1.3e-6, atol: 1e-5 };
  * ```
  */
 export interface ReadableTensor {
+  /** The shape. */
   readonly shape: readonly number[];
+  /** The dtype's name. */
   readonly dtype: string;
+  /** The elements in row-major order. */
   data(): Promise<ArrayLike<number>>;
 }
 
@@ -31,8 +34,11 @@ export interface ReadableTensor {
  * ```
  */
 export interface CloseOptions {
+  /** Relative tolerance (default {@link DEFAULT_TOLERANCE}). */
   readonly rtol?: number;
+  /** Absolute tolerance (default {@link DEFAULT_TOLERANCE}). */
   readonly atol?: number;
+  /** Names the comparison in failure messages (a case id, say). */
   readonly label?: string;
 }
 

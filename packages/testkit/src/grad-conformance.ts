@@ -16,6 +16,7 @@ import type { FixtureCase, FixtureTensor, Tolerance } from './types.js';
  * ```
  */
 export interface GradConformanceOptions {
+  /** Device name as registered with `registerBackend`; initialised in `beforeAll`. */
   readonly device: string;
   /** Case ids or op names not to run. A name that matches no case fails the suite. */
   readonly skip?: readonly string[];
@@ -59,7 +60,14 @@ function hasNonFinite(c: FixtureCase): boolean {
   return JSON.stringify(c.inputs).match(/"(nan|inf|-inf)"/) !== null;
 }
 
-/** Gradient cases: differentiable, out-of-place, with PyTorch gradients. */
+/** Gradient cases: differentiable, out-of-place, with PyTorch gradients.
+ * @example
+ * ```ts
+ * import { gradCases, loadFixtures } from '@fackel/testkit';
+ * const cases = gradCases(loadFixtures().cases);
+ * console.log(cases.length > 300, cases.every((c) => c.grads !== undefined)); // true true
+ * ```
+ */
 export function gradCases(cases: readonly FixtureCase[]): FixtureCase[] {
   return cases.filter((c) => c.grads !== undefined && c.gradOutput !== undefined && !c.op.endsWith('_'));
 }

@@ -1,6 +1,23 @@
-// @fackel/testkit: PyTorch reference fixtures and a conformance suite for Fackel backends.
-// Side-effect free: importing it reads no file and registers no test; loadFixtures() reads
-// on first call and runOpConformance() registers tests when a test file calls it.
+/**
+ * `@fackel/testkit` (development only, not published): PyTorch reference fixtures and the
+ * conformance suite every Fackel backend runs. `runOpConformance` checks every op's values
+ * against PyTorch's, `runGradConformance` every gradient against PyTorch's and by finite
+ * differences, `runBehaviourConformance` the facade's behaviour (errors, views, memory) — each
+ * registers Vitest tests for one device. Importing it reads no file and registers no test;
+ * `loadFixtures()` reads on first call.
+ *
+ * @example
+ * ```ts
+ * // packages/backend-cpu/test/conformance.test.ts
+ * import { registerCpuBackend } from '@fackel/backend-cpu';
+ * import { runBehaviourConformance, runGradConformance, runOpConformance } from '@fackel/testkit';
+ * registerCpuBackend();
+ * runOpConformance({ device: 'cpu' });
+ * runGradConformance({ device: 'cpu', gradcheckDtype: 'float64' });
+ * runBehaviourConformance({ device: 'cpu' });
+ * ```
+ * @packageDocumentation
+ */
 export type {
   FixtureCase,
   FixtureDType,

@@ -43,9 +43,13 @@ export type ViewOp =
  * ```
  */
 export interface FixtureTensor {
+  /** The element type (torch int64 is written as `int32`). */
   readonly dtype: FixtureDType;
+  /** The shape of the (base) tensor. */
   readonly shape: readonly number[];
+  /** Row-major values; NaN and infinities as the strings `"nan"`, `"inf"`, `"-inf"`. */
   readonly data: readonly (FixtureNumber | boolean)[];
+  /** View ops applied in order to the base built from `data` (to test non-contiguous inputs). */
   readonly view?: readonly ViewOp[];
 }
 
@@ -91,9 +95,11 @@ export interface FixtureCase {
   readonly id: string;
   /** The Fackel name of the op (camelCase). */
   readonly op: string;
+  /** How the op is called: `x.op(…)`, `op(x, …)` from `@fackel/tensor`, or the property `x.op`. */
   readonly call: 'method' | 'function' | 'property';
   /** The trailing `args` come before the tensor inputs after the first one. */
   readonly argsFirst?: boolean;
+  /** The operands: the receiver or first argument, then the others. */
   readonly inputs: readonly FixtureInput[];
   /** Non-tensor positional arguments exactly as Fackel takes them; `null` means omitted. */
   readonly args?: readonly JsonValue[];
@@ -120,8 +126,11 @@ export interface FixtureCase {
  * ```
  */
 export interface FixtureFile {
+  /** The script that wrote the file (`scripts/gen_fixtures.py`). */
   readonly generator: string;
+  /** The PyTorch version that computed the values. */
   readonly torch: string;
+  /** Every case. */
   readonly cases: readonly FixtureCase[];
 }
 
@@ -133,6 +142,8 @@ export interface FixtureFile {
  * ```
  */
 export interface Tolerance {
+  /** Relative tolerance. */
   readonly rtol: number;
+  /** Absolute tolerance. */
   readonly atol: number;
 }

@@ -12,7 +12,9 @@ import { DataFormatError } from '../errors.js';
  * ```
  */
 export interface NameRecord {
+  /** The first name, as spelled in the source. */
   name: string;
+  /** `'f'` or `'m'`: the sex the name is (mostly) given to. */
   gender: 'f' | 'm';
   /** Recorded births (only from a CSV with a `births` column). */
   births?: number;

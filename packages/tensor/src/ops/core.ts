@@ -9,13 +9,13 @@ import { getAutograd, isGradEnabled, type RecordedInput } from '../grad-mode.js'
 import { broadcastStrides, contiguousStrides, shapeSize } from '../shape.js';
 import { Tensor, type TensorLike } from '../tensor.js';
 
-/** Wraps a freshly allocated contiguous kernel output as a tensor. */
+/** @internal Wraps a freshly allocated contiguous kernel output as a tensor (for Fackel's own packages; not a stable API). */
 export function wrap(device: Device, buffer: unknown, dtype: DType, shape: readonly number[]): Tensor {
   const storage = new Storage(device, buffer, dtype, shapeSize(shape));
   return new Tensor(storage, [...shape], contiguousStrides(shape), 0);
 }
 
-/** Checks that every tensor operand lives on one device and returns it. */
+/** @internal Checks that every tensor operand lives on one device and returns it (for Fackel's own packages; not a stable API). */
 export function deviceOf(op: string, ...xs: readonly (TensorLike | null | undefined)[]): Device {
   let d: Device | null = null;
   for (const x of xs) {
@@ -30,7 +30,7 @@ export function deviceOf(op: string, ...xs: readonly (TensorLike | null | undefi
   return d ?? getDefaultDevice();
 }
 
-/** Records an op for autograd when recording is on and some input requires a gradient. */
+/** @internal Records an op for autograd when recording is on and some input requires a gradient (for Fackel's own packages; not a stable API). */
 export function record(op: string, inputs: readonly RecordedInput[], output: Tensor, attrs: Readonly<Record<string, unknown>> = {}): Tensor {
   const engine = getAutograd();
   if (engine !== null && isGradEnabled()) {

@@ -18,7 +18,14 @@ function unaryDType(op: UnaryOp, dtype: DType): DType {
   }
 }
 
-/** Applies an elementwise unary op from the op table (`neg`, `exp`, …). */
+/** Applies an elementwise unary op from the op table (`neg`, `exp`, …) by name.
+ * @example
+ * ```ts
+ * import { tensor, unary, UNARY_OPS, type UnaryOp } from '@fackel/tensor';
+ * const x = tensor([-1, 0, 2]);
+ * for (const op of ['abs', 'square'] as UnaryOp[]) console.log(op, unary(op, x).tolistSync(), UNARY_OPS[op].dtype);
+ * ```
+ */
 export function unary(op: UnaryOp, x: Tensor): Tensor {
   if (!(x instanceof Tensor)) throw new FackelError(`${op}: expected a tensor, got ${typeof x}`);
   if (x.dtype === 'bool' && (op === 'neg' || op === 'sign')) {
@@ -43,7 +50,13 @@ export function binaryDType(op: BinaryOp, a: TensorLike, b: TensorLike): DType {
   }
 }
 
-/** Applies an elementwise binary op with NumPy broadcasting; either operand may be a number. */
+/** Applies an elementwise binary op from the op table by name, with NumPy broadcasting; either operand may be a number.
+ * @example
+ * ```ts
+ * import { binary, tensor } from '@fackel/tensor';
+ * console.log(binary('maximum', tensor([[1], [5]]), tensor([2, 4])).tolistSync()); // [[2, 4], [5, 5]]
+ * ```
+ */
 export function binary(op: BinaryOp, a: TensorLike, b: TensorLike): Tensor {
   const ta = a instanceof Tensor;
   const tb = b instanceof Tensor;
