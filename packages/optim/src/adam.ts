@@ -31,9 +31,13 @@ export interface AdamOptions extends Partial<OptimizerOptions> {
  * ```
  */
 export interface AdamGroupOptions extends OptimizerOptions {
+  /** Decay rates of the first and second moment estimates. */
   betas: readonly [number, number];
+  /** Added to the denominator for numerical stability. */
   eps: number;
+  /** Weight decay (L2 for Adam, decoupled for AdamW). */
   weightDecay: number;
+  /** Use the AMSGrad variant (the running maximum of the second moment). */
   amsgrad: boolean;
 }
 

@@ -30,8 +30,9 @@ export {
   type ParamState,
   type ParamGroupState,
   type OptimizerStateDict,
+  type GradientEntry,
 } from './optimizer.js';
-export { SGD, type SGDOptions } from './sgd.js';
+export { SGD, type SGDOptions, type SGDGroupOptions } from './sgd.js';
 export { Adam, AdamW, type AdamOptions, type AdamGroupOptions } from './adam.js';
 export { RMSprop, type RMSpropOptions, type RMSpropGroupOptions } from './rmsprop.js';
 export { Adagrad, type AdagradOptions, type AdagradGroupOptions } from './adagrad.js';

@@ -16,7 +16,12 @@ export interface SchedulableOptimizer {
   /** Used in messages. */
   readonly name: string;
   /** The groups whose `lr` the scheduler sets; `initialLr` is added by the first scheduler. */
-  readonly paramGroups: readonly { lr: number; initialLr?: number }[];
+  readonly paramGroups: readonly {
+    /** The group's current learning rate. */
+    lr: number;
+    /** The learning rate the scheduler started from. */
+    initialLr?: number;
+  }[];
   /** How many times the optimizer's `step()` has run. */
   readonly stepCount: number;
 }
@@ -687,14 +692,21 @@ export interface ReduceLROnPlateauOptions {
 export class ReduceLROnPlateau {
   /** The optimizer whose learning rates this scheduler sets. */
   readonly optimizer: SchedulableOptimizer;
+  /** `'min'`: lower metrics are better; `'max'`: higher are better. */
   mode: 'min' | 'max';
+  /** Multiplier applied to the learning rate on a plateau. */
   factor: number;
+  /** Epochs without improvement before the learning rate is reduced. */
   patience: number;
+  /** Minimum change that counts as an improvement. */
   threshold: number;
+  /** Whether `threshold` is relative (`'rel'`) or absolute (`'abs'`). */
   thresholdMode: 'rel' | 'abs';
+  /** Epochs to wait after a reduction before counting again. */
   cooldown: number;
   /** The lowest learning rate of each group. */
   minLrs: number[];
+  /** Reductions smaller than this are ignored. */
   eps: number;
   /** The best metric seen so far (±Infinity before the first step). */
   best: number;

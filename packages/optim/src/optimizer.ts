@@ -40,10 +40,33 @@ export interface OptimizerOptions {
  * const opt = new SGD(groups, { lr: 0.1, momentum: 0.9 });
  * ```
  */
-export type ParamGroupSpec<O = OptimizerOptions> = { params: Iterable<Tensor> | Tensor } & Partial<O> & {
+export type ParamGroupSpec<O = OptimizerOptions> = {
+  /** The group's parameters. */
+  params: Iterable<Tensor> | Tensor;
+} & Partial<O> & {
   /** The learning rate a scheduler starts from (set by the first scheduler when absent). */
   initialLr?: number;
 };
+
+/**
+ * One parameter with a gradient, as an optimizer's update loop sees it.
+ * @example
+ * ```ts
+ * import type { GradientEntry } from '@fackel/optim';
+ * declare const e: GradientEntry;
+ * e.param.sub_(e.grad, 0.1);
+ * ```
+ */
+export interface GradientEntry {
+  /** The parameter. */
+  param: Tensor;
+  /** Its gradient (never null here). */
+  grad: Tensor;
+  /** The optimizer's state for this parameter. */
+  state: ParamState;
+  /** The parameter's index across all groups (the state dict's key). */
+  index: number;
+}
 
 /**
  * What an optimizer takes as parameters: tensors (one group with the optimizer's options),
@@ -360,7 +383,7 @@ export abstract class Optimizer<O extends OptimizerOptions> {
    * // for (const { param, grad, state } of this.gradients(group)) { ... }
    * ```
    */
-  protected *gradients(group: ParamGroup<O>): Generator<{ param: Tensor; grad: Tensor; state: ParamState; index: number }> {
+  protected *gradients(group: ParamGroup<O>): Generator<GradientEntry> {
     const gi = this.paramGroups.indexOf(group);
     for (let i = 0; i < group.params.length; i++) {
       const param = group.params[i]!;

@@ -21,7 +21,15 @@ export interface SGDOptions extends OptimizerOptions {
   weightDecay?: number;
 }
 
-type SGDGroupOptions = Required<SGDOptions>;
+/**
+ * The options every SGD parameter group carries once defaults are filled in.
+ * @example
+ * ```ts
+ * import type { SGDGroupOptions } from '@fackel/optim';
+ * const o: SGDGroupOptions = { lr: 0.1, momentum: 0, dampening: 0, nesterov: false, weightDecay: 0 };
+ * ```
+ */
+export type SGDGroupOptions = Required<SGDOptions>;
 
 /**
  * Stochastic gradient descent with optional momentum, Nesterov momentum and weight decay,

@@ -35,13 +35,26 @@ import { WASM_MAX_PAGES, WASM_MR, WASM_NR, WASM_RESERVED_BYTES, WASM_TMP_BYTES, 
  * console.log(THREAD_MIN_MACS.wasm); // 2097152
  * ```
  */
-export const THREAD_MIN_MACS = { wasm: 1 << 21, js: 1 << 18 } as const;
+export const THREAD_MIN_MACS = {
+  /** Threshold for the WebAssembly SIMD kernel. */
+  wasm: 1 << 21,
+  /** Threshold for the JavaScript kernel. */
+  js: 1 << 18,
+} as const;
 /** Smallest chunk of work (multiply-adds) handed to one thread. */
 const CHUNK_MIN_MACS = { wasm: 1 << 18, js: 1 << 16 } as const;
 /** A row-major B is copied as is (not packed) when A has at most this many rows. */
 const DIRECT_B_MAX_M = 128;
 
-/** The float32 matmul kernels, see {@link setMatmulKernel}. */
+/**
+ * The float32 matmul kernels, see {@link setMatmulKernel}.
+ * @example
+ * ```ts
+ * import { setMatmulKernel, type MatmulKernel } from '@fackel/backend-cpu';
+ * const k: MatmulKernel = 'js';
+ * setMatmulKernel(k);
+ * ```
+ */
 export type MatmulKernel = 'wasm' | 'js';
 
 function envThreads(): number | undefined {
@@ -132,7 +145,12 @@ export function getMatmulKernel(): MatmulKernel {
  * console.log(matmulPoolStats()); // { workers: 0, workerChunks: 0 } until a large matmul ran
  * ```
  */
-export function matmulPoolStats(): { workers: number; workerChunks: number } {
+export function matmulPoolStats(): {
+  /** Worker threads in the pool. */
+  workers: number;
+  /** Chunks of products the workers have computed so far. */
+  workerChunks: number;
+} {
   return { workers: pool?.workers.length ?? 0, workerChunks: pool?.workerChunks ?? 0 };
 }
 
