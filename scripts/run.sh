@@ -15,7 +15,7 @@ case "${1:-}" in
     # for a few minutes with live progress, then sample from the best checkpoint.
     dir=${FACKEL_DEMO_DIR:-runs/moby-dick}
     node packages/charrnn/dist/cli.js train --save-dir "$dir" --max-minutes "${FACKEL_DEMO_MINUTES:-3}" "$@"
-    node packages/charrnn/dist/cli.js sample "$dir" --length 600 --prime "The whale " --temperature 0.8
+    node packages/charrnn/dist/cli.js sample "$dir" --length 600 --prime "Call me " --temperature 0.8
     ;;
   *)
     echo "usage: scripts/run.sh main|test [args...]" >&2

@@ -1,0 +1,38 @@
+/**
+ * `@fackel/charrnn`: the workshop's Übung 3 — a character-level LSTM that learns to write
+ * like its training text (a re-creation of mcleonard/pytorch-charRNN, going past it and
+ * karpathy/char-rnn) — as a library and the `fackel-charrnn` CLI.
+ *
+ * @example
+ * ```ts no-run
+ * import { train, sample } from '@fackel/charrnn';
+ * const { model, vocab } = await train({ inputs: ['../shared/data/tinyshakespeare.txt'], maxMinutes: 2, saveDir: 'save' });
+ * console.log(await sample(model, vocab, { prime: 'ROMEO:', length: 300, temperature: 0.8 }));
+ * ```
+ * @packageDocumentation
+ */
+export { lstmLayer, type LSTMLayerParams, type LSTMLayerResult } from './lstm-layer.js';
+export { CharRNN, checkConfig, type CharRNNConfig, type CharRNNOptions, type LSTMState } from './model.js';
+export { train, evaluateLoss, TRAIN_DEFAULTS, LIBRARY, type TrainOptions, type TrainResult, type TrainSettings } from './train.js';
+export { sample, primeLogits, type SampleOptions } from './sample.js';
+export { generateIds, samplingProbs, drawIndex, checkSamplingOptions, type SamplingOptions, type GenerateOptions, type LogitsFn } from './sampling.js';
+export {
+  loadCheckpoint,
+  writeCheckpoint,
+  pruneCheckpoints,
+  resolveCheckpointPath,
+  checkpointName,
+  CheckpointError,
+  CHECKPOINT_FORMAT,
+  type CheckpointMeta,
+  type CheckpointData,
+  type LoadedCheckpoint,
+  type TrainPosition,
+} from './checkpoint.js';
+export { renderReport, lossChartSvg, type HistoryPoint, type CheckpointSample, type ReportData } from './report.js';
+export { ProgressReporter, plainProgressLine, formatDuration, type OutStream } from './progress.js';
+export type { TrainEvent, StopReason } from './events.js';
+export { writeFileAtomic, writeFileAtomicSync, writeJsonAtomic } from './fs-atomic.js';
+export { setupDevice, type DeviceName } from './device.js';
+export { parseArgs, UsageError, type ParsedArgs } from './args.js';
+export { main, loadModel, USAGE, TRAIN_HELP, SAMPLE_HELP, type CliIO, type LoadedModel } from './main.js';

