@@ -21,6 +21,8 @@ export class Device {
   liveStorages = 0;
   /** Bytes held by those storages. */
   liveBytes = 0;
+  /** Tensors that were garbage-collected without `dispose()` (their storage was returned by the safety net). */
+  leakedTensors = 0;
 
   constructor(
     /** The name the backend was registered under (`'cpu'`, `'webgpu'`). */
@@ -254,6 +256,8 @@ export interface MemoryInfo {
   storages: number;
   /** Bytes held by those storages. */
   bytes: number;
+  /** Tensors collected without `dispose()` so far (`setDebug(true)` reports where they were made). */
+  leaked: number;
   /** The backend's own report: its buffers and bytes, and what its reuse pool holds. */
   backend: BackendMemory;
 }
@@ -269,7 +273,7 @@ export interface MemoryInfo {
  */
 export function memory(device?: string | Device): MemoryInfo {
   const d = device === undefined ? getDefaultDevice() : getDevice(device);
-  return { device: d.name, tensors: d.liveTensors, storages: d.liveStorages, bytes: d.liveBytes, backend: d.backend.memory() };
+  return { device: d.name, tensors: d.liveTensors, storages: d.liveStorages, bytes: d.liveBytes, leaked: d.leakedTensors, backend: d.backend.memory() };
 }
 
 function unknownDevice(name: string): DeviceError {

@@ -59,6 +59,7 @@ export {
   type RecordedInput,
 } from './grad-mode.js';
 export { tidy, keep } from './scope.js';
+export { setDebug, isDebug, setLeakReporter } from './debug.js';
 export { Tensor, ValuesIndices, type TensorLike, type NestedArray } from './tensor.js';
 export {
   tensor,
@@ -132,5 +133,6 @@ export { gather, indexSelect, scatterAdd, cat, stack, split, chunk, oneHot, cums
 export { softmax, logSoftmax } from './ops/functional.js';
 export { cast, clone, contiguous, toDevice } from './ops/convert.js';
 export { wrap as _wrapBuffer, record as _record, deviceOf as _deviceOf } from './ops/core.js';
-export { lstmCell, lstmCellBackward, adamStep_ } from './ops/fused.js';
+export { lstmCell, lstmCellBackward, adamStep_, softmaxCrossEntropy, softmaxCrossEntropyBackward } from './ops/fused.js';
+export type { SoftmaxCrossEntropyOptions } from './ops/fused.js';
 export type { AdamStepOptions } from './backend.js';

@@ -6,6 +6,7 @@ import { DisposedError, FackelError, fmtShape } from './errors.js';
 import type { BackwardOptions, GradFn } from './grad-mode.js';
 import { getAutograd } from './grad-mode.js';
 import { trackTensor, untrackTensor } from './scope.js';
+import { isDebug, reportLeak } from './debug.js';
 import { isContiguousLayout, shapeSize } from './shape.js';
 import * as E from './ops/elementwise.js';
 import * as R from './ops/reduce.js';
@@ -51,12 +52,22 @@ export class ValuesIndices {
 interface Held {
   storage: Storage;
   device: Device;
+  /** In debug mode: what the tensor was and where it was created. */
+  origin?: string;
 }
-// Safety net only: a tensor that is garbage-collected without dispose() returns its storage.
+// Safety net only: a tensor that is garbage-collected without dispose() returns its storage
+// (and, in debug mode, says where it was made).
 const leakRegistry = new FinalizationRegistry<Held>((h) => {
   h.device.liveTensors--;
+  h.device.leakedTensors++;
   h.storage.release();
+  if (h.origin !== undefined) reportLeak(`fackel: ${h.origin}`);
 });
+
+function originOf(t: Tensor): string {
+  const stack = (new Error().stack ?? '').split('\n').slice(3).join('\n');
+  return `a tensor ${fmtShape(t.shape)} ${t.dtype} on '${t.device.name}' was garbage-collected without dispose(); it was created\n${stack}`;
+}
 
 /**
  * An n-dimensional array on a device, with PyTorch's methods in camelCase.
@@ -108,7 +119,7 @@ export class Tensor {
     this.dtype = storage.dtype;
     this.device = storage.device;
     this.device.liveTensors++;
-    leakRegistry.register(this, { storage, device: storage.device }, this);
+    leakRegistry.register(this, isDebug() ? { storage, device: storage.device, origin: originOf(this) } : { storage, device: storage.device }, this);
     trackTensor(this);
   }
 
