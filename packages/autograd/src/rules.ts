@@ -1,6 +1,6 @@
 // One gradient rule per differentiable op of @fackel/tensor. Rules run with recording off,
 // inside a tidy scope; they may return gradients in the output's broadcast shape.
-import { lstmCellBackward, zeros, where, type Tensor, type RecordedInput } from '@fackel/tensor';
+import { lstmCellBackward, softmaxCrossEntropyBackward, zeros, where, type Tensor, type RecordedInput } from '@fackel/tensor';
 import type { GradContext, GradRule } from './rule.js';
 
 const T = (x: RecordedInput): Tensor => x as Tensor;
@@ -313,6 +313,14 @@ export const RULES: Readonly<Record<string, GradRule>> = {
     saveInputs: [1],
     saveOutput: true,
     backward: (g, ctx) => lstmCellBackward(g, ctx.saved[0]!, T(ctx.inputs[1]!), ctx.output!),
+  },
+  // Saved: the target (input 1) and the forward's softmax (ctx.saved[0]); no gradient for the target.
+  softmaxCrossEntropy: {
+    saveInputs: [1],
+    backward: (g, ctx) => [
+      ctx.needs[0] ? softmaxCrossEntropyBackward(g, ctx.saved[0]!, T(ctx.inputs[1]!), { ignoreIndex: ctx.attrs.ignoreIndex as number }) : null,
+      null,
+    ],
   },
 };
 

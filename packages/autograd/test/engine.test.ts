@@ -183,6 +183,18 @@ describe('gradcheck', () => {
   });
 });
 
+describe('softmaxCrossEntropy', () => {
+  it('passes gradcheck (fused CPU kernel, float64) and gives no gradient to the target', async () => {
+    const { softmaxCrossEntropy } = await import('@fackel/tensor');
+    const x = randn([4, 3], { dtype: 'float64', requiresGrad: true, generator: new Generator(9) });
+    const t = tensor([2, 0, -100, 1], { dtype: 'int32' });
+    const r = await gradcheck((a) => softmaxCrossEntropy(a, t).mul(tensor([1, -2, 3, 0.5], { dtype: 'float64' })), [x]);
+    expect(r.passed).toBe(true);
+    const [gx] = grad([softmaxCrossEntropy(x, t).sum()], [x]);
+    expect((gx!.tolistSync() as number[][])[2]).toEqual([0, 0, 0]);
+  });
+});
+
 describe('lstmCell', () => {
   it('matches the reference composition and passes gradcheck (fused CPU kernel, float64)', async () => {
     const { lstmCell } = await import('@fackel/tensor');

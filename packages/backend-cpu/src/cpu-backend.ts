@@ -12,7 +12,7 @@ import {
   type View,
 } from '@fackel/tensor';
 import { assignKernel, binaryKernel, copyKernel, unaryKernel, whereKernel } from './elementwise.js';
-import { adamStepKernel, lstmCellBackwardKernel, lstmCellKernel } from './fused.js';
+import { adamStepKernel, lstmCellBackwardKernel, lstmCellKernel, softmaxCrossEntropyBackwardKernel, softmaxCrossEntropyKernel } from './fused.js';
 import { gatherKernel, indexSelectKernel, scatterAddKernel } from './indexing.js';
 import { matmulInto } from './kernels/matmul.js';
 import { cumsumKernel, reduceKernel, sortKernel } from './reduce.js';
@@ -62,6 +62,25 @@ export class CpuBackend implements Backend<TypedArray> {
       const dC = this.alloc(c.dtype, n * h) as Float32Array;
       lstmCellBackwardKernel(this.contiguousData(dHc), this.contiguousData(act), this.contiguousData(c), this.contiguousData(hc), n, h, dGates, dC);
       return [dGates, dC];
+    },
+    softmaxCrossEntropy: (logits, target, ignoreIndex) => {
+      const [n, c] = logits.shape as [number, number];
+      const loss = this.out(logits.dtype, n) as Float32Array;
+      const probs = this.out(logits.dtype, n * c) as Float32Array;
+      try {
+        softmaxCrossEntropyKernel(this.contiguousData(logits), this.contiguousData(target), n, c, ignoreIndex, loss, probs);
+      } catch (e) {
+        this.release(loss, logits.dtype);
+        this.release(probs, logits.dtype);
+        throw e;
+      }
+      return [loss, probs];
+    },
+    softmaxCrossEntropyBackward: (gradLoss, probs, target, ignoreIndex) => {
+      const [n, c] = probs.shape as [number, number];
+      const d = this.out(probs.dtype, n * c) as Float32Array;
+      softmaxCrossEntropyBackwardKernel(this.contiguousData(gradLoss), this.contiguousData(probs), this.contiguousData(target), n, c, ignoreIndex, d);
+      return d;
     },
     adamStep: (param, grad, expAvg, expAvgSq, maxExpAvgSq, n, opts) => adamStepKernel(param, grad, expAvg, expAvgSq, maxExpAvgSq, n, opts),
   };

@@ -1,4 +1,5 @@
 // Fused kernels that the tensor package can use when a backend offers them.
+import { FackelError } from '@fackel/tensor';
 
 /**
  * LSTM cell pointwise update. `gates` is `[n, 4h]` (i, f, g, o pre-activations), `c` is
@@ -55,6 +56,72 @@ export function lstmCellBackwardKernel(
       dGates[g0 + 3 * h + j] = gh * tc * o * (1 - o);
       dC[c0 + j] = dc * f;
     }
+  }
+}
+
+/**
+ * Softmax with cross-entropy over the rows of contiguous `logits [n, c]`, in double precision:
+ * `probs` gets each row's softmax (the row maximum subtracted first), `loss[r]` gets
+ * `logsumexp(row) − row[target[r]]`, or 0 where `target[r] === ignoreIndex`. Throws on a target
+ * outside `[0, c)` that is not `ignoreIndex`.
+ */
+export function softmaxCrossEntropyKernel(
+  logits: ArrayLike<number>,
+  target: ArrayLike<number>,
+  n: number,
+  c: number,
+  ignoreIndex: number,
+  loss: Float32Array | Float64Array,
+  probs: Float32Array | Float64Array,
+): void {
+  const e = new Float64Array(c);
+  for (let r = 0; r < n; r++) {
+    const t = target[r]!;
+    const ignored = t === ignoreIndex;
+    if (!ignored && (t < 0 || t >= c)) {
+      throw new FackelError(`softmaxCrossEntropy: target ${t} (row ${r}) is out of bounds for ${c} classes (valid: 0 to ${c - 1}, or ignoreIndex ${ignoreIndex})`);
+    }
+    const base = r * c;
+    let m = -Infinity;
+    for (let j = 0; j < c; j++) {
+      const v = logits[base + j]!;
+      if (v > m || Number.isNaN(v)) m = v;
+    }
+    let s = 0;
+    for (let j = 0; j < c; j++) {
+      const x = Math.exp(logits[base + j]! - m);
+      e[j] = x;
+      s += x;
+    }
+    const inv = 1 / s;
+    for (let j = 0; j < c; j++) probs[base + j] = e[j]! * inv;
+    loss[r] = ignored ? 0 : m - logits[base + t]! + Math.log(s);
+  }
+}
+
+/**
+ * Backward of {@link softmaxCrossEntropyKernel}: `dLogits[r, j] = (probs[r, j] − [j = target[r]])
+ * · gradLoss[r]`, 0 on rows whose target is `ignoreIndex`.
+ */
+export function softmaxCrossEntropyBackwardKernel(
+  gradLoss: ArrayLike<number>,
+  probs: ArrayLike<number>,
+  target: ArrayLike<number>,
+  n: number,
+  c: number,
+  ignoreIndex: number,
+  dLogits: Float32Array | Float64Array,
+): void {
+  for (let r = 0; r < n; r++) {
+    const t = target[r]!;
+    const base = r * c;
+    if (t === ignoreIndex) {
+      dLogits.fill(0, base, base + c);
+      continue;
+    }
+    const g = gradLoss[r]!;
+    for (let j = 0; j < c; j++) dLogits[base + j] = probs[base + j]! * g;
+    if (t >= 0 && t < c) dLogits[base + t] = (probs[base + t]! - 1) * g;
   }
 }
 

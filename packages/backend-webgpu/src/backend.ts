@@ -8,7 +8,7 @@ import { runCumsum } from './kernels/scan.js';
 import { runSort } from './kernels/sort.js';
 import { runMatmul, type MatmulVariant } from './kernels/matmul.js';
 import { runGather, runScatterAdd } from './kernels/indexing.js';
-import { runAdamStep, runLstmCell, runLstmCellBackward } from './kernels/fused.js';
+import { runAdamStep, runLstmCell, runLstmCellBackward, runSoftmaxCrossEntropy, runSoftmaxCrossEntropyBackward } from './kernels/fused.js';
 import { Runtime } from './runtime.js';
 import { computeType, storageType, type ComputeType } from './wgsl.js';
 
@@ -75,7 +75,7 @@ export class WebGPUBackend implements Backend<GPUTensorBuffer> {
   readonly dtypes: readonly DType[] = ['float32', 'int32', 'bool'];
   /** Adapter description, e.g. `mesa / … / llvmpipe …`. */
   readonly adapter: string;
-  /** Optional fused kernels: LSTM cell pointwise part (forward and backward) and the Adam/AdamW step. */
+  /** Optional fused kernels: LSTM cell pointwise part (forward and backward), softmax with cross-entropy (forward and backward) and the Adam/AdamW step. */
   readonly fused: FusedKernels<GPUTensorBuffer>;
   /** @internal */
   readonly rt: Runtime;
@@ -100,6 +100,8 @@ export class WebGPUBackend implements Backend<GPUTensorBuffer> {
     this.fused = {
       lstmCell: (gates, c) => this.lstmCell(gates, c),
       lstmCellBackward: (gradHc, act, c, hc) => this.lstmCellBackward(gradHc, act, c, hc),
+      softmaxCrossEntropy: (logits, target, ignoreIndex) => this.softmaxCrossEntropy(logits, target, ignoreIndex),
+      softmaxCrossEntropyBackward: (gradLoss, probs, target, ignoreIndex) => this.softmaxCrossEntropyBackward(gradLoss, probs, target, ignoreIndex),
       adamStep: (param, grad, expAvg, expAvgSq, maxExpAvgSq, size, o) => this.adamStep(param, grad, expAvg, expAvgSq, maxExpAvgSq, size, o),
     };
   }
@@ -354,6 +356,23 @@ export class WebGPUBackend implements Backend<GPUTensorBuffer> {
     const dC = this.newBuffer('float32', n * hid, false);
     runLstmCellBackward(this.rt, gradHc, act, c, hc, dGates.raw, dC.raw);
     return [dGates, dC];
+  }
+
+  private softmaxCrossEntropy(logits: View<GPUTensorBuffer>, target: View<GPUTensorBuffer>, ignoreIndex: number): [GPUTensorBuffer, GPUTensorBuffer] {
+    const n = logits.shape[0]!;
+    const c = logits.shape[1]!;
+    const loss = this.newBuffer('float32', n, false);
+    const probs = this.newBuffer('float32', n * c, false);
+    runSoftmaxCrossEntropy(this.rt, logits, target, ignoreIndex, loss.raw, probs.raw);
+    return [loss, probs];
+  }
+
+  private softmaxCrossEntropyBackward(gradLoss: View<GPUTensorBuffer>, probs: View<GPUTensorBuffer>, target: View<GPUTensorBuffer>, ignoreIndex: number): GPUTensorBuffer {
+    const n = probs.shape[0]!;
+    const c = probs.shape[1]!;
+    const d = this.newBuffer('float32', n * c, false);
+    runSoftmaxCrossEntropyBackward(this.rt, gradLoss, probs, target, ignoreIndex, d.raw);
+    return d;
   }
 
   private adamStep(

@@ -144,7 +144,8 @@ export function nllLoss(input: Tensor, target: Tensor, options: NLLLossOptions =
  * Cross-entropy of logits, with PyTorch's semantics: input `[N, C]`, `[C]` or
  * `[N, C, d1, …]` (any number of trailing dims); the target is either int32 class indices of
  * the input's shape without `C`, or class probabilities (float) of the input's shape.
- * Computed as `logSoftmax` + `gather` (stable: log-sum-exp). Supports class `weight`,
+ * Computed as `logSoftmax` + `gather` (stable: log-sum-exp); class indices without `weight`
+ * or `labelSmoothing` go through the fused `softmaxCrossEntropy` of `@fackel/tensor`. Supports class `weight`,
  * `ignoreIndex` (indices only), `labelSmoothing` and `reduction`.
  *
  * @example

@@ -11,6 +11,7 @@ import {
   fmtShape,
   isFloatingPoint,
   rand,
+  softmaxCrossEntropy,
   sub,
   tidy,
   where,
@@ -629,7 +630,9 @@ export function nllLoss(input: Tensor, target: Tensor, options: NLLLossOptions =
  * Cross-entropy of logits, with PyTorch's semantics: input `[N, C]`, `[C]` or
  * `[N, C, d1, …]` (any number of trailing dims); the target is either int32 class indices of
  * the input's shape without `C`, or class probabilities (float) of the input's shape.
- * Computed as `logSoftmax` + `gather` (stable: log-sum-exp). Supports class `weight`,
+ * Computed as `logSoftmax` + `gather` (stable: log-sum-exp); class indices without `weight`
+ * or `labelSmoothing` go through the fused `softmaxCrossEntropy` of `@fackel/tensor` (one
+ * kernel forward and one backward where the backend has them). Supports class `weight`,
  * `ignoreIndex` (indices only), `labelSmoothing` and `reduction`.
  *
  * @example
@@ -672,5 +675,29 @@ export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntrop
     throw new DTypeError(`${op}: the target must be int32 class indices or floating-point class probabilities, got ${target.dtype}`);
   }
   checkIndexTarget(input, target, layout, op);
+  if (weight === null && ls === 0) return tidy(() => fusedCrossEntropy(input, target, layout, ignoreIndex, reduction, op));
   return tidy(() => nllCore(input.logSoftmax(classDim), target, layout, weight, ignoreIndex, reduction, ls, op));
+}
+
+/**
+ * The common case of {@link crossEntropy} (class indices, no class weights, no label
+ * smoothing) through the fused `softmaxCrossEntropy` of `@fackel/tensor`: the logits are
+ * brought to rows `[M, C]` (class dimension last), the per-row losses reduced as PyTorch
+ * does (the mean divides by the number of targets that are not ignored).
+ */
+function fusedCrossEntropy(input: Tensor, target: Tensor, layout: ClassLayout, ignoreIndex: number, reduction: Reduction, op: string): Tensor {
+  const C = layout.numClasses;
+  checkIndexRange(target, C, ignoreIndex, (v) => `${op}: target ${v} is out of bounds for ${C} classes (valid: 0 to ${C - 1}, or ignoreIndex ${ignoreIndex})`);
+  let rows: Tensor;
+  if (input.ndim === 1) rows = input.unsqueeze(0);
+  else if (input.ndim === 2) rows = input;
+  else {
+    const perm = [0, ...input.shape.map((_, i) => i).slice(2), 1];
+    rows = input.permute(perm).reshape([-1, C]);
+  }
+  const t = input.ndim === 2 ? target : target.reshape([-1]);
+  const loss = softmaxCrossEntropy(rows, t, { ignoreIndex });
+  if (reduction === 'none') return input.ndim === 2 ? loss : loss.reshape(target.shape);
+  if (reduction === 'sum') return loss.sum();
+  return loss.sum().div(t.ne(ignoreIndex).to(input.dtype).sum());
 }

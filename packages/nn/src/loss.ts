@@ -118,7 +118,8 @@ export class BCEWithLogitsLoss extends Loss {
 
 /**
  * Cross-entropy of logits `[N, C, …]` against int32 class indices `[N, …]` or class
- * probabilities `[N, C, …]`, computed as `logSoftmax` + `gather` (stable). Options:
+ * probabilities `[N, C, …]`, computed as `logSoftmax` + `gather` (stable), or by the fused
+ * `softmaxCrossEntropy` for class indices without `weight` or `labelSmoothing`. Options:
  * `weight` per class (a buffer), `ignoreIndex` (default −100), `labelSmoothing`, `reduction`.
  *
  * @example

@@ -101,6 +101,24 @@ export interface FusedKernels<B> {
    */
   lstmCellBackward?(gradHc: View<B>, act: View<B>, c: View<B>, hc: View<B>): [dGates: B, dC: B];
   /**
+   * Softmax with cross-entropy over rows. `logits` is `[N, C]` (float32, or float64 where the
+   * backend stores it), `target` is `[N]` int32 class indices. Returns new contiguous buffers
+   * `[loss, probs]` of the logits' dtype: `loss` is `[N]` with `loss[r] = logsumexp(logits[r]) −
+   * logits[r, target[r]]` (computed stably, subtracting the row maximum) and `0` for rows whose
+   * target equals `ignoreIndex`; `probs` is `[N, C]`, the softmax of each row (also of ignored
+   * rows), kept for the backward pass. A target outside `[0, C)` that is not `ignoreIndex`: a
+   * backend that can check throws a clear error (the CPU does); one that cannot (a GPU kernel)
+   * must not crash and writes NaN as that row's loss.
+   */
+  softmaxCrossEntropy?(logits: View<B>, target: View<B>, ignoreIndex: number): [loss: B, probs: B];
+  /**
+   * Backward of `softmaxCrossEntropy`: from the gradient of the per-row loss `gradLoss` (`[N]`),
+   * the saved `probs` (`[N, C]`) and the `target` (`[N]` int32), returns the gradient of the
+   * logits `[N, C]`: `(probs[r, j] − [j = target[r]]) · gradLoss[r]`, and `0` on ignored rows
+   * (even where `gradLoss` is NaN). An out-of-range target contributes no one-hot term.
+   */
+  softmaxCrossEntropyBackward?(gradLoss: View<B>, probs: View<B>, target: View<B>, ignoreIndex: number): B;
+  /**
    * One Adam/AdamW step, in place on contiguous float32 buffers of `size` elements.
    */
   adamStep?(

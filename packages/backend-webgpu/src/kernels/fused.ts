@@ -119,6 +119,126 @@ ${linearEntry(WG, uword(T))}`,
 }
 
 
+/** Uniform words of a 1-D view: offset, stride. */
+function view1(w: Words, v: GView): [number, number] {
+  return [w.u32(v.offset), w.i32(v.strides[0] ?? 0)];
+}
+
+/** WGSL address of element r of a 1-D view described by `view1` words. */
+function at1(ws: [number, number], r: string): string {
+  return `u32(i32(${uword(ws[0])}) + i32(${r}) * ${uint(ws[1])})`;
+}
+
+/**
+ * Softmax with cross-entropy, one invocation per row: from `logits` `[N, C]` and int32
+ * `target` `[N]` writes the per-row loss `[N]` (0 on ignored rows, NaN for an out-of-range
+ * target) and the softmax `probs` `[N, C]` (contiguous). Stable: the row maximum is subtracted
+ * before exponentiating; a row holding NaN or whose maximum is infinite gives NaN.
+ * @internal
+ */
+export function runSoftmaxCrossEntropy(rt: Runtime, logits: GView, target: GView, ignoreIndex: number, loss: RawBuffer, probs: RawBuffer): void {
+  const n = logits.shape[0]!;
+  const c = logits.shape[1]!;
+  if (n === 0 || c === 0) return;
+  const w = new Words();
+  const N = w.u32(n);
+  const C = w.u32(c);
+  const IGN = w.i32(ignoreIndex);
+  const L = view2(w, logits);
+  const T = view1(w, target);
+  rt.dispatch(
+    {
+      key: 'softmax-ce',
+      access: 'rrww',
+      source: () => `${storageDecl(1, 'logits', 'f32', 'read')}
+${storageDecl(2, 'tgt', 'i32', 'read')}
+${storageDecl(3, 'loss', 'f32', 'read_write')}
+${storageDecl(4, 'probs', 'f32', 'read_write')}
+fn body(r: u32) {
+  let C = ${uword(C)};
+  let base = r * C;
+  var m = -f_inf();
+  var bad = false;
+  for (var j = 0u; j < C; j = j + 1u) {
+    let v = logits[${at(L, 'r', 'j')}];
+    if (is_nan(v)) { bad = true; }
+    m = max(m, v);
+  }
+  if (is_inf(m)) { bad = true; }
+  var s = 0.0;
+  for (var j = 0u; j < C; j = j + 1u) {
+    let e = f_exp(logits[${at(L, 'r', 'j')}] - m);
+    probs[base + j] = e;
+    s = s + e;
+  }
+  let inv = 1.0 / s;
+  for (var j = 0u; j < C; j = j + 1u) {
+    probs[base + j] = select(probs[base + j] * inv, f_nan(), bad);
+  }
+  let t = tgt[${at1(T, 'r')}];
+  if (t == ${uint(IGN)}) {
+    loss[r] = 0.0;
+  } else if (bad || t < 0i || t >= i32(C)) {
+    loss[r] = f_nan();
+  } else {
+    loss[r] = (m - logits[${at(L, 'r', 'u32(t)')}]) + f_log(s);
+  }
+}
+${linearEntry(WG, uword(N))}`,
+    },
+    [logits.buffer.raw, target.buffer.raw, loss, probs],
+    w.w,
+    rt.groups(n, WG),
+  );
+}
+
+/**
+ * Backward of softmax with cross-entropy, one invocation per element: from `gradLoss` `[N]`,
+ * the saved `probs` `[N, C]` and `target` `[N]` writes `dLogits` `[N, C]` (contiguous):
+ * `(probs − onehot(target)) · gradLoss`, 0 on ignored rows; an out-of-range target adds no
+ * one-hot term.
+ * @internal
+ */
+export function runSoftmaxCrossEntropyBackward(rt: Runtime, gradLoss: GView, probs: GView, target: GView, ignoreIndex: number, dLogits: RawBuffer): void {
+  const n = probs.shape[0]!;
+  const c = probs.shape[1]!;
+  const total = n * c;
+  if (total === 0) return;
+  const w = new Words();
+  const TOT = w.u32(total);
+  const C = w.u32(c);
+  const IGN = w.i32(ignoreIndex);
+  const G = view1(w, gradLoss);
+  const P = view2(w, probs);
+  const T = view1(w, target);
+  rt.dispatch(
+    {
+      key: 'softmax-ce-backward',
+      access: 'rrrw',
+      source: () => `${storageDecl(1, 'gl', 'f32', 'read')}
+${storageDecl(2, 'probs', 'f32', 'read')}
+${storageDecl(3, 'tgt', 'i32', 'read')}
+${storageDecl(4, 'dl', 'f32', 'read_write')}
+fn body(gid: u32) {
+  let C = ${uword(C)};
+  let r = gid / C;
+  let j = gid % C;
+  let t = tgt[${at1(T, 'r')}];
+  if (t == ${uint(IGN)}) {
+    dl[gid] = 0.0;
+    return;
+  }
+  let p = probs[${at(P, 'r', 'j')}];
+  dl[gid] = select(p, p - 1.0, i32(j) == t) * gl[${at1(G, 'r')}];
+}
+${linearEntry(WG, uword(TOT))}`,
+    },
+    [gradLoss.buffer.raw, probs.buffer.raw, target.buffer.raw, dLogits],
+    w.w,
+    rt.groups(total, WG),
+  );
+}
+
 /**
  * One Adam/AdamW step in place, following `torch.optim.Adam`/`AdamW` (the formulation of the
  * CPU backend): bias corrections and the step size are computed in double precision on the host.

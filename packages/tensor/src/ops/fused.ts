@@ -6,6 +6,7 @@ import { noGrad } from '../grad-mode.js';
 import { tidy } from '../scope.js';
 import { Tensor } from '../tensor.js';
 import { deviceOf, record, wrap } from './core.js';
+import { where } from './elementwise.js';
 import { cat } from './indexing.js';
 import { narrow } from './views.js';
 
@@ -103,6 +104,118 @@ export function lstmCellBackward(gradHc: Tensor, act: Tensor, c: Tensor, hc: Ten
       const dg = dcTotal.mul(i).mul(g.mul(g).neg().add(1));
       const dO = gh.mul(tc).mul(o.mul(o.neg().add(1)));
       return [cat([di, df, dg, dO], 1), dcTotal.mul(f)] as [Tensor, Tensor];
+    }),
+  );
+}
+
+/** Options of {@link softmaxCrossEntropy} and {@link softmaxCrossEntropyBackward}.
+ * @example
+ * ```ts
+ * import type { SoftmaxCrossEntropyOptions } from '@fackel/tensor';
+ * const o: SoftmaxCrossEntropyOptions = { ignoreIndex: 0 };
+ * ```
+ */
+export interface SoftmaxCrossEntropyOptions {
+  /** Rows whose target equals this get loss 0 and no gradient (default −100, as PyTorch). */
+  ignoreIndex?: number;
+}
+
+function checkIgnoreIndex(ignoreIndex: unknown, op: string): number {
+  if (typeof ignoreIndex !== 'number' || !Number.isInteger(ignoreIndex)) {
+    throw new FackelError(`${op}: ignoreIndex must be an integer, got ${String(ignoreIndex)}`);
+  }
+  return ignoreIndex;
+}
+
+/**
+ * Softmax followed by cross-entropy, row by row, fused where the backend can: `logits` is
+ * `[N, C]` (float), `target` is `[N]` int32 class indices. Returns the per-row loss `[N]`,
+ * `logsumexp(logits[r]) − logits[r, target[r]]` computed stably, with `0` on rows whose target
+ * is `ignoreIndex` (default −100). Differentiable with respect to `logits` (not `target`); the
+ * backward pass reuses the softmax saved by the forward, `(softmax − onehot(target)) · g`.
+ * Reduce it yourself: `.sum()`, or PyTorch's mean over the rows that are not ignored. Without
+ * a fused kernel it is `logSoftmax` + `gather`. An out-of-range target throws on the CPU.
+ *
+ * @example
+ * ```ts
+ * import { softmaxCrossEntropy, tensor } from '@fackel/tensor';
+ * const logits = tensor([[2, 0, -1], [0, 0, 0]]);
+ * const loss = softmaxCrossEntropy(logits, tensor([0, 2], { dtype: 'int32' }));
+ * console.log(loss.tolistSync()); // ≈ [0.17, 1.0986]
+ * ```
+ */
+export function softmaxCrossEntropy(logits: Tensor, target: Tensor, options: SoftmaxCrossEntropyOptions = {}): Tensor {
+  const op = 'softmaxCrossEntropy';
+  const device = deviceOf(op, logits, target);
+  if (logits.ndim !== 2 || target.ndim !== 1 || target.shape[0] !== logits.shape[0]) {
+    throw new ShapeError(`${op}: expected logits [N, C] and target [N], got ${fmtShape(logits.shape)} and ${fmtShape(target.shape)}`);
+  }
+  if (logits.dtype !== 'float32' && logits.dtype !== 'float64') {
+    throw new DTypeError(`${op}: expected floating-point logits, got ${logits.dtype}; cast them first with .float()`);
+  }
+  if (target.dtype !== 'int32') {
+    throw new DTypeError(`${op}: expected int32 class indices as the target, got ${target.dtype} (create them with { dtype: 'int32' } or cast with .int())`);
+  }
+  const ignoreIndex = checkIgnoreIndex(options.ignoreIndex ?? -100, op);
+  const [n, c] = logits.shape as [number, number];
+  if (c === 0 && n > 0) throw new ShapeError(`${op}: the logits need at least one class, got ${fmtShape(logits.shape)}`);
+  const fused = device.backend.fused?.softmaxCrossEntropy;
+  let loss: Tensor;
+  let probs: Tensor;
+  if (fused) {
+    const [lossBuf, probsBuf] = fused.call(device.backend.fused, logits._view(op), target._view(op), ignoreIndex);
+    loss = wrap(device, lossBuf, logits.dtype, [n]);
+    probs = wrap(device, probsBuf, logits.dtype, [n, c]);
+  } else {
+    [loss, probs] = noGrad(() =>
+      tidy(() => {
+        const ignored = target.eq(ignoreIndex);
+        const logp = logits.logSoftmax(1);
+        const picked = logp.gather(1, where(ignored, 0, target).unsqueeze(1)).squeeze(1);
+        return [where(ignored, 0, picked.neg()), logp.exp()] as [Tensor, Tensor];
+      }),
+    );
+  }
+  record(op, [logits, target], loss, { saved: [probs], ignoreIndex });
+  probs.dispose();
+  return loss;
+}
+
+/**
+ * Backward of {@link softmaxCrossEntropy}: the gradient of the logits `[N, C]` from the
+ * gradient of the per-row loss `gradLoss` `[N]`, the saved softmax `probs` `[N, C]` and the
+ * int32 `target` `[N]`: `(probs − onehot(target)) · gradLoss[:, None]`, zero on ignored rows.
+ * Used by the autograd rule; fused where the backend can.
+ *
+ * @example
+ * ```ts
+ * import { softmaxCrossEntropyBackward, ones, tensor } from '@fackel/tensor';
+ * const probs = tensor([[0.5, 0.5], [0.25, 0.75]]);
+ * const d = softmaxCrossEntropyBackward(ones([2]), probs, tensor([1, -100], { dtype: 'int32' }));
+ * console.log(d.tolistSync()); // [[0.5, -0.5], [0, 0]]
+ * ```
+ */
+export function softmaxCrossEntropyBackward(gradLoss: Tensor, probs: Tensor, target: Tensor, options: SoftmaxCrossEntropyOptions = {}): Tensor {
+  const op = 'softmaxCrossEntropyBackward';
+  const device = deviceOf(op, gradLoss, probs, target);
+  if (probs.ndim !== 2 || target.ndim !== 1 || gradLoss.ndim !== 1 || target.shape[0] !== probs.shape[0] || gradLoss.shape[0] !== probs.shape[0]) {
+    throw new ShapeError(`${op}: expected gradLoss [N], probs [N, C] and target [N], got ${fmtShape(gradLoss.shape)}, ${fmtShape(probs.shape)} and ${fmtShape(target.shape)}`);
+  }
+  if (gradLoss.dtype !== probs.dtype || (probs.dtype !== 'float32' && probs.dtype !== 'float64') || target.dtype !== 'int32') {
+    throw new DTypeError(`${op}: expected floating-point gradLoss and probs of one dtype and an int32 target, got ${gradLoss.dtype}, ${probs.dtype} and ${target.dtype}`);
+  }
+  const ignoreIndex = checkIgnoreIndex(options.ignoreIndex ?? -100, op);
+  const fused = device.backend.fused?.softmaxCrossEntropyBackward;
+  if (fused) {
+    const buf = fused.call(device.backend.fused, gradLoss._view(op), probs._view(op), target._view(op), ignoreIndex);
+    return wrap(device, buf, probs.dtype, probs.shape);
+  }
+  return noGrad(() =>
+    tidy(() => {
+      const ignored = target.eq(ignoreIndex).unsqueeze(1);
+      const g = where(ignored, 0, gradLoss.unsqueeze(1));
+      const d = probs.mul(g).scatterAdd(1, where(ignored, 0, target.unsqueeze(1)), g.neg());
+      return where(ignored, 0, d);
     }),
   );
 }
