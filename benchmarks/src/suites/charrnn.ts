@@ -76,8 +76,6 @@ async function pytorch(steps: number): Promise<RunResult | string> {
 
 /** The same model in TensorFlow.js (pure-JS cpu backend): one-hot → 2-layer LSTM → dropout → dense, Adam, clipping. */
 async function tfjs(tf: Tf, hidden: number, batch: number, steps: number): Promise<RunResult> {
-  // tfjs-core registers gradient functions only on request
-  await import('@tensorflow/tfjs-core/dist/register_all_gradients.js');
   const text = readFileSync(TEXT, 'utf8');
   const vocab = CharVocab.fromText(text);
   const V = vocab.size;
