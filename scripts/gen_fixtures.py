@@ -1032,6 +1032,20 @@ def indexing_cases():
         case(f'{op}/empty', op, [randn(0, 3)], args=[1], fn=lambda x, f=f: f(x, 1))
         case(f'{op}/long-row', op, [randn(2, 200, scale=3)], args=[1], fn=lambda x, f=f: f(x, 1))
 
+    # fused softmax with cross-entropy: the per-row loss for class-index targets
+    def ce(ignore=-100):
+        return lambda x, t: F.cross_entropy(x, t.long(), reduction='none', ignore_index=ignore)
+    case('softmaxCrossEntropy/basic', 'softmaxCrossEntropy', [randn(4, 5), lit([0, 4, 2, 1], 'int32')],
+         call='function', fn=ce())
+    case('softmaxCrossEntropy/ignored-rows', 'softmaxCrossEntropy',
+         [randn(5, 3), lit([0, -100, 2, 1, -100], 'int32')], call='function', fn=ce())
+    case('softmaxCrossEntropy/ignore-class', 'softmaxCrossEntropy', [randn(4, 3), lit([0, 1, 2, 1], 'int32')],
+         args=[{'ignoreIndex': 1}], call='function', fn=ce(1))
+    case('softmaxCrossEntropy/large-logits', 'softmaxCrossEntropy',
+         [lit([[1e4, -1e4, 0.0], [-1e4, 1e4, 5e3]]), lit([1, 1], 'int32')], call='function', fn=ce())
+    case('softmaxCrossEntropy/transposed', 'softmaxCrossEntropy', [randn(6, 4).T(), lit([5, 0, 3, 1], 'int32')],
+         call='function', fn=ce())
+
 
 # --------------------------------------------------------------------------------------
 # Casts, in-place ops, creation
