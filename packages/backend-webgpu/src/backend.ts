@@ -39,6 +39,12 @@ export interface WebGPUBackendOptions {
    * Default 32 on a CPU adapter, where every workgroup costs microseconds, else 16384.
    */
   maxLinearGroups?: number;
+  /**
+   * Fewest items each invocation of a 1-D kernel handles before another workgroup is
+   * added. Default 16 on a CPU adapter (a small op then runs as one workgroup instead of
+   * paying for many), else 1.
+   */
+  minItemsPerInvocation?: number;
   /** Adapter power preference passed to `requestAdapter`. */
   powerPreference?: GPUPowerPreference;
   /** Extra Dawn flags passed to `create()` (e.g. `'backend=vulkan'`, `'adapter=NVIDIA …'`). */
@@ -95,6 +101,7 @@ export class WebGPUBackend implements Backend<GPUTensorBuffer> {
       debugShaders: opts.debugShaders ?? false,
       // A CPU driver runs each workgroup as a task costing microseconds: few, long workgroups.
       maxLinearGroups: opts.maxLinearGroups ?? (cpuAdapter ? 32 : 16384),
+      minItemsPerInvocation: opts.minItemsPerInvocation ?? (cpuAdapter ? 16 : 1),
     });
     this.matmulVariant = opts.matmul ?? (cpuAdapter ? 'register' : 'tiled');
     this.fused = {

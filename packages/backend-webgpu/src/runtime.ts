@@ -24,6 +24,8 @@ export interface RuntimeOptions {
   debugShaders: boolean;
   /** Most workgroups a 1-D (grid-stride) kernel is dispatched with. */
   maxLinearGroups: number;
+  /** Fewest items each invocation of a 1-D kernel handles before another workgroup is added. */
+  minItemsPerInvocation: number;
 }
 
 const UNIFORM_BLOCK_BYTES = UNIFORM_WORDS * 4;
@@ -178,7 +180,7 @@ export class Runtime {
 
   /** Workgroups for a grid-stride kernel over `n` items with `wg` invocations per group. */
   groups(n: number, wg: number): number {
-    return Math.max(1, Math.min(Math.ceil(n / wg), this.opts.maxLinearGroups));
+    return Math.max(1, Math.min(Math.ceil(n / (wg * this.opts.minItemsPerInvocation)), this.opts.maxLinearGroups));
   }
 
   // ---------------------------------------------------------------- command recording
