@@ -2,7 +2,7 @@
 // hot loops contain the op's expression inline instead of a function call per element.
 import type { BinaryOp, DType, TypedArray, UnaryOp, View } from '@fackel/tensor';
 import { BINARY_OPS, UNARY_OPS } from '@fackel/tensor';
-import { isBroadcastScalar, isContiguous, relativeOffsets } from './strided.js';
+import { coalesce, isBroadcastScalar, isContiguous, relativeOffsets } from './strided.js';
 
 /** JavaScript expressions of the unary ops in `x`; `R` is the op table's scalar reference. */
 const UNARY_EXPR: Partial<Record<UnaryOp, string>> = {
@@ -47,13 +47,24 @@ const BINARY_EXPR: Record<BinaryOp, string> = {
   logicalOr: '(a !== 0 || b !== 0 ? 1 : 0)',
 };
 
-/** How a kernel reads one operand: contiguous, one broadcast element, offsets, or a JS number. */
-type Layout = 'c' | 's' | 'o' | 'k';
+/**
+ * How a kernel reads one operand: contiguous, one broadcast element, a contiguous row
+ * repeated along broadcast leading dims (a bias), an offset table, or a JS number.
+ */
+type Layout = 'c' | 's' | 'r' | 'o' | 'k';
 
 function layoutOf(x: View | number): Layout {
   if (typeof x === 'number') return 'k';
   if (isBroadcastScalar(x.shape, x.strides)) return 's';
-  return isContiguous(x.shape, x.strides) ? 'c' : 'o';
+  if (isContiguous(x.shape, x.strides)) return 'c';
+  return rowPeriod(x) > 0 ? 'r' : 'o';
+}
+
+/** The row length m when the view reads `row[i % m]` (leading dims broadcast, last run contiguous), else 0. */
+function rowPeriod(x: View): number {
+  const c = coalesce(x.shape, [x.strides]);
+  const st = c.strides[0]!;
+  return c.shape.length === 2 && st[0] === 0 && st[1] === 1 ? c.shape[1]! : 0;
 }
 
 function readExpr(name: string, layout: Layout): string {
@@ -62,6 +73,8 @@ function readExpr(name: string, layout: Layout): string {
       return `${name}[${name}Off + i]`;
     case 's':
       return `${name}S`;
+    case 'r':
+      return `${name}[${name}Off + (i % ${name}K)]`;
     case 'o':
       return `${name}[${name}Off + ${name}Idx[i]]`;
     default:
@@ -105,8 +118,9 @@ function off(x: View | number): number {
 function idx(x: View | number, layout: Layout): Int32Array | null {
   return layout === 'o' ? relativeOffsets((x as View).shape, (x as View).strides) : null;
 }
-function konst(x: View | number): number {
-  return typeof x === 'number' ? x : 0;
+/** The constant slot: a number operand's value, or the row length of an 'r' operand. */
+function konst(x: View | number, layout: Layout): number {
+  return typeof x === 'number' ? x : layout === 'r' ? rowPeriod(x) : 0;
 }
 
 /** `out[i] = op(x[i])`. */
@@ -118,7 +132,7 @@ export function unaryKernel(op: UnaryOp, x: View, out: TypedArray): void {
   const outDtype = outDtypeOf(out);
   const expr = storeExpr(UNARY_EXPR[op] ?? 'R(x)', outDtype, info.dtype === 'bool');
   const k = compile(`u|${op}|${lx}|${outDtype}`, ['X'], [lx], expr, info.ref);
-  k(out, n, buf(x), off(x), idx(x, lx), konst(x));
+  k(out, n, buf(x), off(x), idx(x, lx), konst(x, lx));
 }
 
 /** `out[i] = op(a[i], b[i])` over equal-shaped views or numbers. */
@@ -132,7 +146,7 @@ export function binaryKernel(op: BinaryOp, a: View | number, b: View | number, o
   if (op === 'mul' && outDtype === 'int32') expr = 'Math.imul(a, b)';
   expr = storeExpr(expr, outDtype, BINARY_OPS[op].dtype === 'bool');
   const k = compile(`b|${op}|${la}|${lb}|${outDtype}`, ['A', 'B'], [la, lb], expr, BINARY_OPS[op].ref);
-  k(out, n, buf(a), off(a), idx(a, la), konst(a), buf(b), off(b), idx(b, lb), konst(b));
+  k(out, n, buf(a), off(a), idx(a, la), konst(a, la), buf(b), off(b), idx(b, lb), konst(b, lb));
 }
 
 /** `out[i] = cond[i] ? a[i] : b[i]`. */
@@ -145,7 +159,7 @@ export function whereKernel(cond: View, a: View | number, b: View | number, out:
   const outDtype = outDtypeOf(out);
   const expr = storeExpr('c !== 0 ? a : b', outDtype, false);
   const k = compile(`w|${lc}|${la}|${lb}|${outDtype}`, ['C', 'A', 'B'], [lc, la, lb], expr, null);
-  k(out, n, buf(cond), off(cond), idx(cond, lc), konst(cond), buf(a), off(a), idx(a, la), konst(a), buf(b), off(b), idx(b, lb), konst(b));
+  k(out, n, buf(cond), off(cond), idx(cond, lc), konst(cond, lc), buf(a), off(a), idx(a, la), konst(a, la), buf(b), off(b), idx(b, lb), konst(b, lb));
 }
 
 /** Copies a view into a contiguous array, converting to the destination's dtype. */
@@ -160,7 +174,7 @@ export function copyKernel(x: View, out: TypedArray): void {
   }
   const toBool = outDtypeOf(out) === 'bool';
   const k = compile(`copy|${lx}|${toBool}`, ['X'], [lx], toBool ? '(x !== 0 ? 1 : 0)' : 'x', null);
-  k(out, n, buf(x), off(x), idx(x, lx), konst(x));
+  k(out, n, buf(x), off(x), idx(x, lx), konst(x, lx));
 }
 
 /** Writes `src` (a view of dst's shape, or a number) into the elements of `dst`, converting. */
