@@ -1,5 +1,4 @@
-import { parseArgs } from 'node:util';
-import { parseDevice, percent, releaseDevice, terminalChart, useDevice } from '@fackel/example-report';
+import { parseDevice, percent, releaseDevice, terminalChart, useDevice, flagNumber, parseFlags } from '@fackel/example-report';
 import { CLASS_NAMES, trainDiabetes, type DiabetesResult } from './diabetes.js';
 import { diabetesReport, diabetesVerdict } from './report.js';
 
@@ -28,12 +27,6 @@ Usage: pnpm --filter @fackel/example-diabetes start [-- options]
   --quiet                no progress lines
   -h, --help             this text`;
 
-function num(name: string, v: string, integer = false): number {
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n) || (integer && !Number.isInteger(n))) throw new Error(`--${name} must be a ${integer ? 'whole ' : ''}number, got ${JSON.stringify(v)}`);
-  return n;
-}
-
 /**
  * Runs the program with command-line arguments, printing through `print`; returns the exit code.
  *
@@ -44,42 +37,34 @@ function num(name: string, v: string, integer = false): number {
  * ```
  */
 export async function runCli(argv: readonly string[], print: (line: string) => void = console.log): Promise<number> {
-  let values;
+  const parsed = parseFlags(
+    argv,
+    {
+      hidden: { type: 'string', default: '6,4' },
+      lr: { type: 'string', default: '0.1' },
+      epochs: { type: 'string', default: '10000' },
+      'batch-size': { type: 'string' },
+      seed: { type: 'string', default: '0' },
+      seeds: { type: 'string', default: '1' },
+      'test-fraction': { type: 'string', default: '0.2' },
+      device: { type: 'string', default: 'cpu' },
+      report: { type: 'string', default: 'reports/diabetes.html' },
+      quiet: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    HELP,
+    print,
+  );
+  if (typeof parsed === 'number') return parsed;
+  const { values } = parsed;
   try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      options: {
-        hidden: { type: 'string', default: '6,4' },
-        lr: { type: 'string', default: '0.1' },
-        epochs: { type: 'string', default: '10000' },
-        'batch-size': { type: 'string' },
-        seed: { type: 'string', default: '0' },
-        seeds: { type: 'string', default: '1' },
-        'test-fraction': { type: 'string', default: '0.2' },
-        device: { type: 'string', default: 'cpu' },
-        report: { type: 'string', default: 'reports/diabetes.html' },
-        quiet: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (e) {
-    print(`${(e as Error).message}\n\n${HELP}`);
-    return 2;
-  }
-  if (values.help) {
-    print(HELP);
-    return 0;
-  }
-  try {
-    const hidden = values.hidden.trim() === '' ? [] : values.hidden.split(',').map((s) => num('hidden', s, true));
-    const lr = num('lr', values.lr);
-    const epochs = num('epochs', values.epochs, true);
-    const batchSize = values['batch-size'] === undefined ? undefined : num('batch-size', values['batch-size'], true);
-    const seed = num('seed', values.seed, true);
-    const seeds = num('seeds', values.seeds, true);
-    const testFraction = num('test-fraction', values['test-fraction']);
+    const hidden = values.hidden.trim() === '' ? [] : values.hidden.split(',').map((s) => flagNumber('hidden', s, { integer: true }));
+    const lr = flagNumber('lr', values.lr);
+    const epochs = flagNumber('epochs', values.epochs, { integer: true });
+    const batchSize = values['batch-size'] === undefined ? undefined : flagNumber('batch-size', values['batch-size'], { integer: true });
+    const seed = flagNumber('seed', values.seed, { integer: true });
+    const seeds = flagNumber('seeds', values.seeds, { integer: true });
+    const testFraction = flagNumber('test-fraction', values['test-fraction']);
     if (seeds < 1) throw new Error('--seeds must be at least 1');
     const device = await useDevice(parseDevice(values.device));
     try {

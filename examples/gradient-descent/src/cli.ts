@@ -1,5 +1,4 @@
-import { parseArgs } from 'node:util';
-import { parseDevice, releaseDevice, terminalChart, useDevice } from '@fackel/example-report';
+import { parseDevice, releaseDevice, terminalChart, useDevice, flagNumber, parseFlags } from '@fackel/example-report';
 import { DATA_SETS, gradientDescent, parseTarget } from './gradient-descent.js';
 import { gradientDescentReport } from './report.js';
 
@@ -27,13 +26,6 @@ Usage: pnpm --filter @fackel/example-gradient-descent start [-- options]
   --quiet                print one line per epoch instead of one per sample
   -h, --help             this text`;
 
-function num(name: string, v: string | undefined, fallback: number): number {
-  if (v === undefined) return fallback;
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n)) throw new Error(`--${name} must be a number, got ${JSON.stringify(v)}`);
-  return n;
-}
-
 function fmt(v: number, digits = 4): string {
   if (!Number.isFinite(v)) return String(v);
   const a = Math.abs(v);
@@ -57,41 +49,33 @@ function fmtF(v: number): string {
  * ```
  */
 export async function runCli(argv: readonly string[], print: (line: string) => void = console.log): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      options: {
-        data: { type: 'string', default: 'workshop' },
-        x: { type: 'string' },
-        target: { type: 'string', default: '2x' },
-        lr: { type: 'string' },
-        epochs: { type: 'string' },
-        w0: { type: 'string' },
-        device: { type: 'string', default: 'cpu' },
-        report: { type: 'string', default: 'reports/gradient-descent.html' },
-        quiet: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (e) {
-    print(`${(e as Error).message}\n\n${HELP}`);
-    return 2;
-  }
-  if (values.help) {
-    print(HELP);
-    return 0;
-  }
+  const parsed = parseFlags(
+    argv,
+    {
+      data: { type: 'string', default: 'workshop' },
+      x: { type: 'string' },
+      target: { type: 'string', default: '2x' },
+      lr: { type: 'string' },
+      epochs: { type: 'string' },
+      w0: { type: 'string' },
+      device: { type: 'string', default: 'cpu' },
+      report: { type: 'string', default: 'reports/gradient-descent.html' },
+      quiet: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    HELP,
+    print,
+  );
+  if (typeof parsed === 'number') return parsed;
+  const { values } = parsed;
   try {
     if (values.data !== 'slide' && values.data !== 'workshop') throw new Error(`--data must be slide or workshop, got ${JSON.stringify(values.data)}`);
     const set = DATA_SETS[values.data];
-    const xs = values.x !== undefined ? values.x.split(',').map((s) => num('x', s, NaN)) : [...set.xs];
+    const xs = values.x !== undefined ? values.x.split(',').map((s) => flagNumber('x', s)) : [...set.xs];
     const target = parseTarget(values.target);
-    const lr = num('lr', values.lr, 0.01);
-    const epochs = num('epochs', values.epochs, set.epochs);
-    const w0 = num('w0', values.w0, 1);
+    const lr = flagNumber('lr', values.lr) ?? 0.01;
+    const epochs = flagNumber('epochs', values.epochs) ?? set.epochs;
+    const w0 = flagNumber('w0', values.w0) ?? 1;
     const device = await useDevice(parseDevice(values.device));
     try {
       const source = values.x !== undefined ? 'your --x' : set.description;

@@ -1,5 +1,4 @@
-import { parseArgs } from 'node:util';
-import { parseDevice, percent, releaseDevice, terminalChart, useDevice } from '@fackel/example-report';
+import { parseDevice, percent, releaseDevice, terminalChart, useDevice, flagNumber, parseFlags } from '@fackel/example-report';
 import {
   lastLettersEncoding,
   loadNameData,
@@ -62,12 +61,6 @@ Usage: pnpm --filter @fackel/example-names start [-- options] [NAME …]
   --quiet                no per-epoch lines
   -h, --help             this text`;
 
-function num(name: string, v: string, integer = false): number {
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n) || (integer && !Number.isInteger(n))) throw new Error(`--${name} must be a ${integer ? 'whole ' : ''}number, got ${JSON.stringify(v)}`);
-  return n;
-}
-
 /**
  * Runs the program with command-line arguments, printing through `print`; returns the exit code.
  *
@@ -78,65 +71,56 @@ function num(name: string, v: string, integer = false): number {
  * ```
  */
 export async function runCli(argv: readonly string[], print: (line: string) => void = console.log): Promise<number> {
-  let values;
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args: [...argv],
-      options: {
-        models: { type: 'string', default: 'naive,last3,ngrams,lstm' },
-        epochs: { type: 'string', default: '10' },
-        hidden: { type: 'string', default: '6,4' },
-        optimizer: { type: 'string', default: 'adam' },
-        lr: { type: 'string' },
-        'batch-size': { type: 'string', default: '64' },
-        'full-batch': { type: 'boolean', default: false },
-        'rnn-epochs': { type: 'string', default: '6' },
-        'rnn-hidden': { type: 'string', default: '64' },
-        embedding: { type: 'string', default: '16' },
-        'rnn-lr': { type: 'string', default: '0.005' },
-        seed: { type: 'string', default: '0' },
-        'test-fraction': { type: 'string', default: '0.2' },
-        data: { type: 'string' },
-        device: { type: 'string', default: 'cpu' },
-        report: { type: 'string', default: 'reports/names.html' },
-        quiet: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      strict: true,
-      allowPositionals: true,
-    }));
-  } catch (e) {
-    print(`${(e as Error).message}\n\n${HELP}`);
-    return 2;
-  }
-  if (values.help) {
-    print(HELP);
-    return 0;
-  }
+  const parsed = parseFlags(
+    argv,
+    {
+      models: { type: 'string', default: 'naive,last3,ngrams,lstm' },
+      epochs: { type: 'string', default: '10' },
+      hidden: { type: 'string', default: '6,4' },
+      optimizer: { type: 'string', default: 'adam' },
+      lr: { type: 'string' },
+      'batch-size': { type: 'string', default: '64' },
+      'full-batch': { type: 'boolean', default: false },
+      'rnn-epochs': { type: 'string', default: '6' },
+      'rnn-hidden': { type: 'string', default: '64' },
+      embedding: { type: 'string', default: '16' },
+      'rnn-lr': { type: 'string', default: '0.005' },
+      seed: { type: 'string', default: '0' },
+      'test-fraction': { type: 'string', default: '0.2' },
+      data: { type: 'string' },
+      device: { type: 'string', default: 'cpu' },
+      report: { type: 'string', default: 'reports/names.html' },
+      quiet: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    HELP,
+    print, true,
+  );
+  if (typeof parsed === 'number') return parsed;
+  const { values, positionals } = parsed;
   try {
     const models = values.models.split(',').map((m) => m.trim().toLowerCase()).filter(Boolean);
     for (const m of models) if (!/^(naive|last[1-8]|ngrams|lstm|gru)$/.test(m)) throw new Error(`unknown model ${JSON.stringify(m)}: use naive, last1 … last8, ngrams, lstm or gru`);
     if (values.optimizer !== 'adam' && values.optimizer !== 'sgd') throw new Error(`--optimizer must be adam or sgd, got ${JSON.stringify(values.optimizer)}`);
     const optimizer: 'adam' | 'sgd' = values.optimizer === 'sgd' ? 'sgd' : 'adam';
-    const seed = num('seed', values.seed, true);
+    const seed = flagNumber('seed', values.seed, { integer: true });
     const ff = {
-      epochs: num('epochs', values.epochs, true),
-      hidden: values.hidden.trim() === '' ? [] : values.hidden.split(',').map((s) => num('hidden', s, true)),
+      epochs: flagNumber('epochs', values.epochs, { integer: true }),
+      hidden: values.hidden.trim() === '' ? [] : values.hidden.split(',').map((s) => flagNumber('hidden', s, { integer: true })),
       optimizer,
-      lr: values.lr === undefined ? undefined : num('lr', values.lr),
-      batchSize: num('batch-size', values['batch-size'], true),
+      lr: values.lr === undefined ? undefined : flagNumber('lr', values.lr),
+      batchSize: flagNumber('batch-size', values['batch-size'], { integer: true }),
       fullBatch: values['full-batch'],
       seed,
     };
     const rnn = {
-      epochs: num('rnn-epochs', values['rnn-epochs'], true),
-      hidden: num('rnn-hidden', values['rnn-hidden'], true),
-      embedding: num('embedding', values.embedding, true),
-      lr: num('rnn-lr', values['rnn-lr']),
+      epochs: flagNumber('rnn-epochs', values['rnn-epochs'], { integer: true }),
+      hidden: flagNumber('rnn-hidden', values['rnn-hidden'], { integer: true }),
+      embedding: flagNumber('embedding', values.embedding, { integer: true }),
+      lr: flagNumber('rnn-lr', values['rnn-lr']),
       seed,
     };
-    const testFraction = num('test-fraction', values['test-fraction']);
+    const testFraction = flagNumber('test-fraction', values['test-fraction']);
     const device = await useDevice(parseDevice(values.device));
     const results: ModelResult[] = [];
     try {

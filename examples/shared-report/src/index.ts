@@ -31,3 +31,4 @@ export { terminalChart, type TerminalSeries, type TerminalChartOptions } from '.
 export { findWorkspaceRoot, sharedDataDir, sharedDataFile } from './workspace.js';
 export { DEVICES, parseDevice, useDevice, releaseDevice, webgpuSkipReason, type DeviceName } from './device.js';
 export { percent, programArgs } from './format.js';
+export { parseFlags, flagNumber, type ParsedFlags } from './cli.js';

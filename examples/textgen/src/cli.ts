@@ -1,5 +1,4 @@
-import { parseArgs } from 'node:util';
-import { parseDevice, releaseDevice, terminalChart, useDevice } from '@fackel/example-report';
+import { parseDevice, releaseDevice, terminalChart, useDevice, flagNumber, parseFlags } from '@fackel/example-report';
 import { textgenReport, textgenVerdict } from './report.js';
 import { buildCorpus, TEXT_SETS, TEXTGEN_DEFAULTS, trainTextgen, unigramEntropy, type TextgenOptions } from './textgen.js';
 
@@ -37,13 +36,6 @@ Usage: pnpm --filter @fackel/example-textgen start [-- options]
   --quiet                no progress lines
   -h, --help             this text`;
 
-function num(name: string, v: string | undefined, integer = false): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n) || (integer && !Number.isInteger(n))) throw new Error(`--${name} must be a ${integer ? 'whole ' : ''}number, got ${JSON.stringify(v)}`);
-  return n;
-}
-
 /**
  * Runs the program with command-line arguments, printing through `print`; returns the exit code.
  *
@@ -54,57 +46,49 @@ function num(name: string, v: string | undefined, integer = false): number | und
  * ```
  */
 export async function runCli(argv: readonly string[], print: (line: string) => void = console.log): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      options: {
-        texts: { type: 'string', default: 'de' },
-        'rnn-size': { type: 'string' },
-        'num-layers': { type: 'string' },
-        'batch-size': { type: 'string' },
-        'seq-length': { type: 'string' },
-        epochs: { type: 'string' },
-        lr: { type: 'string' },
-        dropout: { type: 'string' },
-        seed: { type: 'string' },
-        'max-minutes': { type: 'string' },
-        prime: { type: 'string', default: 'Der ' },
-        length: { type: 'string', default: '300' },
-        temperature: { type: 'string', default: '0.5,0.8,1' },
-        'top-k': { type: 'string', default: '0' },
-        'save-dir': { type: 'string' },
-        device: { type: 'string', default: 'cpu' },
-        report: { type: 'string', default: 'reports/textgen.html' },
-        quiet: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (e) {
-    print(`${(e as Error).message}\n\n${HELP}`);
-    return 2;
-  }
-  if (values.help) {
-    print(HELP);
-    return 0;
-  }
+  const parsed = parseFlags(
+    argv,
+    {
+      texts: { type: 'string', default: 'de' },
+      'rnn-size': { type: 'string' },
+      'num-layers': { type: 'string' },
+      'batch-size': { type: 'string' },
+      'seq-length': { type: 'string' },
+      epochs: { type: 'string' },
+      lr: { type: 'string' },
+      dropout: { type: 'string' },
+      seed: { type: 'string' },
+      'max-minutes': { type: 'string' },
+      prime: { type: 'string', default: 'Der ' },
+      length: { type: 'string', default: '300' },
+      temperature: { type: 'string', default: '0.5,0.8,1' },
+      'top-k': { type: 'string', default: '0' },
+      'save-dir': { type: 'string' },
+      device: { type: 'string', default: 'cpu' },
+      report: { type: 'string', default: 'reports/textgen.html' },
+      quiet: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    HELP,
+    print,
+  );
+  if (typeof parsed === 'number') return parsed;
+  const { values } = parsed;
   try {
     const given = {
-      rnnSize: num('rnn-size', values['rnn-size'], true),
-      numLayers: num('num-layers', values['num-layers'], true),
-      batchSize: num('batch-size', values['batch-size'], true),
-      seqLength: num('seq-length', values['seq-length'], true),
-      numEpochs: num('epochs', values.epochs, true),
-      learningRate: num('lr', values.lr),
-      dropout: num('dropout', values.dropout),
-      seed: num('seed', values.seed, true),
-      maxMinutes: num('max-minutes', values['max-minutes']),
+      rnnSize: flagNumber('rnn-size', values['rnn-size'], { integer: true }),
+      numLayers: flagNumber('num-layers', values['num-layers'], { integer: true }),
+      batchSize: flagNumber('batch-size', values['batch-size'], { integer: true }),
+      seqLength: flagNumber('seq-length', values['seq-length'], { integer: true }),
+      numEpochs: flagNumber('epochs', values.epochs, { integer: true }),
+      learningRate: flagNumber('lr', values.lr),
+      dropout: flagNumber('dropout', values.dropout),
+      seed: flagNumber('seed', values.seed, { integer: true }),
+      maxMinutes: flagNumber('max-minutes', values['max-minutes']),
       prime: values.prime,
-      length: num('length', values.length, true),
-      temperatures: values.temperature.split(',').map((t) => num('temperature', t)!),
-      topK: num('top-k', values['top-k'], true),
+      length: flagNumber('length', values.length, { integer: true }),
+      temperatures: values.temperature.split(',').map((t) => flagNumber('temperature', t)!),
+      topK: flagNumber('top-k', values['top-k'], { integer: true }),
       saveDir: values['save-dir'],
     };
     const options = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) as TextgenOptions;
