@@ -23,57 +23,17 @@ import argparse
 import json
 import math
 import os
-import struct
 import sys
 import time
 
 import torch
 from torch import nn
 
+from safetensors_io import read_safetensors, write_safetensors  # scripts/ is on sys.path
+
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
 DATA = os.path.normpath(os.path.join(ROOT, '..', 'shared', 'data'))
 FIXTURES = os.path.join(ROOT, 'packages', 'charrnn', 'test', 'fixtures')
-
-DTYPES = {torch.float32: 'F32', torch.float64: 'F64', torch.int32: 'I32', torch.int64: 'I64'}
-FROM_DTYPE = {'F32': torch.float32, 'F64': torch.float64, 'I32': torch.int32, 'I64': torch.int64}
-
-
-def write_safetensors(path, tensors, metadata=None):
-    header = {}
-    blobs = []
-    offset = 0
-    for name, t in tensors.items():
-        data = t.detach().contiguous().cpu().numpy().tobytes()
-        header[name] = {'dtype': DTYPES[t.dtype], 'shape': list(t.shape), 'data_offsets': [offset, offset + len(data)]}
-        blobs.append(data)
-        offset += len(data)
-    if metadata:
-        header['__metadata__'] = metadata
-    raw = json.dumps(header, separators=(',', ':')).encode('utf-8')
-    raw += b' ' * ((8 - len(raw) % 8) % 8)
-    tmp = path + '.tmp'
-    with open(tmp, 'wb') as f:
-        f.write(struct.pack('<Q', len(raw)))
-        f.write(raw)
-        for b in blobs:
-            f.write(b)
-    os.replace(tmp, path)
-
-
-def read_safetensors(path):
-    with open(path, 'rb') as f:
-        buf = f.read()
-    (n,) = struct.unpack('<Q', buf[:8])
-    header = json.loads(buf[8:8 + n].decode('utf-8'))
-    base = 8 + n
-    out = {}
-    for name, info in header.items():
-        if name == '__metadata__':
-            continue
-        start, end = info['data_offsets']
-        t = torch.frombuffer(bytearray(buf[base + start:base + end]), dtype=FROM_DTYPE[info['dtype']])
-        out[name] = t.reshape(info['shape']).clone()
-    return out
 
 
 class CharRNN(nn.Module):
@@ -195,7 +155,7 @@ def cmd_gen(_args):
     losses, _ = train(model, train_ids, 4, 16, 300, 0.01, 5.0)
     os.makedirs(FIXTURES, exist_ok=True)
     sd = {k: v for k, v in model.state_dict().items()}
-    write_safetensors(os.path.join(FIXTURES, 'torch-charrnn.safetensors'), sd, {'format': 'pt'})
+    write_safetensors(os.path.join(FIXTURES, 'torch-charrnn.safetensors'), list(sd.items()), {'format': 'pt'})
     meta = checkpoint_json('torch-charrnn.safetensors', chars, hidden, layers, dropout)
     with open(os.path.join(FIXTURES, 'torch-charrnn.json'), 'w', encoding='utf-8') as f:
         json.dump(meta, f, ensure_ascii=False, indent=1)
@@ -219,7 +179,7 @@ def cmd_logits(args):
         meta = json.load(f)
     m = meta['model']
     model = CharRNN(m['vocabSize'], m['hiddenSize'], m['numLayers'], m['dropout'])
-    weights = read_safetensors(os.path.join(os.path.dirname(args.ckpt), meta['weights']))
+    weights, _ = read_safetensors(os.path.join(os.path.dirname(args.ckpt), meta['weights']))
     model.load_state_dict(weights, strict=True)
     print(json.dumps({'logits': prime_logits(model, meta['vocab']['chars'], args.prime), 'keys': list(weights.keys())}))
 
