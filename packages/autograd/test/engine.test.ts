@@ -212,3 +212,14 @@ describe('lstmCell', () => {
     expect(r.passed).toBe(true);
   });
 });
+
+describe('adamStep_', () => {
+  it('refuses to update a parameter that requires grad while recording is on', async () => {
+    const { adamStep_, ones, zeros } = await import('@fackel/tensor');
+    const p = ones([3], { requiresGrad: true });
+    const o = { lr: 0.1, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, decoupled: false, step: 1 };
+    expect(() => adamStep_(p, ones([3]), zeros([3]), zeros([3]), null, o)).toThrow(/requires grad and recording is on.*noGrad/);
+    noGrad(() => adamStep_(p, ones([3]), zeros([3]), zeros([3]), null, o));
+    expect(list(p)[0]).toBeCloseTo(0.9, 5);
+  });
+});

@@ -2,7 +2,7 @@
 // composition of ordinary ops (which is also the oracle the fused kernels are tested against).
 import type { AdamStepOptions, View } from '../backend.js';
 import { DTypeError, FackelError, ShapeError, fmtShape } from '../errors.js';
-import { noGrad } from '../grad-mode.js';
+import { getAutograd, isGradEnabled, noGrad } from '../grad-mode.js';
 import { tidy } from '../scope.js';
 import { Tensor } from '../tensor.js';
 import { deviceOf, record, wrap } from './core.js';
@@ -241,7 +241,9 @@ export function adamStep_(param: Tensor, grad: Tensor, expAvg: Tensor, expAvgSq:
       throw new ShapeError(`adamStep_: every tensor must have the parameter's shape ${fmtShape(param.shape)}, got ${fmtShape(t.shape)}`);
     }
   }
-  if (param.requiresGrad && !noGrad(() => true)) throw new FackelError('adamStep_: run it inside noGrad');
+  if (param.requiresGrad && isGradEnabled() && getAutograd() !== null) {
+    throw new FackelError('adamStep_: the parameter requires grad and recording is on; run the update inside noGrad(() => ...)');
+  }
   const fused = device.backend.fused?.adamStep;
   const full = (t: Tensor): boolean => t.isContiguous() && t.offset === 0 && t._live('adamStep_').size === t.numel();
   if (fused && param.dtype === 'float32' && all.every((t) => t.dtype === 'float32' && full(t))) {

@@ -2,7 +2,6 @@ import type { View } from '../backend.js';
 import type { DType } from '../dtype.js';
 import { isFloatingPoint, promoteTypes } from '../dtype.js';
 import { DTypeError, FackelError, ShapeError, fmtShape } from '../errors.js';
-import { isGradEnabled } from '../grad-mode.js';
 import { tidy } from '../scope.js';
 import { contiguousStrides, normalizeDim } from '../shape.js';
 import { Tensor, ValuesIndices } from '../tensor.js';
@@ -296,7 +295,7 @@ export function sort(x: Tensor, dim = -1, descending = false): ValuesIndices {
     im.dispose();
     vm.dispose();
   }
-  if (wouldRecord([x]) && isGradEnabled()) {
+  if (wouldRecord([x])) {
     values.dispose();
     values = gather(x, d, indices);
   }
