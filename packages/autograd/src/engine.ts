@@ -48,8 +48,12 @@ export class Node implements GradFn {
   /** @internal */ savedOutput: Saved | null;
   /** @internal */ saved: Saved[];
   /** @internal */ released = false;
-  /** @internal Weak reference to the output, for `retainGrad`. */
-  readonly outputRef: WeakRef<Tensor>;
+  /**
+   * @internal The output, held only after `retainGrad()` asked for its gradient. A node
+   * never references its output otherwise: no `WeakRef` per op, whose target V8 keeps alive
+   * until the current job ends, so a training loop that never yields would grow the heap.
+   */
+  retained: Tensor | null = null;
   /** @internal */ readonly outputMeta: InputMeta;
 
   constructor(
@@ -74,7 +78,6 @@ export class Node implements GradFn {
     this.savedInputs = inputs.map((x, i) => (typeof x === 'number' ? x : want.has(i) && x instanceof Tensor ? save(x) : null));
     this.savedOutput = rule.saveOutput ? save(output) : null;
     this.saved = extraSaved.map(save);
-    this.outputRef = new WeakRef(output);
     this.outputMeta = { shape: output.shape, dtype: output.dtype };
   }
 
@@ -139,6 +142,10 @@ class Engine implements AutogradEngine {
   backward(root: Tensor, gradient: Tensor | undefined, options: BackwardOptions): void {
     runBackward([root], gradient === undefined ? [undefined] : [gradient], { retainGraph: options.retainGraph ?? false, capture: null });
   }
+
+  retainGrad(t: Tensor): void {
+    if (t.gradFn instanceof Node) t.gradFn.retained = t;
+  }
 }
 
 /** @internal The graph walk shared by `backward` and `grad`. */
@@ -175,6 +182,10 @@ export function runBackward(roots: readonly Tensor[], grads: readonly (Tensor | 
       map.set(key, buf);
       return buf;
     };
+
+    // Non-leaf tensors whose gradient `grad()` asked for, by the node that produced them.
+    const captureByNode = new Map<Node, Tensor>();
+    if (walk.capture !== null) for (const t of walk.capture.keys()) if (t.gradFn instanceof Node) captureByNode.set(t.gradFn, t);
 
     roots.forEach((root, i) => {
       root._live('backward');
@@ -232,9 +243,10 @@ export function runBackward(roots: readonly Tensor[], grads: readonly (Tensor | 
           `backward: trying to backward through the graph a second time (through ${node.name}); its saved tensors were freed after the first backward. Pass { retainGraph: true } to the first backward if you need to call it twice`,
         );
       }
-      const out = node.outputRef.deref();
-      if (walk.capture?.has(out as Tensor)) walk.capture.set(out as Tensor, keep(g.clone()));
-      if (out?.retainsGrad && walk.capture === null) accumulate(out, g);
+      const captured = captureByNode.get(node);
+      if (captured !== undefined) walk.capture!.set(captured, keep(g.clone()));
+      const out = node.retained;
+      if (out !== null && out.retainsGrad && out.gradFn === node && walk.capture === null) accumulate(out, g);
       const ctx: GradContext = {
         inputs: (node.savedInputs ?? []).map((s) => (typeof s === 'number' ? s : checkVersion(node, s))),
         output: checkVersion(node, node.savedOutput),

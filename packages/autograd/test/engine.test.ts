@@ -136,6 +136,15 @@ describe('grad (functional)', () => {
     expect(list(dx!)).toEqual([12]);
     expect(x.grad).toBeNull();
   });
+  it('captures the gradient of a non-leaf input', () => {
+    const x = tensor([1, 2], { requiresGrad: true });
+    const h = x.mul(3);
+    const [gh, gx] = grad([h.pow(2).sum()], [h, x]);
+    expect(list(gh)).toEqual([6, 12]);
+    expect(list(gx)).toEqual([18, 36]);
+    expect(h.grad).toBeNull();
+  });
+
   it('errors for unused inputs unless allowed', () => {
     const x = tensor([2], { requiresGrad: true });
     const z = tensor([2], { requiresGrad: true });

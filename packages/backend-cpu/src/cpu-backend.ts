@@ -128,6 +128,12 @@ export class CpuBackend implements Backend<TypedArray> {
     this.pooledBytes += buffer.byteLength;
   }
 
+  /** A buffer was garbage-collected without `release` (its tensors were never disposed): corrects the counts. */
+  forget(dtype: DType, size: number): void {
+    this.buffers--;
+    this.bytes -= size * arrayType(dtype).BYTES_PER_ELEMENT;
+  }
+
   /** Drops every pooled buffer (the garbage collector frees them). */
   emptyCache(): void {
     this.pool.clear();
@@ -156,7 +162,12 @@ export class CpuBackend implements Backend<TypedArray> {
 
   binary(op: BinaryOp, a: View<TypedArray> | number, b: View<TypedArray> | number, shape: readonly number[], outDtype: DType): TypedArray {
     const out = this.out(outDtype, size(shape));
-    binaryKernel(op, a, b, out);
+    try {
+      binaryKernel(op, a, b, out);
+    } catch (e) {
+      this.release(out, outDtype); // integer fmod by zero
+      throw e;
+    }
     return out;
   }
 

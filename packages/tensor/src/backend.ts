@@ -165,6 +165,9 @@ export interface AdamStepOptions {
  * - Out-of-range indices in `gather`/`indexSelect`/`scatterAdd`: a backend that can check
  *   throws a clear error (the CPU does); one that cannot (a GPU kernel) must not crash.
  * - A float → int32 cast of a value outside the int32 range is unspecified (as in PyTorch).
+ * - Integer (int32, bool) `fmod` by a zero element of a tensor divisor: a backend that can
+ *   check throws a `ZeroDivisionError` (the CPU does); one that cannot (a GPU kernel) writes 0.
+ *   A number divisor of 0 never reaches a kernel (the facade raises).
  *
  * Buffers are opaque to the facade: `B` is a `Float32Array`-like on the CPU and a
  * `GPUBuffer` wrapper on WebGPU.
@@ -186,6 +189,14 @@ export interface Backend<B = unknown> {
   alloc(dtype: DType, size: number): B;
   /** Returns a buffer to the backend (pool or free). Called exactly once per buffer. */
   release(buffer: B, dtype: DType, size: number): void;
+  /**
+   * Present on backends whose buffers are ordinary JavaScript memory that the garbage
+   * collector frees (the CPU's typed arrays). For a storage collected without `dispose()`, the
+   * safety net then calls `forget` (to correct the counts) instead of `release`, and does not keep
+   * the buffer alive until its callback runs. Backends that must free buffers explicitly (GPU
+   * memory) leave it out and get `release`.
+   */
+  forget?(dtype: DType, size: number): void;
   /** Copies host data into a buffer starting at element `offset`. */
   write(buffer: B, dtype: DType, data: TypedArray, offset: number): void;
   /** Reads a view back as a new contiguous typed array. */

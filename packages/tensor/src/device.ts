@@ -1,6 +1,7 @@
 import type { Backend, BackendMemory } from './backend.js';
 import type { DType } from './dtype.js';
 import { itemSize } from './dtype.js';
+import { reportLeak } from './debug.js';
 import { DeviceError } from './errors.js';
 
 /**
@@ -43,6 +44,46 @@ export class Device {
 }
 
 /**
+ * What the garbage-collection safety net needs once a storage is collected while tensors on it
+ * were never disposed. It never references the `Storage` itself (that would keep it alive), and
+ * it references the buffer only on backends that must be told to free it.
+ */
+interface Ledger {
+  readonly device: Device;
+  readonly dtype: DType;
+  readonly size: number;
+  /** Undisposed tensors (the creator plus its views) on the storage. */
+  refs: number;
+  /** The buffer, only where the backend has no `forget` (its buffers need an explicit release). */
+  readonly buffer: unknown;
+  /** In debug mode: the creating tensor (`[2, 3] float32 on 'cpu'`) and the stack where it was made. */
+  readonly origin: { what: string; stack: string } | undefined;
+  /** Whether the storage is registered with the safety net. */
+  readonly registered: boolean;
+}
+
+// The safety net for storages the garbage collector collects while tensors on them were never
+// disposed. It exists for memory the collector cannot free by itself: GPU buffers (the buffer is
+// released to the backend here) and, in debug mode, to report every such tensor with where it was
+// made. A CPU storage outside debug mode is not registered at all: its typed array is ordinary
+// JavaScript memory that the collector frees together with the last tensor on it, at once and
+// without waiting for the event loop (a registration would keep a record per storage alive until
+// the loop yields, so a training loop that never yields would grow the heap).
+const safetyNet = new FinalizationRegistry<Ledger>((l) => {
+  const { device } = l;
+  device.liveTensors -= l.refs;
+  device.leakedTensors += l.refs;
+  device.liveStorages--;
+  device.liveBytes -= l.size * itemSize(l.dtype);
+  if (l.buffer !== undefined) device.backend.release(l.buffer, l.dtype, l.size);
+  else device.backend.forget?.(l.dtype, l.size);
+  if (l.origin !== undefined) {
+    const others = l.refs > 1 ? ` (and ${l.refs - 1} view(s) of it)` : '';
+    reportLeak(`fackel: a tensor ${l.origin.what}${others} was garbage-collected without dispose(); it was created\n${l.origin.stack}`);
+  }
+});
+
+/**
  * A buffer on a device with a reference count: a tensor and all its views share one
  * `Storage`; the buffer goes back to the backend when the last reference is released.
  * `version` counts in-place writes, so autograd can detect a saved tensor that changed.
@@ -55,10 +96,9 @@ export class Device {
  * ```
  */
 export class Storage {
-  /** References held: the tensor that made it plus every view; the buffer is released at 0. */
-  refs = 1;
   /** Number of in-place writes so far (autograd compares it to detect changed saved tensors). */
   version = 0;
+  readonly #ledger: Ledger;
   constructor(
     /** The device the buffer belongs to. */
     readonly device: Device,
@@ -68,20 +108,33 @@ export class Storage {
     readonly dtype: DType,
     /** Number of elements. */
     readonly size: number,
+    /** In debug mode: the creating tensor (`[2, 3] float32 on 'cpu'`) and the stack where it was made, for the leak report. */
+    origin?: { what: string; stack: string },
   ) {
     device.liveStorages++;
     device.liveBytes += size * itemSize(dtype);
+    const collectable = typeof device.backend.forget === 'function';
+    const registered = origin !== undefined || !collectable;
+    this.#ledger = { device, dtype, size, refs: 1, buffer: collectable ? undefined : buffer, origin, registered };
+    if (registered) safetyNet.register(this, this.#ledger, this.#ledger);
+  }
+
+  /** References held: the tensor that made it plus every undisposed view; the buffer is released at 0. */
+  get refs(): number {
+    return this.#ledger.refs;
   }
 
   /** Adds a reference (a new view of the storage). */
   retain(): void {
-    this.refs++;
+    this.#ledger.refs++;
   }
 
   /** Drops a reference; the last one returns the buffer to the backend. */
   release(): void {
-    if (this.refs <= 0) return;
-    if (--this.refs === 0) {
+    const l = this.#ledger;
+    if (l.refs <= 0) return;
+    if (--l.refs === 0) {
+      if (l.registered) safetyNet.unregister(l);
       this.device.liveStorages--;
       this.device.liveBytes -= this.size * itemSize(this.dtype);
       this.device.backend.release(this.buffer, this.dtype, this.size);
@@ -250,13 +303,20 @@ export async function destroyDevice(name: string): Promise<void> {
 export interface MemoryInfo {
   /** The device's name. */
   device: string;
-  /** Live (not disposed) tensors, views included. */
+  /**
+   * Tensors not disposed, views included. A tensor that is never disposed stays in this count:
+   * on the CPU the garbage collector frees its memory without telling Fackel (except in debug
+   * mode), on WebGPU the safety net subtracts it once the event loop has run its callback.
+   */
   tensors: number;
-  /** Live storages: buffers held through tensors (views share one). */
+  /** Storages not released: buffers held through undisposed tensors (views share one). Counted as `tensors` is. */
   storages: number;
-  /** Bytes held by those storages. */
+  /** Bytes of those storages (an upper bound for the CPU, where undisposed memory may already be collected). */
   bytes: number;
-  /** Tensors collected without `dispose()` so far (`setDebug(true)` reports where they were made). */
+  /**
+   * Tensors the safety net found garbage-collected without `dispose()`: on WebGPU always, on the
+   * CPU in debug mode (`setDebug(true)` or `FACKEL_DEBUG=1`, which also reports where they were made).
+   */
   leaked: number;
   /** The backend's own report: its buffers and bytes, and what its reuse pool holds. */
   backend: BackendMemory;

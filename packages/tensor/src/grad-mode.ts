@@ -55,6 +55,8 @@ export interface AutogradEngine {
   record(op: string, inputs: readonly RecordedInput[], output: Tensor, attrs: Readonly<Record<string, unknown>>): void;
   /** Runs the backward pass from `root`. */
   backward(root: Tensor, gradient: Tensor | undefined, options: BackwardOptions): void;
+  /** Called by `t.retainGrad()` on a non-leaf tensor: the engine keeps `t` to fill its `.grad` in backward. */
+  retainGrad?(t: Tensor): void;
 }
 
 let engine: AutogradEngine | null = null;

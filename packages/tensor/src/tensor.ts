@@ -6,7 +6,6 @@ import { DisposedError, FackelError, fmtShape } from './errors.js';
 import type { BackwardOptions, GradFn } from './grad-mode.js';
 import { getAutograd } from './grad-mode.js';
 import { trackTensor, untrackTensor } from './scope.js';
-import { isDebug, reportLeak } from './debug.js';
 import { isContiguousLayout, shapeSize } from './shape.js';
 import * as E from './ops/elementwise.js';
 import * as R from './ops/reduce.js';
@@ -47,26 +46,6 @@ export class ValuesIndices {
     yield this.values;
     yield this.indices;
   }
-}
-
-interface Held {
-  storage: Storage;
-  device: Device;
-  /** In debug mode: what the tensor was and where it was created. */
-  origin?: string;
-}
-// Safety net only: a tensor that is garbage-collected without dispose() returns its storage
-// (and, in debug mode, says where it was made).
-const leakRegistry = new FinalizationRegistry<Held>((h) => {
-  h.device.liveTensors--;
-  h.device.leakedTensors++;
-  h.storage.release();
-  if (h.origin !== undefined) reportLeak(`fackel: ${h.origin}`);
-});
-
-function originOf(t: Tensor): string {
-  const stack = (new Error().stack ?? '').split('\n').slice(3).join('\n');
-  return `a tensor ${fmtShape(t.shape)} ${t.dtype} on '${t.device.name}' was garbage-collected without dispose(); it was created\n${stack}`;
 }
 
 /**
@@ -119,7 +98,6 @@ export class Tensor {
     this.dtype = storage.dtype;
     this.device = storage.device;
     this.device.liveTensors++;
-    leakRegistry.register(this, isDebug() ? { storage, device: storage.device, origin: originOf(this) } : { storage, device: storage.device }, this);
     trackTensor(this);
   }
 
@@ -195,7 +173,6 @@ export class Tensor {
     const s = this._storage;
     if (s === null) return;
     this._storage = null;
-    leakRegistry.unregister(this);
     untrackTensor(this);
     this.device.liveTensors--;
     s.release();
@@ -239,7 +216,10 @@ export class Tensor {
   /** Makes a non-leaf tensor keep its `.grad` during backward. */
   retainGrad(): this {
     if (!this.requiresGrad) throw new FackelError("retainGrad: can't retain the gradient of a tensor that does not require grad");
-    if (!this.isLeaf) this.retainsGrad = true;
+    if (!this.isLeaf) {
+      this.retainsGrad = true;
+      getAutograd()?.retainGrad?.(this);
+    }
     return this;
   }
 

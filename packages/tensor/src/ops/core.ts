@@ -5,14 +5,20 @@ import { Device, Storage, getDefaultDevice, getDevice } from '../device.js';
 import type { DType } from '../dtype.js';
 import { promoteTypes } from '../dtype.js';
 import { DTypeError, DeviceError, fmtShape } from '../errors.js';
+import { isDebug } from '../debug.js';
 import { getAutograd, isGradEnabled, type RecordedInput } from '../grad-mode.js';
 import { broadcastStrides, contiguousStrides, shapeSize } from '../shape.js';
 import { Tensor, type TensorLike } from '../tensor.js';
 
 /** @internal Wraps a freshly allocated contiguous kernel output as a tensor (for Fackel's own packages; not a stable API). */
 export function wrap(device: Device, buffer: unknown, dtype: DType, shape: readonly number[]): Tensor {
-  const storage = new Storage(device, buffer, dtype, shapeSize(shape));
+  const storage = new Storage(device, buffer, dtype, shapeSize(shape), isDebug() ? originOf(shape, dtype, device) : undefined);
   return new Tensor(storage, [...shape], contiguousStrides(shape), 0);
+}
+
+/** Where a storage was made, for debug mode's report of tensors collected without `dispose()`. */
+function originOf(shape: readonly number[], dtype: DType, device: Device): { what: string; stack: string } {
+  return { what: `${fmtShape(shape)} ${dtype} on '${device.name}'`, stack: (new Error().stack ?? '').split('\n').slice(3).join('\n') };
 }
 
 /** @internal Checks that every tensor operand lives on one device and returns it (for Fackel's own packages; not a stable API). */
