@@ -26,6 +26,8 @@
  * multiply-adds, accumulating in float32 (as BLAS does).
  */
 
+import { Code, F32, I32, V128, functionBody, name, section, uleb } from '../wasm/emit.js';
+
 // Minimal typings for the WebAssembly JS API (the project's `lib` has no DOM and this
 // @types/node version does not declare the global).
 /** A compiled module (opaque). */
@@ -55,73 +57,6 @@ export const WASM_RESERVED_BYTES = 65536;
 export const WASM_TMP_BYTES = 4 * WASM_MR * WASM_NR;
 /** Maximum memory (2 GiB, so that every byte address is a non-negative i32). */
 export const WASM_MAX_PAGES = 32768;
-
-const I32 = 0x7f;
-const V128 = 0x7b;
-const F32 = 0x7d;
-const VOID = 0x40;
-
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  let v = n >>> 0;
-  do {
-    let b = v & 0x7f;
-    v >>>= 7;
-    if (v !== 0) b |= 0x80;
-    out.push(b);
-  } while (v !== 0);
-  return out;
-}
-
-function sleb(n: number): number[] {
-  const out: number[] = [];
-  let v = n | 0;
-  for (;;) {
-    const b = v & 0x7f;
-    v >>= 7;
-    if ((v === 0 && (b & 0x40) === 0) || (v === -1 && (b & 0x40) !== 0)) {
-      out.push(b);
-      return out;
-    }
-    out.push(b | 0x80);
-  }
-}
-
-/** A tiny emitter for the instructions the kernel needs. */
-class Code {
-  readonly bytes: number[] = [];
-  private op(...b: number[]): this {
-    for (const x of b) this.bytes.push(x);
-    return this;
-  }
-  get(i: number): this { return this.op(0x20, ...uleb(i)); }
-  set(i: number): this { return this.op(0x21, ...uleb(i)); }
-  tee(i: number): this { return this.op(0x22, ...uleb(i)); }
-  i32(v: number): this { return this.op(0x41, ...sleb(v)); }
-  add(): this { return this.op(0x6a); }
-  sub(): this { return this.op(0x6b); }
-  mul(): this { return this.op(0x6c); }
-  and(): this { return this.op(0x71); }
-  ltS(): this { return this.op(0x48); }
-  geS(): this { return this.op(0x4e); }
-  block(): this { return this.op(0x02, VOID); }
-  loop(): this { return this.op(0x03, VOID); }
-  if(type = VOID): this { return this.op(0x04, type); }
-  else(): this { return this.op(0x05); }
-  end(): this { return this.op(0x0b); }
-  br(depth: number): this { return this.op(0x0c, ...uleb(depth)); }
-  brIf(depth: number): this { return this.op(0x0d, ...uleb(depth)); }
-  // memarg: alignment exponent (a hint; 0 = byte aligned is always valid), then offset
-  f32Load(offset: number): this { return this.op(0x2a, 0, ...uleb(offset)); }
-  f32Store(offset: number): this { return this.op(0x38, 0, ...uleb(offset)); }
-  f32Add(): this { return this.op(0x92); }
-  v128Load(offset: number): this { return this.op(0xfd, ...uleb(0x00), 0, ...uleb(offset)); }
-  v128Load32Splat(offset: number): this { return this.op(0xfd, ...uleb(0x09), 0, ...uleb(offset)); }
-  v128Store(offset: number): this { return this.op(0xfd, ...uleb(0x0b), 0, ...uleb(offset)); }
-  v128Zero(): this { return this.op(0xfd, ...uleb(0x0c), ...new Array<number>(16).fill(0)); }
-  f32x4Add(): this { return this.op(0xfd, ...uleb(0xe4)); }
-  f32x4Mul(): this { return this.op(0xfd, ...uleb(0xe6)); }
-}
 
 function gemmFunctionBody(MR: number, NV: number): number[] {
   const NR = 4 * NV;
@@ -229,18 +164,7 @@ function gemmFunctionBody(MR: number, NV: number): number[] {
   e.end().end();
   e.end(); // function
 
-  const locals = [...uleb(2), ...uleb(nI32), I32, ...uleb(nV128), V128];
-  const body = [...locals, ...e.bytes];
-  return [...uleb(body.length), ...body];
-}
-
-function section(id: number, content: number[]): number[] {
-  return [id, ...uleb(content.length), ...content];
-}
-
-function name(s: string): number[] {
-  const bytes = [...new TextEncoder().encode(s)];
-  return [...uleb(bytes.length), ...bytes];
+  return functionBody([[nI32, I32], [nV128, V128]], e);
 }
 
 /** The binary module (see the file comment). */

@@ -1,0 +1,118 @@
+/**
+ * A minimal WebAssembly binary emitter for the CPU backend's SIMD kernels: LEB128 numbers,
+ * sections, and a `Code` builder with one method per instruction used. Kernels are assembled
+ * from TypeScript at start-up (no toolchain, no binary blob in the repository), validated, and
+ * self-checked before use. Add an instruction here when a kernel needs it (opcodes from the
+ * WebAssembly core and SIMD specifications).
+ */
+
+/** Value type `i32`. */
+export const I32 = 0x7f;
+/** Value type `f32`. */
+export const F32 = 0x7d;
+/** Value type `v128`. */
+export const V128 = 0x7b;
+/** Block type of a block that yields nothing. */
+export const VOID = 0x40;
+
+/** Unsigned LEB128. */
+export function uleb(n: number): number[] {
+  const out: number[] = [];
+  let v = n >>> 0;
+  do {
+    let b = v & 0x7f;
+    v >>>= 7;
+    if (v !== 0) b |= 0x80;
+    out.push(b);
+  } while (v !== 0);
+  return out;
+}
+
+/** Signed LEB128 (32-bit). */
+export function sleb(n: number): number[] {
+  const out: number[] = [];
+  let v = n | 0;
+  for (;;) {
+    const b = v & 0x7f;
+    v >>= 7;
+    if ((v === 0 && (b & 0x40) === 0) || (v === -1 && (b & 0x40) !== 0)) {
+      out.push(b);
+      return out;
+    }
+    out.push(b | 0x80);
+  }
+}
+
+/** An instruction sequence; each method appends one instruction and returns the builder. */
+export class Code {
+  readonly bytes: number[] = [];
+  /** Appends raw bytes (an opcode and its immediates). */
+  op(...b: number[]): this {
+    for (const x of b) this.bytes.push(x);
+    return this;
+  }
+  private simd(opcode: number, ...imm: number[]): this {
+    return this.op(0xfd, ...uleb(opcode), ...imm);
+  }
+  get(i: number): this { return this.op(0x20, ...uleb(i)); }
+  set(i: number): this { return this.op(0x21, ...uleb(i)); }
+  tee(i: number): this { return this.op(0x22, ...uleb(i)); }
+  i32(v: number): this { return this.op(0x41, ...sleb(v)); }
+  f32(v: number): this {
+    const b = new Uint8Array(new Float32Array([v]).buffer);
+    return this.op(0x43, ...b);
+  }
+  add(): this { return this.op(0x6a); }
+  sub(): this { return this.op(0x6b); }
+  mul(): this { return this.op(0x6c); }
+  and(): this { return this.op(0x71); }
+  shl(): this { return this.op(0x74); }
+  eqz(): this { return this.op(0x45); }
+  eq(): this { return this.op(0x46); }
+  ltS(): this { return this.op(0x48); }
+  ltU(): this { return this.op(0x49); }
+  geS(): this { return this.op(0x4e); }
+  block(type = VOID): this { return this.op(0x02, type); }
+  loop(type = VOID): this { return this.op(0x03, type); }
+  if(type = VOID): this { return this.op(0x04, type); }
+  else(): this { return this.op(0x05); }
+  end(): this { return this.op(0x0b); }
+  br(depth: number): this { return this.op(0x0c, ...uleb(depth)); }
+  brIf(depth: number): this { return this.op(0x0d, ...uleb(depth)); }
+  return(): this { return this.op(0x0f); }
+  // memarg: alignment exponent (a hint; 0 = byte aligned is always valid), then offset
+  f32Load(offset: number): this { return this.op(0x2a, 0, ...uleb(offset)); }
+  f32Store(offset: number): this { return this.op(0x38, 0, ...uleb(offset)); }
+  f32Add(): this { return this.op(0x92); }
+  f32Sub(): this { return this.op(0x93); }
+  f32Mul(): this { return this.op(0x94); }
+  v128Load(offset: number): this { return this.simd(0x00, 0, ...uleb(offset)); }
+  v128Load32Splat(offset: number): this { return this.simd(0x09, 0, ...uleb(offset)); }
+  v128Store(offset: number): this { return this.simd(0x0b, 0, ...uleb(offset)); }
+  v128Zero(): this { return this.simd(0x0c, ...new Array<number>(16).fill(0)); }
+  f32x4Splat(): this { return this.simd(0x13); }
+  f32x4Add(): this { return this.simd(0xe4); }
+  f32x4Sub(): this { return this.simd(0xe5); }
+  f32x4Mul(): this { return this.simd(0xe6); }
+  f32x4Div(): this { return this.simd(0xe7); }
+  f32x4Min(): this { return this.simd(0xe8); }
+  f32x4Max(): this { return this.simd(0xe9); }
+}
+
+/** A section: id, byte length, content. */
+export function section(id: number, content: number[]): number[] {
+  return [id, ...uleb(content.length), ...content];
+}
+
+/** A length-prefixed UTF-8 name. */
+export function name(s: string): number[] {
+  const bytes = [...new TextEncoder().encode(s)];
+  return [...uleb(bytes.length), ...bytes];
+}
+
+/** A function body for the code section: local declarations (`[count, type]` runs), the code, its size prefix. */
+export function functionBody(locals: readonly (readonly [number, number])[], code: Code): number[] {
+  const decl = [...uleb(locals.length), ...locals.flatMap(([n, t]) => [...uleb(n), t])];
+  const body = [...decl, ...code.bytes];
+  return [...uleb(body.length), ...body];
+}
