@@ -230,16 +230,26 @@ export function getDevice(name: string | Device): Device {
   const factory = factories.get(name);
   if (!factory) throw unknownDevice(name);
   if (pending.has(name)) throw new DeviceError(`device '${name}' is still initialising: await initDevice('${name}') before using it`);
-  const backend = factory();
+  let backend: Backend | Promise<Backend>;
+  try {
+    backend = factory();
+  } catch (e) {
+    throw new DeviceError(`device '${name}' could not be created: ${e instanceof Error ? e.message : String(e)}`);
+  }
   if (backend instanceof Promise) {
     // Keep the promise so a later initDevice reuses it instead of creating a second backend.
-    const p = backend.then((b) => {
-      const d = new Device(name, b);
-      devices.set(name, d);
-      return d;
-    });
+    // Nothing may be left unhandled: the caller gets the error below, and a failed start
+    // (no package, no adapter) must not end the process later as an unhandled rejection; a
+    // later initDevice then tries again and reports why it failed.
+    const p = backend
+      .then((b) => {
+        const d = new Device(name, b);
+        devices.set(name, d);
+        return d;
+      })
+      .finally(() => pending.delete(name));
     p.catch(() => undefined);
-    pending.set(name, p.finally(() => pending.delete(name)));
+    pending.set(name, p);
     throw new DeviceError(`device '${name}' needs asynchronous initialisation: call await initDevice('${name}') or await setDefaultDevice('${name}') first`);
   }
   const d = new Device(name, backend);
