@@ -1,7 +1,7 @@
 // Elementwise kernels, generated per (op, operand layouts, output dtype) and cached, so the
 // hot loops contain the op's expression inline instead of a function call per element.
 import type { BinaryOp, DType, TypedArray, UnaryOp, View } from '@fackel/tensor';
-import { BINARY_OPS, UNARY_OPS } from '@fackel/tensor';
+import { BINARY_OPS, UNARY_OPS, ZeroDivisionError } from '@fackel/tensor';
 import { coalesce, isBroadcastScalar, isContiguous, relativeOffsets } from './strided.js';
 
 /** JavaScript expressions of the unary ops in `x`; `R` is the op table's scalar reference. */
@@ -143,10 +143,20 @@ export function binaryKernel(op: BinaryOp, a: View | number, b: View | number, o
   const lb = layoutOf(b);
   const outDtype = outDtypeOf(out);
   let expr = BINARY_EXPR[op];
+  let ref: unknown = BINARY_OPS[op].ref;
   if (op === 'mul' && outDtype === 'int32') expr = 'Math.imul(a, b)';
+  if (op === 'fmod' && (outDtype === 'int32' || outDtype === 'bool')) {
+    // Integer fmod by zero raises, as in PyTorch (a float divisor gives NaN instead).
+    expr = '(b === 0 ? R() : a % b)';
+    ref = integerDivisionByZero;
+  }
   expr = storeExpr(expr, outDtype, BINARY_OPS[op].dtype === 'bool');
-  const k = compile(`b|${op}|${la}|${lb}|${outDtype}`, ['A', 'B'], [la, lb], expr, BINARY_OPS[op].ref);
+  const k = compile(`b|${op}|${la}|${lb}|${outDtype}`, ['A', 'B'], [la, lb], expr, ref);
   k(out, n, buf(a), off(a), idx(a, la), konst(a, la), buf(b), off(b), idx(b, lb), konst(b, lb));
+}
+
+function integerDivisionByZero(): never {
+  throw new ZeroDivisionError('fmod: integer division by zero (the integer divisor tensor holds a 0); use float operands to get NaN instead');
 }
 
 /** `out[i] = cond[i] ? a[i] : b[i]`. */

@@ -1,5 +1,6 @@
 import type { AdamStepOptions, Backend, BackendMemory, BinaryOp, DType, FusedKernels, ReduceOp, TypedArray, UnaryOp, View } from '@fackel/tensor';
-import { GPUTensorBuffer, type RawBuffer } from './buffer.js';
+import { FackelError } from '@fackel/tensor';
+import { GPUTensorBuffer, sizeClass, type RawBuffer } from './buffer.js';
 import { acquireDevice } from './device.js';
 import { binaryExpr, runMap, unaryExpr, type MapInput } from './kernels/elementwise.js';
 import { contiguousStrides, isContiguous, numel } from './kernels/common.js';
@@ -86,6 +87,8 @@ export class WebGPUBackend implements Backend<GPUTensorBuffer> {
   /** @internal */
   readonly rt: Runtime;
   private readonly matmulVariant: MatmulVariant;
+  /** The largest buffer kernels can bind (the adapter's `maxStorageBufferBindingSize`, at most `maxBufferSize`). */
+  private readonly maxBufferBytes: number;
 
   /** Dawn's instance: referenced while the device lives, dropped by `destroy`. */
   private gpu: GPU | null;
@@ -94,6 +97,7 @@ export class WebGPUBackend implements Backend<GPUTensorBuffer> {
   constructor(gpu: GPU, device: GPUDevice, adapter: string, opts: WebGPUBackendOptions) {
     this.gpu = gpu;
     this.adapter = adapter;
+    this.maxBufferBytes = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
     const cpuAdapter = /llvmpipe|lavapipe|swiftshader|software|cpu/i.test(adapter);
     this.rt = new Runtime(device, {
       dispatchesPerSubmit: opts.dispatchesPerSubmit ?? 32,
@@ -118,7 +122,17 @@ export class WebGPUBackend implements Backend<GPUTensorBuffer> {
   private newBuffer(dtype: DType, size: number, zeroed: boolean): GPUTensorBuffer {
     storageType(dtype); // rejects float64 with a clear message
     if (this.rt.isDestroyed) throw new Error('webgpu: the backend was destroyed');
-    return new GPUTensorBuffer(this.rt.pool.acquire(Math.max(size, 1) * 4, zeroed), dtype, size);
+    const bytes = Math.max(size, 1) * 4;
+    // Kernels bind whole buffers: one larger than the adapter allows would only fail later, as an
+    // asynchronous device error. Refuse it here, before anything is recorded.
+    const max = this.maxBufferBytes;
+    if (sizeClass(bytes) > max) {
+      const mb = (b: number): string => `${(b / 1e6).toFixed(1)} MB`;
+      throw new FackelError(
+        `webgpu: a tensor of ${size} ${dtype} elements needs ${mb(bytes)}, more than the ${mb(max)} this adapter can bind as one storage buffer (maxStorageBufferBindingSize); use smaller tensors on this device, or the CPU`,
+      );
+    }
+    return new GPUTensorBuffer(this.rt.pool.acquire(bytes, zeroed), dtype, size);
   }
 
   /** A zero-filled buffer for `size` elements (zeroed lazily, in stream order, when it comes from the pool). */

@@ -1,3 +1,5 @@
+import { FackelError } from './errors.js';
+
 /**
  * Element types a tensor can hold.
  *
@@ -97,4 +99,30 @@ export function promoteTypes(a: DType, b: DType): DType {
  */
 export function isDType(x: unknown): x is DType {
   return typeof x === 'string' && (DTYPES as readonly string[]).includes(x);
+}
+
+/** The smallest int32. */
+const INT32_MIN = -2147483648;
+/** The largest int32. */
+const INT32_MAX = 2147483647;
+
+/**
+ * @internal Converts a JavaScript number to the value a creation function stores for `dtype`:
+ * int32 truncates toward zero but throws for NaN, ±Infinity and values outside the int32 range
+ * (PyTorch: "value cannot be converted to type int32_t without overflow"); bool is `!= 0`;
+ * float dtypes keep the number (float32 rounds on store). Casts of tensors (`to('int32')`)
+ * do not come here: they truncate without a check, as in PyTorch.
+ * `where` describes the value's position for the message (`' at [0, 2]'`).
+ */
+export function checkedValue(value: number, dtype: DType, op: string, where = ''): number {
+  if (dtype === 'int32') {
+    if (!(value >= INT32_MIN && value <= INT32_MAX)) {
+      throw new FackelError(
+        `${op}: value ${value}${where} cannot be converted to int32 without overflow; int32 holds integers from ${INT32_MIN} to ${INT32_MAX} (use dtype float32 for other values)`,
+      );
+    }
+    return Math.trunc(value);
+  }
+  if (dtype === 'bool') return value !== 0 ? 1 : 0;
+  return value;
 }

@@ -52,6 +52,15 @@ export class DeviceError extends FackelError {}
  */
 export class DisposedError extends FackelError {}
 
+/** Integer division (`fmod`) by zero, as PyTorch's `ZeroDivisionError` (float operands give NaN instead).
+ * @example
+ * ```ts
+ * import { ZeroDivisionError, fmod, tensor } from '@fackel/tensor';
+ * try { fmod(tensor([7], { dtype: 'int32' }), 0); } catch (e) { console.log(e instanceof ZeroDivisionError); }
+ * ```
+ */
+export class ZeroDivisionError extends FackelError {}
+
 /** Formats a shape the way messages print it: `[2,3]`.
  * @example
  * ```ts

@@ -16,7 +16,7 @@
 export type { DType, TypedArray } from './dtype.js';
 export { DTYPES, arrayType, itemSize, isFloatingPoint, promoteTypes, isDType } from './dtype.js';
 export type { View, UnaryOp, BinaryOp, ReduceOp, Backend, BackendMemory, FusedKernels } from './backend.js';
-export { FackelError, ShapeError, DTypeError, DeviceError, DisposedError, fmtShape } from './errors.js';
+export { FackelError, ShapeError, DTypeError, DeviceError, DisposedError, ZeroDivisionError, fmtShape } from './errors.js';
 export type { Shape } from './shape.js';
 export {
   shapeSize,
@@ -27,6 +27,7 @@ export {
   broadcastShapes,
   broadcastStrides,
   checkShape,
+  MAX_NUMEL,
   inferShape,
   viewStrides,
 } from './shape.js';

@@ -1,3 +1,5 @@
+import type { DType } from './dtype.js';
+import { itemSize } from './dtype.js';
 import { FackelError, ShapeError, fmtShape } from './errors.js';
 
 /** A tensor shape: one non-negative integer per dimension; `[]` is a scalar (0-d).
@@ -8,6 +10,20 @@ import { FackelError, ShapeError, fmtShape } from './errors.js';
  * ```
  */
 export type Shape = readonly number[];
+
+/**
+ * The most elements one tensor can hold: 2^31 − 1. Kernels address elements with 32-bit
+ * integers (the CPU's offset tables are `Int32Array`s, WebGPU's indices are `i32`/`u32`),
+ * so {@link checkShape} refuses larger shapes with a clear error instead of a raw
+ * `RangeError` from a typed array.
+ *
+ * @example
+ * ```ts
+ * import { MAX_NUMEL } from '@fackel/tensor';
+ * console.log(MAX_NUMEL); // 2147483647
+ * ```
+ */
+export const MAX_NUMEL = 2 ** 31 - 1;
 
 /** Number of elements of a shape (1 for `[]`).
  * @example
@@ -88,7 +104,7 @@ export function normalizeDims(dims: number | readonly number[] | undefined | nul
   return rank === 0 ? [] : [...set].sort((a, b) => a - b);
 }
 
-/** NumPy broadcasting of two shapes; throws naming the op and both shapes.
+/** NumPy broadcasting of two shapes; throws naming the op and both shapes (also when the result would exceed {@link MAX_NUMEL} elements).
  * @example
  * ```ts
  * import { broadcastShapes } from '@fackel/tensor';
@@ -108,6 +124,12 @@ export function broadcastShapes(a: Shape, b: Shape, op = 'broadcast'): number[] 
         `${op}: shapes ${fmtShape(a)} and ${fmtShape(b)} cannot be broadcast together (size ${da} vs ${db} at dimension ${i - n + Math.max(a.length, b.length)})`,
       );
     }
+  }
+  const numel = shapeSize(out);
+  if (numel > MAX_NUMEL) {
+    throw new ShapeError(
+      `${op}: shapes ${fmtShape(a)} and ${fmtShape(b)} broadcast to ${fmtShape(out)}, ${numel} elements; the largest tensor Fackel can allocate holds 2^31-1 = ${MAX_NUMEL} elements`,
+    );
   }
   return out;
 }
@@ -129,17 +151,49 @@ export function broadcastStrides(shape: Shape, strides: readonly number[], targe
   return out;
 }
 
-/** Validates a user-given shape (non-negative integers) and returns a copy.
+/** Formats a byte count with decimal units: `4.0 TB`. */
+function fmtBytes(bytes: number): string {
+  if (!Number.isFinite(bytes)) return 'more bytes than a double can count';
+  const units = ['bytes', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB'];
+  let v = bytes;
+  let u = 0;
+  while (v >= 1000 && u < units.length - 1) {
+    v /= 1000;
+    u++;
+  }
+  if (u === 0) return `${v} bytes`;
+  return v >= 1000 ? `${bytes.toExponential(1)} bytes` : `${v.toFixed(1)} ${units[u]}`;
+}
+
+/**
+ * Validates a shape that is about to be allocated and returns a copy: every size must be a
+ * non-negative integer (not NaN, fractional, negative or infinite), and the element count
+ * must not exceed {@link MAX_NUMEL}. Every creation function checks its shape here before it
+ * allocates anything; the message names the op, the shape and, with `dtype`, the bytes the
+ * tensor would need.
+ *
  * @example
  * ```ts
  * import { checkShape } from '@fackel/tensor';
  * checkShape([2, 3], 'zeros'); // [2, 3]
+ * try { checkShape([1e6, 1e6], 'zeros', 'float32'); } catch (e) { console.log((e as Error).message); }
+ * // zeros: shape [1000000,1000000] of float32 needs 4.0 TB (1000000000000 elements); the largest tensor Fackel can allocate holds 2^31-1 = 2147483647 elements
  * ```
  */
-export function checkShape(shape: readonly number[], op: string): number[] {
+export function checkShape(shape: readonly number[], op: string, dtype?: DType): number[] {
   if (!Array.isArray(shape)) throw new FackelError(`${op}: expected a shape as an array of integers, got ${String(shape)}`);
-  for (const d of shape) {
-    if (!Number.isInteger(d) || d < 0) throw new ShapeError(`${op}: invalid shape ${fmtShape(shape)}: every size must be a non-negative integer`);
+  let n = 1;
+  for (let i = 0; i < shape.length; i++) {
+    const d: unknown = shape[i];
+    if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) {
+      const what = typeof d === 'number' ? String(d) : `${typeof d} ${JSON.stringify(d) ?? String(d)}`;
+      throw new ShapeError(`${op}: invalid shape ${fmtShape(shape)}: size ${what} at dimension ${i} is not a non-negative integer`);
+    }
+    n *= d;
+  }
+  if (n > MAX_NUMEL) {
+    const need = dtype === undefined ? `has ${n} elements` : `of ${dtype} needs ${fmtBytes(n * itemSize(dtype))} (${n} elements)`;
+    throw new ShapeError(`${op}: shape ${fmtShape(shape)} ${need}; the largest tensor Fackel can allocate holds 2^31-1 = ${MAX_NUMEL} elements`);
   }
   return [...shape];
 }

@@ -1,6 +1,6 @@
 import type { Device } from '../device.js';
 import type { DType, TypedArray } from '../dtype.js';
-import { arrayType, isDType, isFloatingPoint } from '../dtype.js';
+import { arrayType, checkedValue, isDType, isFloatingPoint } from '../dtype.js';
 import { DTypeError, FackelError, ShapeError, fmtShape } from '../errors.js';
 import { Generator, defaultGenerator } from '../random.js';
 import { checkShape, shapeSize } from '../shape.js';
@@ -46,17 +46,41 @@ export interface RandomOptions extends TensorOptions {
  */
 export type TensorData = number | boolean | TypedArray | readonly TensorData[];
 
-/** @internal Makes a tensor from host data of the right length. */
+/**
+ * The most dimensions `tensor()` accepts from nested arrays. Deeper nesting is almost always
+ * a mistake (or a cyclic array); it is refused with a clear error instead of a stack overflow.
+ */
+const MAX_NESTING = 64;
+
+/** `' at [1, 0]'`: the position of flat element `i` of a tensor of `shape`, for messages. */
+function positionOf(i: number, shape: readonly number[]): string {
+  const idx = new Array<number>(shape.length);
+  let rest = i;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    const n = shape[d]!;
+    idx[d] = rest % n;
+    rest = Math.floor(rest / n);
+  }
+  return shape.length === 0 ? '' : ` at [${idx.join(', ')}]`;
+}
+
+/** @internal Makes a tensor from host data of the right length (int32 data is checked for overflow). */
 export function fromHost(host: TypedArray, shape: readonly number[], dtype: DType, options: TensorOptions, op: string): Tensor {
+  checkShape(shape, op, dtype);
   const device = resolveDevice(options.device);
   checkDeviceDType(device, dtype, op);
   let data = host;
   const Ctor = arrayType(dtype);
   if (!(data instanceof Ctor)) {
     const conv = new Ctor(host.length);
-    if (dtype === 'bool') for (let i = 0; i < host.length; i++) conv[i] = host[i] ? 1 : 0;
-    else if (dtype === 'int32') for (let i = 0; i < host.length; i++) conv[i] = Math.trunc(host[i]!);
-    else conv.set(host);
+    if (dtype === 'bool') for (let i = 0; i < host.length; i++) conv[i] = host[i] !== 0 ? 1 : 0; // NaN is true, as in a cast
+    else if (dtype === 'int32') {
+      for (let i = 0; i < host.length; i++) {
+        const v = host[i]!;
+        // NaN fails both comparisons.
+        conv[i] = v >= -2147483648 && v <= 2147483647 ? Math.trunc(v) : checkedValue(v, dtype, op, positionOf(i, shape));
+      }
+    } else conv.set(host);
     data = conv;
   }
   const buf = device.backend.alloc(dtype, data.length);
@@ -90,6 +114,11 @@ function checkOptions(options: unknown, op: string): TensorOptions {
  * it afterwards). Numbers default to `float32` (JavaScript does not tell 1 from 1.0), booleans
  * to `bool`, `Int32Array` to `int32`, `Uint8Array` to `bool`; pass `dtype` to choose.
  *
+ * As in PyTorch, numbers stored as `int32` are truncated toward zero, and a value the dtype
+ * cannot hold (NaN, ±Infinity, outside −2^31 … 2^31−1) throws, naming its position (a cast
+ * with `.to('int32')` truncates without a check). Nested arrays may be at most 64 levels deep,
+ * and a tensor holds at most {@link MAX_NUMEL} elements (as every creation function checks).
+ *
  * @example
  * ```ts
  * import { tensor } from '@fackel/tensor';
@@ -110,11 +139,14 @@ export function tensor(data: TensorData, options?: TensorOptions): Tensor {
   let probe: TensorData = data;
   while (Array.isArray(probe) || ArrayBuffer.isView(probe)) {
     const p = probe as readonly TensorData[];
+    if (shape.length === MAX_NESTING) {
+      throw new ShapeError(`tensor: the nested arrays are more than ${MAX_NESTING} levels deep (or cyclic); a tensor made from nested arrays has at most ${MAX_NESTING} dimensions`);
+    }
     shape.push(p.length);
     if (p.length === 0) break;
     probe = p[0]!;
   }
-  const size = shapeSize(shape);
+  const size = shapeSize(checkShape(shape, 'tensor', opts.dtype ?? 'float32'));
   const flat = new Float64Array(size);
   let pos = 0;
   let sawBool = false;
@@ -141,11 +173,12 @@ export function tensor(data: TensorData, options?: TensorOptions): Tensor {
 }
 
 function filled(shape: readonly number[], value: number, dtype: DType, options: TensorOptions, op: string): Tensor {
-  const s = checkShape(shape, op);
+  const s = checkShape(shape, op, dtype);
   const device = resolveDevice(options.device);
   checkDeviceDType(device, dtype, op);
+  const v = checkedValue(value, dtype, op);
   const n = shapeSize(s);
-  const buf = value === 0 ? device.backend.alloc(dtype, n) : device.backend.fill(dtype, n, value);
+  const buf = v === 0 ? device.backend.alloc(dtype, n) : device.backend.fill(dtype, n, v);
   return finish(wrap(device, buf, dtype, s), options, op);
 }
 
@@ -178,7 +211,8 @@ export function ones(shape: readonly number[], options?: TensorOptions): Tensor 
 }
 
 /**
- * A tensor filled with `value` (dtype float32, or bool for a boolean value).
+ * A tensor filled with `value` (dtype float32, or bool for a boolean value). An `int32`
+ * value is truncated toward zero; NaN, ±Infinity or one outside the int32 range throws.
  *
  * @example
  * ```ts
@@ -257,6 +291,7 @@ export function arange(start: number, end?: number | TensorOptions, step?: numbe
   if ((e - s) / st < 0) throw new FackelError(`arange: upper bound and larger bound inconsistent with step sign (start=${s}, end=${e}, step=${st})`);
   const n = Math.max(Math.ceil((e - s) / st), 0);
   const dtype = o.dtype ?? (Number.isInteger(s) && Number.isInteger(e) && Number.isInteger(st) ? 'int32' : 'float32');
+  checkShape([n], 'arange', dtype);
   const host = new Float64Array(n);
   for (let i = 0; i < n; i++) host[i] = s + i * st;
   return fromHost(host, [n], dtype, o, 'arange');
@@ -274,6 +309,7 @@ export function arange(start: number, end?: number | TensorOptions, step?: numbe
 export function linspace(start: number, end: number, steps: number, options?: TensorOptions): Tensor {
   const o = checkOptions(options, 'linspace');
   if (!Number.isInteger(steps) || steps < 0) throw new FackelError(`linspace: number of steps must be a non-negative integer, got ${steps}`);
+  checkShape([steps], 'linspace', o.dtype ?? 'float32');
   const host = new Float64Array(steps);
   const delta = steps > 1 ? (end - start) / (steps - 1) : 0;
   if (steps === 1) host[0] = start;
@@ -295,7 +331,7 @@ export function linspace(start: number, end: number, steps: number, options?: Te
 export function eye(n: number, m?: number | TensorOptions, options?: TensorOptions): Tensor {
   const cols = typeof m === 'number' ? m : n;
   const o = checkOptions(typeof m === 'number' ? options : m, 'eye');
-  checkShape([n, cols], 'eye');
+  checkShape([n, cols], 'eye', o.dtype ?? 'float32');
   const host = new Float64Array(n * cols);
   for (let i = 0; i < Math.min(n, cols); i++) host[i * cols + i] = 1;
   return fromHost(host, [n, cols], o.dtype ?? 'float32', o, 'eye');
@@ -303,9 +339,9 @@ export function eye(n: number, m?: number | TensorOptions, options?: TensorOptio
 
 function randomTensor(shape: readonly number[], options: RandomOptions | undefined, op: string, draw: (g: Generator) => number, defaultDtype: DType = 'float32'): Tensor {
   const o = checkOptions(options, op) as RandomOptions;
-  const s = checkShape(shape, op);
-  const g = o.generator ?? defaultGenerator;
   const dtype = o.dtype ?? defaultDtype;
+  const s = checkShape(shape, op, dtype);
+  const g = o.generator ?? defaultGenerator;
   const host = new Float64Array(shapeSize(s));
   for (let i = 0; i < host.length; i++) host[i] = draw(g);
   return fromHost(host, s, dtype, o, op);
@@ -352,6 +388,11 @@ export function randint(low: number, high: number, shape: readonly number[], opt
   if (!Number.isInteger(low) || !Number.isInteger(high) || high <= low) {
     throw new FackelError(`randint: expected integers low < high, got low=${low}, high=${high}`);
   }
+  // Checked before drawing, so that a refused call leaves the generator untouched.
+  if ((options?.dtype ?? 'int32') === 'int32') {
+    checkedValue(low, 'int32', 'randint', ' (low)');
+    checkedValue(high - 1, 'int32', 'randint', ' (high - 1)');
+  }
   return randomTensor(shape, options, 'randint', (g) => g.randint(low, high), 'int32');
 }
 
@@ -367,6 +408,7 @@ export function randint(low: number, high: number, shape: readonly number[], opt
 export function randperm(n: number, options?: RandomOptions): Tensor {
   const o = checkOptions(options, 'randperm') as RandomOptions;
   if (!Number.isInteger(n) || n < 0) throw new FackelError(`randperm: n must be a non-negative integer, got ${n}`);
+  checkShape([n], 'randperm', o.dtype ?? 'int32');
   const g = o.generator ?? defaultGenerator;
   const host = new Int32Array(n);
   for (let i = 0; i < n; i++) host[i] = i;
@@ -380,9 +422,48 @@ export function randperm(n: number, options?: RandomOptions): Tensor {
 }
 
 /**
+ * Checks multinomial probabilities on the host, as PyTorch does: every entry finite and
+ * non-negative, every row with a positive sum, and without replacement at least `numSamples`
+ * positive entries per row. `p` holds `rows × c` values, row-major.
+ */
+function checkProbabilities(p: TypedArray, rows: number, c: number, numSamples: number, replacement: boolean, oneD: boolean): void {
+  const rowName = (r: number): string => (oneD ? '' : ` in row ${r}`);
+  for (let r = 0; r < rows; r++) {
+    let sum = 0;
+    let positive = 0;
+    for (let j = 0; j < c; j++) {
+      const v = p[r * c + j]!;
+      if (!(v >= 0) || v === Infinity) {
+        throw new FackelError(
+          `multinomial: probability tensor contains either inf, nan or element < 0 (${v} at ${oneD ? `index ${j}` : `[${r}, ${j}]`}); expected finite, non-negative probabilities`,
+        );
+      }
+      sum += v;
+      if (v > 0) positive++;
+    }
+    if (!(sum > 0)) {
+      throw new FackelError(`multinomial: invalid multinomial distribution (sum of probabilities <= 0)${rowName(r)}; expected at least one positive probability per row`);
+    }
+    if (!replacement && positive < numSamples) {
+      throw new FackelError(
+        `multinomial: invalid multinomial distribution (with replacement=false, not enough categories to sample)${rowName(r)}: ${positive} of ${c} probabilities are positive, ${numSamples} samples were requested`,
+      );
+    }
+  }
+}
+
+/**
  * Draws `numSamples` class indices per row from (unnormalised, non-negative) probabilities
  * `probs` of shape `[C]` or `[B, C]`. Runs on the tensor's device; uniforms come from the
  * seeded generator. Without replacement it uses the Gumbel-top-k trick.
+ *
+ * Invalid probabilities throw, naming the row, as in PyTorch: an entry that is negative, NaN
+ * or infinite; a row whose probabilities sum to 0; without replacement, fewer positive
+ * entries in a row than `numSamples`. The check reads the probabilities back synchronously,
+ * so it runs on devices that allow that (the CPU). On a device that does not (WebGPU, whose
+ * readback is asynchronous) the probabilities are not checked, and an invalid row yields
+ * some index in `[0, C)`; check untrusted probabilities there yourself, e.g.
+ * `(await probs.min().item()) >= 0`.
  *
  * @example
  * ```ts
@@ -394,9 +475,12 @@ export function multinomial(probs: Tensor, numSamples: number, replacement = fal
   if (probs.ndim !== 1 && probs.ndim !== 2) throw new ShapeError(`multinomial: probs must be 1-D or 2-D, got shape ${fmtShape(probs.shape)}`);
   if (!isFloatingPoint(probs.dtype)) throw new DTypeError(`multinomial: probs must be floating point, got ${probs.dtype}`);
   const c = probs.shape[probs.ndim - 1]!;
+  if (c === 0) throw new ShapeError(`multinomial: probs must have at least one category, got shape ${fmtShape(probs.shape)}`);
   if (!Number.isInteger(numSamples) || numSamples <= 0) throw new FackelError(`multinomial: numSamples must be a positive integer, got ${numSamples}`);
   if (!replacement && numSamples > c) throw new FackelError(`multinomial: cannot sample ${numSamples} > ${c} categories without replacement`);
   const rows = probs.ndim === 1 ? 1 : probs.shape[0]!;
+  const backend = probs.device.backend;
+  if (backend.readSync && rows > 0) checkProbabilities(backend.readSync(probs._view('multinomial')), rows, c, numSamples, replacement, probs.ndim === 1);
   const g = options.generator ?? defaultGenerator;
   const p2 = probs.ndim === 1 ? probs.reshape([1, c]) : probs;
   let idx: Tensor;

@@ -1,7 +1,7 @@
 import type { BinaryOp, UnaryOp, View } from '../backend.js';
 import type { DType } from '../dtype.js';
 import { isFloatingPoint } from '../dtype.js';
-import { DTypeError, FackelError, ShapeError, fmtShape } from '../errors.js';
+import { DTypeError, FackelError, ShapeError, ZeroDivisionError, fmtShape } from '../errors.js';
 import { BINARY_OPS, UNARY_OPS } from '../op-table.js';
 import { broadcastShapes } from '../shape.js';
 import { Tensor, type TensorLike } from '../tensor.js';
@@ -74,6 +74,9 @@ export function binary(op: BinaryOp, a: TensorLike, b: TensorLike): Tensor {
   const outDtype = binaryDType(op, a, b);
   checkDeviceDType(device, outDtype, op);
   const computeDtype = promoteOperands(a, b);
+  if (op === 'fmod' && b === 0 && !isFloatingPoint(computeDtype)) {
+    throw new ZeroDivisionError(`fmod: integer division by zero (${(a as Tensor).dtype} tensor ${fmtShape((a as Tensor).shape)} divided by the number 0); use float operands to get NaN instead`);
+  }
   const av: View | number = ta ? broadcastView(a, shape, op) : scalarIn(a as number, computeDtype);
   const bv: View | number = tb ? broadcastView(b, shape, op) : scalarIn(b as number, computeDtype);
   const out = wrap(device, device.backend.binary(op, av, bv, shape, outDtype), outDtype, shape);
@@ -164,7 +167,12 @@ export function maximum(a: TensorLike, b: TensorLike): Tensor {
 export function minimum(a: TensorLike, b: TensorLike): Tensor {
   return binary('minimum', a, b);
 }
-/** Remainder with the sign of the dividend (C `fmod`).
+/**
+ * Remainder with the sign of the dividend (C `fmod`). Float operands follow C: a zero divisor
+ * gives NaN. Integer (int32, bool) operands raise a {@link ZeroDivisionError} for a zero
+ * divisor, as PyTorch does: always for a number divisor (checked before any kernel runs), and
+ * for a tensor divisor on the CPU (its kernel checks each element). The WebGPU kernel cannot
+ * raise without a readback, so there a zero in an integer tensor divisor gives 0.
  * @example
  * ```ts
  * import { fmod, tensor } from '@fackel/tensor';

@@ -1,3 +1,4 @@
+import { checkedValue } from '../dtype.js';
 import { FackelError, ShapeError, fmtShape } from '../errors.js';
 import { getAutograd, isGradEnabled, noGrad } from '../grad-mode.js';
 import { Tensor, type TensorLike } from '../tensor.js';
@@ -23,7 +24,8 @@ export function copy_<T extends Tensor>(dst: T, src: TensorLike): T {
     device.backend.assign(dst._view(op), broadcastView(src, dst.shape, op));
   } else {
     if (typeof src !== 'number') throw new FackelError(`${op}: expected a tensor or a number, got ${typeof src}`);
-    device.backend.assign(dst._view(op), src);
+    // fill_(2 ** 31) on int32 raises, as in PyTorch (tensor → tensor copies convert silently).
+    device.backend.assign(dst._view(op), checkedValue(src, dst.dtype, 'fill_'));
   }
   storage.version++;
   return dst;
