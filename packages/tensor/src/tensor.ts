@@ -6,6 +6,7 @@ import { DisposedError, FackelError, fmtShape } from './errors.js';
 import type { BackwardOptions, GradFn } from './grad-mode.js';
 import { getAutograd } from './grad-mode.js';
 import { trackTensor, untrackTensor } from './scope.js';
+import { formatTensor, formatTensorAsync, inspectCustom } from './format.js';
 import { isContiguousLayout, shapeSize } from './shape.js';
 import * as E from './ops/elementwise.js';
 import * as R from './ops/reduce.js';
@@ -264,9 +265,73 @@ export class Tensor {
     return C.toNested(this, this.dataSync());
   }
 
-  /** A readable summary; with values when the device can read synchronously. */
+  /**
+   * The tensor as PyTorch prints it: `tensor([[ 7., 10.], [15., 22.]])` on two lines, one
+   * width for all elements, integer, fixed (4 decimals) or scientific notation chosen from the
+   * values, rows wrapped at 80 columns, more than 1000 elements summarised with `...`. Fackel
+   * writes booleans `true`/`false`, dtypes without `torch.` (`dtype=float64`; float32, int32
+   * and bool are not named), and `requiresGrad=true`, `gradFn=<MulBackward>`.
+   *
+   * Values need a synchronous read: on a device without one (WebGPU) the text shows the shape
+   * and how to read it (`await t.print()`); a disposed tensor prints `tensor(<disposed>, …)`.
+   * `console.log(t)` in Node prints the same text.
+   *
+   * @example
+   * ```ts
+   * import { tensor } from '@fackel/tensor';
+   * console.log(tensor([[1, 2], [3, 4]]).matmul(tensor([[1, 2], [3, 4]])).toString());
+   * // tensor([[ 7., 10.],
+   * //         [15., 22.]])
+   * console.log(`${tensor([0.5, 2], { dtype: 'float64' })}`); // tensor([0.5000, 2.0000], dtype=float64)
+   * ```
+   */
   toString(): string {
-    return C.format(this);
+    return formatTensor(this);
+  }
+
+  /**
+   * What Node's `util.inspect`, and so `console.log(t)`, shows: the same text as `toString()`
+   * (the key is `Symbol.for('nodejs.util.inspect.custom')`, so no Node module is imported).
+   *
+   * @example
+   * ```ts
+   * import { tensor } from '@fackel/tensor';
+   * console.log(tensor([true, false])); // tensor([ true, false])
+   * ```
+   */
+  [inspectCustom](): string {
+    return formatTensor(this);
+  }
+
+  /**
+   * Reads the values (asynchronously, so on every device) and writes the tensor with
+   * `console.log`, formatted as `toString()` does on the CPU. The way to look at a WebGPU tensor.
+   *
+   * @example
+   * ```ts
+   * import { arange } from '@fackel/tensor';
+   * await arange(6).reshape([2, 3]).print();
+   * // tensor([[0, 1, 2],
+   * //         [3, 4, 5]])
+   * ```
+   */
+  async print(): Promise<void> {
+    console.log(await formatTensorAsync(this));
+  }
+
+  /**
+   * The text `print()` writes: `toString()` with the values read asynchronously, so it works on
+   * every device (a summarised tensor reads only the elements shown).
+   *
+   * @example
+   * ```ts
+   * import { tensor } from '@fackel/tensor';
+   * const text = await tensor([1.5, -2]).toStringAsync();
+   * console.log(text); // tensor([ 1.5000, -2.0000])
+   * ```
+   */
+  async toStringAsync(): Promise<string> {
+    return formatTensorAsync(this);
   }
 
   // ---------------------------------------------------------------- conversion

@@ -2,7 +2,6 @@ import { Device, getDevice } from '../device.js';
 import type { DType, TypedArray } from '../dtype.js';
 import { isFloatingPoint } from '../dtype.js';
 import { FackelError, fmtShape } from '../errors.js';
-import { shapeSize } from '../shape.js';
 import { Tensor, type NestedArray } from '../tensor.js';
 import { checkDeviceDType, deviceOf, markNonDifferentiable, record, wrap } from './core.js';
 
@@ -96,31 +95,4 @@ export function toNested(x: Tensor, data: TypedArray): NestedArray {
     return out;
   };
   return build(0);
-}
-
-/** @internal A PyTorch-like rendering: `tensor([[1, 2], [3, 4]])`. */
-export function format(x: Tensor): string {
-  if (x.isDisposed) return `tensor(<disposed> shape=${fmtShape(x.shape)}, dtype=${x.dtype})`;
-  const suffix = [x.dtype !== 'float32' ? `dtype=${x.dtype}` : '', x.device.name !== 'cpu' ? `device='${x.device.name}'` : '', x.gradFn ? `gradFn=<${x.gradFn.name}>` : x.requiresGrad ? 'requiresGrad=true' : '']
-    .filter(Boolean)
-    .join(', ');
-  const tail = suffix ? `, ${suffix}` : '';
-  const readSync = x.device.backend.readSync;
-  if (!readSync || shapeSize(x.shape) > 1000) return `tensor(shape=${fmtShape(x.shape)}${tail})`;
-  const data = readSync.call(x.device.backend, x._view('toString'));
-  const fmt = (v: number): string => {
-    if (x.dtype === 'bool') return v ? 'true' : 'false';
-    if (x.dtype === 'int32') return String(v);
-    if (Number.isNaN(v)) return 'nan';
-    if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf';
-    return Number.isInteger(v) ? `${v}.` : Number(v.toPrecision(5)).toString();
-  };
-  let pos = 0;
-  const build = (d: number, indent: string): string => {
-    if (d === x.ndim) return fmt(data[pos++]!);
-    const parts: string[] = [];
-    for (let i = 0; i < x.shape[d]!; i++) parts.push(build(d + 1, indent + ' '));
-    return d === x.ndim - 1 ? `[${parts.join(', ')}]` : `[${parts.join(`,\n${indent} `)}]`;
-  };
-  return `tensor(${build(0, '       ')}${tail})`;
 }
