@@ -1,8 +1,9 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { constants as bufferConstants } from 'node:buffer';
+import { createHash } from 'node:crypto';
 import { homedir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { writeFileAtomic } from '@fackel/tensor/node';
 
 /**
  * The directory where downloaded data sets are kept: `$FACKEL_CACHE` if set, otherwise
@@ -39,7 +40,7 @@ export class DownloadError extends Error {
   /** `'DownloadError'`. */
   override name = 'DownloadError';
   constructor(
-    /** What went wrong: no connection, an HTTP error status, a broken transfer, a timeout, a wrong checksum, a file too large, or bad gzip data. */
+    /** What went wrong: no connection, an HTTP error status, a broken transfer, a timeout, a wrong checksum, a file too large (as sent or once unpacked), or bad gzip data. */
     readonly reason: 'network' | 'http' | 'interrupted' | 'timeout' | 'checksum' | 'too-large' | 'gzip',
     /** The address that was being downloaded. */
     readonly url: string,
@@ -60,8 +61,14 @@ export interface DownloadOptions {
   gunzip?: boolean;
   /** Give up after this many milliseconds in total. Default 60 000. */
   timeoutMs?: number;
-  /** Refuse bodies larger than this many bytes. Default 64 MiB. */
+  /** Refuse bodies larger than this many bytes (as sent, before gunzip). Default 64 MiB. */
   maxBytes?: number;
+  /**
+   * Refuse gzip data that unpacks to more than this many bytes (a `'too-large'`
+   * {@link DownloadError}); unpacking stops as soon as the limit is passed, so a gzip bomb
+   * costs at most this much memory. Default: `maxBytes`.
+   */
+  maxUnpackedBytes?: number;
 }
 
 /** sha256 (hex) of some bytes. */
@@ -80,7 +87,10 @@ function describeCause(e: unknown): string {
  * Downloads `url` (http or https), gunzips it if it is gzip data, checks the sha256 of the
  * result, and only then writes it to `dest` atomically (a temporary file in the same
  * directory, renamed into place), so an interrupted or corrupt download never leaves a
- * half-written file. Returns the bytes.
+ * half-written file. Returns the bytes. Both sizes are limited: the body as sent
+ * (`maxBytes`, 64 MiB by default) and the unpacked data (`maxUnpackedBytes`, by default
+ * `maxBytes`); unpacking stops as soon as the limit is passed, so a gzip bomb fails with a
+ * `'too-large'` {@link DownloadError} instead of taking gigabytes of memory.
  *
  * @example
  * ```ts
@@ -91,6 +101,10 @@ function describeCause(e: unknown): string {
 export async function downloadVerified(url: string, options: DownloadOptions): Promise<Uint8Array> {
   const timeoutMs = options.timeoutMs ?? 60_000;
   const maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
+  const maxUnpackedBytes = options.maxUnpackedBytes ?? maxBytes;
+  if (!Number.isSafeInteger(maxUnpackedBytes) || maxUnpackedBytes < 1) {
+    throw new TypeError(`downloadVerified: maxUnpackedBytes must be a positive integer, got ${String(maxUnpackedBytes)}`);
+  }
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -120,7 +134,7 @@ export async function downloadVerified(url: string, options: DownloadOptions): P
     expectedLength = len !== null && /^\d+$/.test(len) ? Number(len) : undefined;
     if (expectedLength !== undefined && expectedLength > maxBytes) {
       await res.body?.cancel().catch(() => undefined);
-      throw new DownloadError('too-large', url, `${url} is ${expectedLength} bytes, more than the limit of ${maxBytes}`);
+      throw new DownloadError('too-large', url, `${url} is ${expectedLength} bytes, more than the limit of ${maxBytes} (maxBytes); nothing was saved to ${options.dest}`);
     }
     const chunks: Uint8Array[] = [];
     let received = 0;
@@ -130,7 +144,7 @@ export async function downloadVerified(url: string, options: DownloadOptions): P
         received += chunk.length;
         if (received > maxBytes) {
           controller.abort();
-          throw new DownloadError('too-large', url, `${url} sent more than the limit of ${maxBytes} bytes`);
+          throw new DownloadError('too-large', url, `${url} sent more than the limit of ${maxBytes} bytes (maxBytes); nothing was saved to ${options.dest}`);
         }
         chunks.push(chunk);
       }
@@ -151,9 +165,23 @@ export async function downloadVerified(url: string, options: DownloadOptions): P
   }
   if ((options.gunzip ?? true) && body.length >= 2 && body[0] === 0x1f && body[1] === 0x8b) {
     try {
-      body = gunzipSync(body);
+      // maxOutputLength stops zlib as soon as the output passes the limit (ERR_BUFFER_TOO_LARGE).
+      body = gunzipSync(body, { maxOutputLength: Math.min(maxUnpackedBytes, bufferConstants.MAX_LENGTH) });
     } catch (e) {
-      throw new DownloadError('gzip', url, `the file from ${url} looks like gzip data but cannot be unpacked (${describeCause(e)}); it may be truncated`, { cause: e });
+      if ((e as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') {
+        throw new DownloadError(
+          'too-large',
+          url,
+          `the gzip data from ${url} (${body.length} bytes) unpacks to more than the limit of ${maxUnpackedBytes} bytes (maxUnpackedBytes): likely a gzip bomb; nothing was saved to ${options.dest}`,
+          { cause: e },
+        );
+      }
+      throw new DownloadError(
+        'gzip',
+        url,
+        `the file from ${url} looks like gzip data but cannot be unpacked (${describeCause(e)}): it may be truncated or corrupt; nothing was saved to ${options.dest}`,
+        { cause: e },
+      );
     }
   }
   const got = sha256Hex(body);
@@ -169,8 +197,9 @@ export async function downloadVerified(url: string, options: DownloadOptions): P
 }
 
 /**
- * Writes `bytes` to `path` atomically: into a temporary file next to it, flushed to disk,
- * then renamed over `path`. Creates the directory if needed.
+ * Writes `bytes` to `path` atomically with the shared writer of `@fackel/tensor/node`: into a
+ * temporary file next to it (`.<name>.<pid>.<random>.fackel-tmp`), flushed to disk, then
+ * renamed over `path`. Creates the directory if needed.
  *
  * @example
  * ```ts
@@ -179,19 +208,5 @@ export async function downloadVerified(url: string, options: DownloadOptions): P
  * ```
  */
 export async function writeAtomic(path: string, bytes: Uint8Array): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-  try {
-    const fh = await open(tmp, 'wx');
-    try {
-      await fh.writeFile(bytes);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, path);
-  } catch (e) {
-    await rm(tmp, { force: true }).catch(() => undefined);
-    throw e;
-  }
+  await writeFileAtomic(path, bytes, { mkdir: true, fsync: true });
 }

@@ -169,7 +169,8 @@ describe('diabetes', () => {
     expect((h as DownloadError).reason).toBe('http');
     expect(h.message).toContain(`the server answered 404 Not Found for ${base}/missing.csv.gz`);
     const n = await rejection(diabetes({ cacheDir, download: false, root: join(tmp.dir, 'nowhere') }));
-    expect(n.message).toContain('the diabetes data set was not found; looked at:');
+    expect(n.message).toContain('the diabetes data set was not found (looked at ');
+    for (const e of [t, h, n]) expect(e.message).not.toContain('\n'); // one line each
     expect(n.message).toContain(join(tmp.dir, 'nowhere'));
     expect(n.message).toContain('raw.githubusercontent.com/hunkim/PyTorchZeroToAll/');
     expect(cacheFiles(cacheDir)).toEqual([]);

@@ -131,15 +131,15 @@ export async function diabetes(options: DiabetesOptions = {}): Promise<CsvDatase
     }
   }
 
-  const where = looked.map((p) => `  ${p}`).join('\n');
+  const where = looked.join(', ');
   if (options.download === false) {
-    throw new Error(`the diabetes data set was not found; looked at:\n${where}\nand download is false. ${instructions(url, cached)}`);
+    throw new Error(`the diabetes data set was not found (looked at ${where}) and download is false. ${instructions(url, cached)}`);
   }
   try {
     await downloadVerified(url, { dest: cached, sha256: DIABETES_SHA256, timeoutMs: options.timeoutMs });
   } catch (e) {
     if (e instanceof DownloadError) {
-      throw new DownloadError(e.reason, e.url, `could not download the diabetes data set: ${e.message}.\nNo copy was found at:\n${where}\n${instructions(url, cached)}`, {
+      throw new DownloadError(e.reason, e.url, `could not download the diabetes data set: ${e.message.replace(/\.$/, '')}; no copy was found at ${where}. ${instructions(url, cached)}`, {
         cause: e,
       });
     }
