@@ -7,8 +7,9 @@ import { defineConfig } from 'vitest/config';
 // NODE_ENV=production cannot flip resolution to dist/.)
 const conditions = ['@fackel/source', ...defaultServerConditions];
 
-// One Vitest project per workspace package or example that has a test/ folder.
-const projects = ['packages', 'examples'].flatMap((dir) =>
+// One Vitest project per workspace package or example that has a test/ folder, and per
+// folder of tests/ (tests/consumer: what `npm install fackel` gives a user).
+const projects = ['packages', 'examples', 'tests'].flatMap((dir) =>
   existsSync(dir)
     ? readdirSync(dir, { withFileTypes: true })
         .filter((d) => d.isDirectory() && existsSync(`${dir}/${d.name}/test`))

@@ -1,5 +1,12 @@
+import * as tensorPkg from '@fackel/tensor';
+import * as nnPkg from '@fackel/nn';
+import * as optimPkg from '@fackel/optim';
 import { describe, expect, it } from 'vitest';
-import { data, getDefaultDevice, isGradEnabled, tensor } from '../src/index.js';
+import * as fackel from '../src/index.js';
+import { data, getDefaultDevice, isGradEnabled, nn, optim, randn, tensor } from '../src/index.js';
+
+/** What @fackel/tensor exports only for Fackel's own packages; the umbrella leaves it out. */
+const TENSOR_INTERNALS = ['_record', '_wrapBuffer', '_deviceOf', 'lstmCellBackward', 'softmaxCrossEntropyBackward', 'adamStep_'];
 
 describe('fackel umbrella', () => {
   it('has the CPU device ready and autograd on, like torch', () => {
@@ -9,7 +16,37 @@ describe('fackel umbrella', () => {
     w.mul(3).sub(6).pow(2).sum().backward();
     expect(w.grad!.tolistSync()).toEqual([-18]);
   });
-  it('exposes the data package as a namespace', () => {
+
+  it('exposes data, nn and optim as namespaces', () => {
     expect(typeof data.DataLoader).toBe('function');
+    expect(nn.Linear).toBe(nnPkg.Linear);
+    expect(optim.Adam).toBe(optimPkg.Adam);
+    expect(typeof nn.init.kaimingUniform_).toBe('function');
+  });
+
+  it('trains a layer with nn and optim from the one import', () => {
+    const layer = new nn.Linear(3, 1);
+    const opt = new optim.Adam(layer.parameters(), { lr: 0.05 });
+    const x = randn([16, 3]);
+    const y = x.sum(1, true);
+    const lossOf = (): number => new nn.MSELoss().forward(layer.forward(x), y).itemSync();
+    const before = lossOf();
+    for (let i = 0; i < 50; i++) {
+      opt.zeroGrad();
+      new nn.MSELoss().forward(layer.forward(x), y).backward();
+      opt.step();
+    }
+    expect(lossOf()).toBeLessThan(before / 2);
+  });
+
+  it("re-exports tensor's public API by name and none of its internals", () => {
+    const umbrella = fackel as Record<string, unknown>;
+    for (const name of TENSOR_INTERNALS) {
+      expect(name in tensorPkg, `${name} is still exported by @fackel/tensor`).toBe(true);
+      expect(name in umbrella, `${name} leaks through fackel`).toBe(false);
+    }
+    const missing = Object.keys(tensorPkg).filter((name) => !TENSOR_INTERNALS.includes(name) && umbrella[name] !== (tensorPkg as Record<string, unknown>)[name]);
+    // A new export of @fackel/tensor: add it to the list in src/index.ts, or to TENSOR_INTERNALS here.
+    expect(missing).toEqual([]);
   });
 });

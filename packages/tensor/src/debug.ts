@@ -5,8 +5,10 @@
  * environment variable `FACKEL_DEBUG=1`.
  */
 
-let debug = typeof process !== 'undefined' && process.env?.FACKEL_DEBUG === '1';
-let reporter: (message: string) => void = (m) => console.warn(m);
+import { shared } from './state.js';
+
+// Debug mode and the leak reporter live in the process-wide state (state.ts), shared with any
+// other loaded copy of this package; it starts with debug = FACKEL_DEBUG === '1'.
 
 /**
  * Turns debug mode on or off; returns the previous setting. In debug mode every tensor
@@ -20,8 +22,8 @@ let reporter: (message: string) => void = (m) => console.warn(m);
  * ```
  */
 export function setDebug(on: boolean): boolean {
-  const prev = debug;
-  debug = on;
+  const prev = shared.debug;
+  shared.debug = on;
   return prev;
 }
 
@@ -33,7 +35,7 @@ export function setDebug(on: boolean): boolean {
  * ```
  */
 export function isDebug(): boolean {
-  return debug;
+  return shared.debug;
 }
 
 /**
@@ -47,10 +49,10 @@ export function isDebug(): boolean {
  * ```
  */
 export function setLeakReporter(fn: (message: string) => void): void {
-  reporter = fn;
+  shared.reporter = fn;
 }
 
 /** @internal */
 export function reportLeak(message: string): void {
-  reporter(message);
+  shared.reporter(message);
 }

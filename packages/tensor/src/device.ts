@@ -3,6 +3,7 @@ import type { DType } from './dtype.js';
 import { itemSize } from './dtype.js';
 import { reportLeak } from './debug.js';
 import { DeviceError } from './errors.js';
+import { shared } from './state.js';
 
 /**
  * A device: a name and the backend that runs its kernels. Obtain one with `getDevice` or
@@ -16,6 +17,21 @@ import { DeviceError } from './errors.js';
  * ```
  */
 export class Device {
+  /**
+   * `x instanceof Device` is true for a device made by any loaded copy of `@fackel/tensor`
+   * (copies share their devices): it tests a brand, not the prototype chain.
+   *
+   * @example
+   * ```ts
+   * import { Device, getDevice } from '@fackel/tensor';
+   * console.log(getDevice('cpu') instanceof Device); // true
+   * ```
+   */
+  static [Symbol.hasInstance](value: unknown): value is Device {
+    if (this !== Device) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[DEVICE_BRAND] === true;
+  }
+
   /** Live (not disposed) tensors on this device. */
   liveTensors = 0;
   /** Live storages (buffers owned through tensors) on this device. */
@@ -42,6 +58,9 @@ export class Device {
     return this.name;
   }
 }
+
+const DEVICE_BRAND = Symbol.for('fackel.tensor.Device');
+Object.defineProperty(Device.prototype, DEVICE_BRAND, { value: true });
 
 /**
  * What the garbage-collection safety net needs once a storage is collected while tensors on it
@@ -151,10 +170,9 @@ export class Storage {
  */
 export type BackendFactory = () => Backend | Promise<Backend>;
 
-const factories = new Map<string, BackendFactory>();
-const devices = new Map<string, Device>();
-const pending = new Map<string, Promise<Device>>();
-let defaultDeviceName = 'cpu';
+// The registry lives in the process-wide state (state.ts), shared with any other loaded copy
+// of this package, so a backend registered through one copy serves tensors of all of them.
+const { factories, devices, pending } = shared;
 
 /**
  * Registers a backend under a device name. Registering a name again replaces the factory
@@ -268,7 +286,7 @@ export function getDevice(name: string | Device): Device {
  */
 export async function setDefaultDevice(name: string): Promise<Device> {
   const d = await initDevice(name);
-  defaultDeviceName = name;
+  shared.defaultDeviceName = name;
   return d;
 }
 
@@ -280,7 +298,7 @@ export async function setDefaultDevice(name: string): Promise<Device> {
  * ```
  */
 export function getDefaultDevice(): Device {
-  return getDevice(defaultDeviceName);
+  return getDevice(shared.defaultDeviceName);
 }
 
 /**
@@ -297,7 +315,7 @@ export async function destroyDevice(name: string): Promise<void> {
   const d = devices.get(name) ?? (pending.has(name) ? await pending.get(name)!.catch(() => undefined) : undefined);
   if (!d) return;
   devices.delete(name);
-  if (defaultDeviceName === name) defaultDeviceName = 'cpu';
+  if (shared.defaultDeviceName === name) shared.defaultDeviceName = 'cpu';
   await d.backend.destroy?.();
 }
 

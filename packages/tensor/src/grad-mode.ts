@@ -1,3 +1,4 @@
+import { shared } from './state.js';
 import type { Tensor } from './tensor.js';
 
 /**
@@ -59,8 +60,8 @@ export interface AutogradEngine {
   retainGrad?(t: Tensor): void;
 }
 
-let engine: AutogradEngine | null = null;
-let enabled = true;
+// The engine and the grad mode live in the process-wide state (state.ts), shared with any
+// other loaded copy of this package: `noGrad` through one copy stops recording in all of them.
 
 /** Installs the autograd engine (done by `@fackel/autograd`'s `enableAutograd()`).
  * @example
@@ -71,7 +72,7 @@ let enabled = true;
  * ```
  */
 export function installAutograd(e: AutogradEngine | null): void {
-  engine = e;
+  shared.engine = e;
 }
 
 /** The installed autograd engine, or null.
@@ -82,7 +83,7 @@ export function installAutograd(e: AutogradEngine | null): void {
  * ```
  */
 export function getAutograd(): AutogradEngine | null {
-  return engine;
+  return shared.engine;
 }
 
 /** Whether operations are currently recorded for autograd (`false` inside `noGrad`).
@@ -93,7 +94,7 @@ export function getAutograd(): AutogradEngine | null {
  * ```
  */
 export function isGradEnabled(): boolean {
-  return enabled;
+  return shared.gradEnabled;
 }
 
 /** Sets gradient recording on or off globally; returns the previous setting.
@@ -105,8 +106,8 @@ export function isGradEnabled(): boolean {
  * ```
  */
 export function setGradEnabled(on: boolean): boolean {
-  const prev = enabled;
-  enabled = on;
+  const prev = shared.gradEnabled;
+  shared.gradEnabled = on;
   return prev;
 }
 
@@ -119,7 +120,7 @@ function withGradMode<T>(on: boolean, fn: () => T, name: string): T {
     }
     return out;
   } finally {
-    enabled = prev;
+    shared.gradEnabled = prev;
   }
 }
 

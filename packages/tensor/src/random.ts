@@ -1,3 +1,5 @@
+import { shared } from './state.js';
+
 /**
  * A seeded pseudo-random number generator (xoshiro128** seeded through splitmix32).
  *
@@ -186,14 +188,15 @@ function rotl(x: number, k: number): number {
   return (x << k) | (x >>> (32 - k));
 }
 
-/** The generator used when an op is given none.
+/** The generator used when an op is given none (one per process: every loaded copy of
+ * `@fackel/tensor` uses the same, so `manualSeed` seeds them all).
  * @example
  * ```ts
  * import { defaultGenerator } from '@fackel/tensor';
  * defaultGenerator.manualSeed(0);
  * ```
  */
-export const defaultGenerator = new Generator(0);
+export const defaultGenerator: Generator = (shared.defaultGenerator ??= new Generator(0));
 
 /** Seeds the default generator, like `torch.manual_seed`.
  * @example

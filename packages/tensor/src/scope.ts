@@ -1,6 +1,8 @@
+import { shared } from './state.js';
 import type { Tensor } from './tensor.js';
 
-const scopes: Set<Tensor>[] = [];
+// The stack of open `tidy` scopes, shared with any other loaded copy of this package (state.ts).
+const scopes: Set<Tensor>[] = shared.scopes;
 
 /** @internal Adds a newly created tensor to the innermost `tidy` scope. */
 export function trackTensor(t: Tensor): void {

@@ -65,7 +65,23 @@ export class ValuesIndices {
  * ```
  */
 export class Tensor {
-  /** Always true; lets code recognise tensors without `instanceof`. */
+  /**
+   * `x instanceof Tensor` is true for a tensor of any loaded copy of `@fackel/tensor` (two
+   * copies appear when installed packages disagree on its version): it tests the `isTensor`
+   * brand, not the prototype chain, so the library's own checks accept tensors of either copy.
+   *
+   * @example
+   * ```ts
+   * import { Tensor, tensor } from '@fackel/tensor';
+   * console.log(tensor([1]) instanceof Tensor, { isTensor: false } instanceof Tensor); // true false
+   * ```
+   */
+  static [Symbol.hasInstance](value: unknown): value is Tensor {
+    if (this !== Tensor) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return typeof value === 'object' && value !== null && (value as { isTensor?: unknown }).isTensor === true;
+  }
+
+  /** Always true; lets code recognise tensors without `instanceof` (what `instanceof Tensor` tests). */
   readonly isTensor = true as const;
   /** The size of each dimension (`[]` for a scalar). */
   readonly shape: readonly number[];

