@@ -1,12 +1,40 @@
 // Fused kernels that the tensor package can use when a backend offers them.
 import { FackelError } from '@fackel/tensor';
+import { wasmLstmAvailable, wasmLstmBackward, wasmLstmForward } from './wasm/lstm.js';
+
+/** Which LSTM cell kernels run on float32 data: `'wasm'` (SIMD, where available) or `'js'`. */
+export type LstmCellKernel = 'wasm' | 'js';
+
+let lstmKernel: LstmCellKernel = 'wasm';
 
 /**
- * LSTM cell pointwise update. `gates` is `[n, 4h]` (i, f, g, o pre-activations), `c` is
+ * @internal Chooses the float32 LSTM cell kernels (for tests and benchmarks): `'wasm'` (the
+ * default) runs `./wasm/lstm.ts` where WebAssembly SIMD and the shared memory exist and falls
+ * back to JavaScript elsewhere; `'js'` always runs the JavaScript kernels below. float64 always
+ * runs the JavaScript kernels (exact `Math.exp`/`Math.tanh`, for gradient checks).
+ */
+export function setLstmCellKernel(kind: LstmCellKernel): void {
+  if (kind !== 'wasm' && kind !== 'js') throw new FackelError(`setLstmCellKernel: expected 'wasm' or 'js', got ${String(kind)}`);
+  lstmKernel = kind;
+}
+
+/** @internal The float32 LSTM cell kernels that run now: `'wasm'` only if chosen and available. */
+export function getLstmCellKernel(): LstmCellKernel {
+  return lstmKernel === 'wasm' && wasmLstmAvailable() ? 'wasm' : 'js';
+}
+
+/**
+ * LSTM cell pointwise update. float32 data goes to the WebAssembly SIMD kernel
+ * (`./wasm/lstm.ts`, errors of its vectorised sigmoid/tanh stated in `./wasm/math.ts`) where
+ * it is available and chosen ({@link setLstmCellKernel}); otherwise, and for float64, this
+ * JavaScript loop with `Math.exp`/`Math.tanh` runs. `gates` is `[n, 4h]` (i, f, g, o pre-activations), `c` is
  * `[n, h]`; writes `hc = [o * tanh(c'), c']` with `c' = f * c + i * g` (`[n, 2h]`) and the
  * activations `act = [sigmoid(i), sigmoid(f), tanh(g), sigmoid(o)]` for the backward pass.
  */
 export function lstmCellKernel(gates: ArrayLike<number>, c: ArrayLike<number>, n: number, h: number, hc: Float32Array | Float64Array, act: Float32Array | Float64Array): void {
+  if (lstmKernel === 'wasm' && gates instanceof Float32Array && c instanceof Float32Array && hc instanceof Float32Array && act instanceof Float32Array) {
+    if (wasmLstmForward(gates, c, n, h, hc, act)) return;
+  }
   for (let r = 0; r < n; r++) {
     const g0 = r * 4 * h;
     const c0 = r * h;
@@ -38,6 +66,12 @@ export function lstmCellBackwardKernel(
   dGates: Float32Array | Float64Array,
   dC: Float32Array | Float64Array,
 ): void {
+  if (
+    lstmKernel === 'wasm' && dHc instanceof Float32Array && act instanceof Float32Array && c instanceof Float32Array &&
+    hc instanceof Float32Array && dGates instanceof Float32Array && dC instanceof Float32Array
+  ) {
+    if (wasmLstmBackward(dHc, act, c, hc, n, h, dGates, dC)) return;
+  }
   for (let r = 0; r < n; r++) {
     const g0 = r * 4 * h;
     const c0 = r * h;

@@ -15,6 +15,7 @@ import {
 import * as F from './impl.js';
 import * as init from './init.js';
 import type { FactoryOptions } from './layers.js';
+import { lstmLayerFused } from './lstm-fused.js';
 import { Module } from './module.js';
 import { Parameter } from './parameter.js';
 
@@ -232,6 +233,7 @@ export abstract class RNNBase<H = any> extends Module<[Tensor, (H | null)?], [Te
    * layout) and the final states per kind as `[L·D, N, H]`.
    */
   protected run(x: Tensor, timeDim: number, N: number, T: number, states: Tensor[] | null): [Tensor, Tensor[]] {
+    if (this.mode === 'LSTM' && this.fusedLayers()) return this.runFusedLstm(x, timeDim, states);
     const H = this.hiddenSize;
     const D = this.numDirections;
     const kinds = this.mode === 'LSTM' ? 2 : 1;
@@ -252,6 +254,41 @@ export abstract class RNNBase<H = any> extends Module<[Tensor, (H | null)?], [Te
       }
     }
     return [layerInput, finals.map((f) => stack(f, 0))];
+  }
+
+  /** @internal Whether {@link run} takes the fused path (LSTM only; see `LSTM.fused`). */
+  protected fusedLayers(): boolean {
+    return false;
+  }
+
+  /**
+   * The LSTM's layers through {@link lstmLayerFused}: each layer and direction one autograd
+   * node, time-major inside. Dropout between layers is drawn in the input's layout, so that
+   * its masks (from `generator`) are the step-by-step path's.
+   */
+  private runFusedLstm(x: Tensor, timeDim: number, states: Tensor[] | null): [Tensor, Tensor[]] {
+    const D = this.numDirections;
+    const hs: Tensor[] = [];
+    const cs: Tensor[] = [];
+    let input = timeDim === 1 ? x.transpose(0, 1) : x;
+    for (let layer = 0; layer < this.numLayers; layer++) {
+      const outs: Tensor[] = [];
+      for (let dir = 0; dir < D; dir++) {
+        const idx = layer * D + dir;
+        const r = lstmLayerFused(input, states?.[0]!.select(0, idx) ?? null, states?.[1]!.select(0, idx) ?? null, this.cell(layer, dir), dir === 1);
+        outs.push(r.out);
+        hs.push(r.h);
+        cs.push(r.c);
+      }
+      input = D === 1 ? outs[0]! : cat(outs, 2);
+      if (this.training && this.dropout > 0 && layer < this.numLayers - 1) {
+        const opts = { generator: this.generator };
+        input = timeDim === 1
+          ? F.dropout(input.transpose(0, 1), this.dropout, true, opts, this.constructor.name).transpose(0, 1)
+          : F.dropout(input, this.dropout, true, opts, this.constructor.name);
+      }
+    }
+    return [timeDim === 1 ? input.transpose(0, 1).contiguous() : input, [stack(hs, 0), stack(cs, 0)]];
   }
 
   private runDirection(
@@ -329,7 +366,15 @@ export abstract class RNNBase<H = any> extends Module<[Tensor, (H | null)?], [Te
  * with `batchFirst`, or `[seq, inputSize]` unbatched) and returns
  * `[output, [hN, cN]]`: the last layer's hidden state at every step
  * (`[seq, batch, D·H]` in the input's layout) and the final states `[L·D, batch, H]`.
- * Each step is one matmul plus the fused cell update (`lstmCell`).
+ * Gradients reach the weights, the input and the initial state `[h0, c0]`.
+ *
+ * Each layer (and direction) runs as one autograd node over the whole sequence, on every
+ * backend: one matmul projects all steps' inputs, then each step is one matmul plus the
+ * fused cell update (`lstmCell`), whose gate activations are kept for a hand-written backward
+ * through time (nothing is recomputed; the gradients of the input, the weights and the
+ * biases are one large matmul each). Set {@link LSTM.fused} to false for the step-by-step
+ * path (the same function, hundreds of autograd nodes; the reference the fused path is
+ * tested against).
  *
  * @example
  * ```ts
@@ -343,8 +388,20 @@ export abstract class RNNBase<H = any> extends Module<[Tensor, (H | null)?], [Te
  * ```
  */
 export class LSTM extends RNNBase<[Tensor, Tensor]> {
+  /**
+   * Run each layer (and direction) as one autograd node with a hand-written backward through
+   * time (default true); false runs step by step, one node per op and step. Both compute the
+   * same function and gradients.
+   */
+  fused = true;
+
   constructor(inputSize: number, hiddenSize: number, options: RNNOptions = {}) {
     super('LSTM', inputSize, hiddenSize, options);
+  }
+
+  /** @internal */
+  protected override fusedLayers(): boolean {
+    return this.fused;
   }
 
   forward(input: Tensor, hx?: [Tensor, Tensor] | null): [Tensor, [Tensor, Tensor]] {

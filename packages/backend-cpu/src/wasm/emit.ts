@@ -97,6 +97,37 @@ export class Code {
   f32x4Div(): this { return this.simd(0xe7); }
   f32x4Min(): this { return this.simd(0xe8); }
   f32x4Max(): this { return this.simd(0xe9); }
+  // Added for the vectorised math (wasm/math.ts) and the LSTM cell (wasm/lstm.ts).
+  /** `v128.const` with 16 raw bytes (little-endian lanes). */
+  v128Const(bytes: ArrayLike<number>): this {
+    if (bytes.length !== 16) throw new RangeError(`v128Const: expected 16 bytes, got ${bytes.length}`);
+    return this.simd(0x0c, ...Array.from(bytes));
+  }
+  /** `v128.const` with the float32 `v` in every lane. */
+  f32x4Const(v: number): this { return this.v128Const(new Uint8Array(new Float32Array([v, v, v, v]).buffer)); }
+  /** `v128.const` with the 32-bit integer `v` in every lane. */
+  i32x4Const(v: number): this { return this.v128Const(new Uint8Array(new Int32Array([v, v, v, v]).buffer)); }
+  f32x4ExtractLane(lane: number): this { return this.simd(0x1f, lane); }
+  f32x4Eq(): this { return this.simd(0x41); }
+  f32x4Lt(): this { return this.simd(0x43); }
+  f32x4Gt(): this { return this.simd(0x44); }
+  f32x4Le(): this { return this.simd(0x45); }
+  f32x4Ge(): this { return this.simd(0x46); }
+  v128Not(): this { return this.simd(0x4d); }
+  v128And(): this { return this.simd(0x4e); }
+  v128AndNot(): this { return this.simd(0x4f); }
+  v128Or(): this { return this.simd(0x50); }
+  v128Xor(): this { return this.simd(0x51); }
+  v128Bitselect(): this { return this.simd(0x52); }
+  f32x4Nearest(): this { return this.simd(0x6a); }
+  i32x4Shl(): this { return this.simd(0xab); }
+  i32x4ShrS(): this { return this.simd(0xac); }
+  i32x4Add(): this { return this.simd(0xae); }
+  i32x4Sub(): this { return this.simd(0xb1); }
+  f32x4Abs(): this { return this.simd(0xe0); }
+  f32x4Neg(): this { return this.simd(0xe1); }
+  i32x4TruncSatF32x4S(): this { return this.simd(0xf8); }
+  f32x4ConvertI32x4S(): this { return this.simd(0xfa); }
 }
 
 /** A section: id, byte length, content. */

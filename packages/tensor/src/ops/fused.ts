@@ -22,14 +22,25 @@ function contiguousView(t: Tensor, op: string): { view: View; temp: Tensor | nul
  * Returns `hc` of shape `[N, 2H]`: the new hidden state in columns `0…H-1` and the new cell
  * state in `H…2H-1` (take them with `narrow`). Differentiable.
  *
+ * With `{ activations: true }` it returns `[hc, act]`, where `act` `[N, 4H]` holds the gate
+ * activations σ(i), σ(f), tanh(g), σ(o) that the kernel computed anyway: what
+ * {@link lstmCellBackward} needs, so a hand-written backward through time can keep them
+ * instead of recomputing them. `act` is not differentiable; the caller owns it.
+ *
  * @example
  * ```ts
- * import { lstmCell, zeros, randn } from '@fackel/tensor';
+ * import { lstmCell, lstmCellBackward, zeros, randn } from '@fackel/tensor';
  * const hc = lstmCell(randn([2, 16]), zeros([2, 4]));
  * const h = hc.narrow(1, 0, 4), c = hc.narrow(1, 4, 4);
+ * const c0 = zeros([2, 4]);
+ * const [hc2, act] = lstmCell(randn([2, 16]), c0, { activations: true });
+ * const [dGates, dC] = lstmCellBackward(randn([2, 8]), act, c0, hc2); // [2, 16], [2, 4]
  * ```
  */
-export function lstmCell(gates: Tensor, c: Tensor): Tensor {
+export function lstmCell(gates: Tensor, c: Tensor): Tensor;
+export function lstmCell(gates: Tensor, c: Tensor, options: { activations: true }): [hc: Tensor, act: Tensor];
+export function lstmCell(gates: Tensor, c: Tensor, options?: { activations?: boolean }): Tensor | [hc: Tensor, act: Tensor];
+export function lstmCell(gates: Tensor, c: Tensor, options: { activations?: boolean } = {}): Tensor | [hc: Tensor, act: Tensor] {
   const device = deviceOf('lstmCell', gates, c);
   if (gates.ndim !== 2 || c.ndim !== 2 || gates.shape[0] !== c.shape[0] || gates.shape[1] !== 4 * c.shape[1]!) {
     throw new ShapeError(`lstmCell: expected gates [N, 4H] and c [N, H], got ${fmtShape(gates.shape)} and ${fmtShape(c.shape)}`);
@@ -62,6 +73,7 @@ export function lstmCell(gates: Tensor, c: Tensor): Tensor {
     );
   }
   record('lstmCell', [gates, c], hc, { saved: [act] });
+  if (options.activations === true) return [hc, act];
   act.dispose();
   return hc;
 }
