@@ -1,8 +1,12 @@
+import { FackelError } from '@fackel/tensor';
+import { CHARRNN_LIMITS } from './model.js';
+
 /**
  * Command-line parsing for `fackel-charrnn`: kebab-case options (`--rnn-size 128` or
  * `--rnn-size=128`), the original's snake_case spellings accepted as aliases
- * (`--rnn_size`, `--in_file`, `--num_samples`, `--gpu`), typed and range-checked values,
- * and an error that names the option for anything wrong.
+ * (`--rnn_size`, `--in_file`, `--num_samples`, `--gpu`), typed and range-checked values
+ * (whole numbers are plain decimals within a cap per option; numbers are decimal), and an
+ * error that names the option for anything wrong.
  */
 
 /** The kind of value an option takes. */
@@ -31,58 +35,64 @@ interface Spec {
  * throw new UsageError('--rnn-size must be a whole number >= 1, got "abc"');
  * ```
  */
-export class UsageError extends Error {
-  /** `'UsageError'`. */
-  override name = 'UsageError';
-}
+export class UsageError extends FackelError {}
+
+/** Cap of counts of steps and the like (a billion). */
+const BIG = 1_000_000_000;
+/** Seeds are 32-bit (the dropout generator's seed is derived by adding to it). */
+const MAX_SEED = 4_294_967_295;
+/** Characters sampled at most (ten million). */
+const MAX_SAMPLE = 10_000_000;
 
 const TRAIN: Record<string, Spec> = {
   input: { kind: 'strs', key: 'inputs' },
   'save-dir': { kind: 'str' },
-  'rnn-size': { kind: 'int', min: 1 },
-  'num-layers': { kind: 'int', min: 1 },
-  'embedding-size': { kind: 'int', min: 0 },
-  'batch-size': { kind: 'int', min: 1 },
-  'seq-length': { kind: 'int', min: 1 },
-  'num-epochs': { kind: 'int', min: 1 },
-  'print-every': { kind: 'int', min: 1 },
-  'val-every': { kind: 'int', min: 0 },
-  'checkpoint-every': { kind: 'int', min: 0 },
-  keep: { kind: 'int', min: 1 },
+  'rnn-size': { kind: 'int', min: 1, max: CHARRNN_LIMITS.hiddenSize },
+  'num-layers': { kind: 'int', min: 1, max: CHARRNN_LIMITS.numLayers },
+  'embedding-size': { kind: 'int', min: 0, max: CHARRNN_LIMITS.embeddingSize },
+  'batch-size': { kind: 'int', min: 1, max: 4096 },
+  'seq-length': { kind: 'int', min: 1, max: 4096 },
+  'num-epochs': { kind: 'int', min: 1, max: 1_000_000 },
+  'print-every': { kind: 'int', min: 1, max: BIG },
+  'val-every': { kind: 'int', min: 0, max: BIG },
+  'val-batches': { kind: 'int', min: 0, max: BIG },
+  'checkpoint-every': { kind: 'int', min: 0, max: BIG },
+  keep: { kind: 'int', min: 1, max: 10_000 },
   'learning-rate': { kind: 'num', min: 0, gt: true },
   'grad-clip': { kind: 'num', min: 0 },
   dropout: { kind: 'num', min: 0, max: 1, lt: true },
   'init-from': { kind: 'str' },
   device: { kind: 'str', choices: ['cpu', 'webgpu'] },
   'val-frac': { kind: 'num', min: 0, max: 1, lt: true },
-  seed: { kind: 'int', min: 0 },
+  seed: { kind: 'int', min: 0, max: MAX_SEED },
   optimizer: { kind: 'str', choices: ['adam', 'rmsprop'] },
   resume: { kind: 'str' },
-  'max-minutes': { kind: 'num', min: 0, gt: true },
-  'max-steps': { kind: 'int', min: 1 },
+  force: { kind: 'bool' },
+  'max-minutes': { kind: 'num', min: 0, gt: true, max: 1e7 },
+  'max-steps': { kind: 'int', min: 1, max: BIG },
   'lr-decay': { kind: 'num', min: 0, gt: true, max: 1 },
-  'lr-decay-after': { kind: 'int', min: 0 },
+  'lr-decay-after': { kind: 'int', min: 0, max: 1_000_000 },
   report: { kind: 'str' },
   'no-report': { kind: 'bool' },
   log: { kind: 'str', key: 'logFile' },
-  'sample-length': { kind: 'int', min: 0 },
+  'sample-length': { kind: 'int', min: 0, max: MAX_SAMPLE },
   'sample-prime': { kind: 'str' },
   temperature: { kind: 'num', min: 0, gt: true },
-  'top-k': { kind: 'int', min: 0 },
+  'top-k': { kind: 'int', min: 0, max: CHARRNN_LIMITS.vocabSize },
   'no-shrink': { kind: 'bool' },
-  threads: { kind: 'int', min: 1 },
+  threads: { kind: 'int', min: 1, max: 1024 },
   quiet: { kind: 'bool' },
   help: { kind: 'bool' },
 };
 
 const SAMPLE: Record<string, Spec> = {
   prime: { kind: 'str' },
-  length: { kind: 'int', min: 0 },
-  'top-k': { kind: 'int', min: 0 },
+  length: { kind: 'int', min: 0, max: MAX_SAMPLE },
+  'top-k': { kind: 'int', min: 0, max: CHARRNN_LIMITS.vocabSize },
   temperature: { kind: 'num', min: 0, gt: true },
-  seed: { kind: 'int', min: 0 },
+  seed: { kind: 'int', min: 0, max: MAX_SEED },
   device: { kind: 'str', choices: ['cpu', 'webgpu'] },
-  threads: { kind: 'int', min: 1 },
+  threads: { kind: 'int', min: 1, max: 1024 },
   help: { kind: 'bool' },
 };
 
@@ -106,20 +116,26 @@ function camel(s: string): string {
 }
 
 function convert(name: string, spec: Spec, raw: string): unknown {
-  const bad = (what: string) => new UsageError(`--${name} ${what}, got ${JSON.stringify(raw)}`);
+  const bad = (what: string) => new UsageError(`--${name} ${what}, got ${JSON.stringify(raw.length > 40 ? `${raw.slice(0, 40)}…` : raw)}`);
+  const n = (v: number): string => (Number.isInteger(v) && Math.abs(v) >= 10_000 ? v.toLocaleString('en-US') : String(v));
   const range = (v: number): number => {
-    if (spec.min !== undefined && (spec.gt ? !(v > spec.min) : !(v >= spec.min))) throw bad(`must be ${spec.gt ? '>' : '>='} ${spec.min}`);
-    if (spec.max !== undefined && (spec.lt ? !(v < spec.max) : !(v <= spec.max))) throw bad(`must be ${spec.lt ? '<' : '<='} ${spec.max}`);
+    if (spec.min !== undefined && (spec.gt ? !(v > spec.min) : !(v >= spec.min))) throw bad(`must be ${spec.gt ? '>' : '>='} ${n(spec.min)}`);
+    if (spec.max !== undefined && (spec.lt ? !(v < spec.max) : !(v <= spec.max))) throw bad(`must be ${spec.lt ? '<' : '<='} ${n(spec.max)}`);
     return v;
   };
+  const between = spec.min !== undefined && spec.max !== undefined ? ` from ${n(spec.min)} to ${n(spec.max)}` : '';
   switch (spec.kind) {
     case 'int': {
-      if (!/^[+-]?\d+$/.test(raw.trim())) throw bad('must be a whole number');
-      return range(Number(raw));
+      // plain decimal digits only: no 0x10, 1e3, +5, 1_000, and nothing beyond the safe integers
+      if (!/^-?[0-9]+$/.test(raw)) throw bad(`must be a whole number${between} (decimal digits)`);
+      const v = Number(raw);
+      if (!Number.isSafeInteger(v)) throw bad(`must be a whole number${between}`);
+      return range(v);
     }
     case 'num': {
+      if (!/^-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$/.test(raw)) throw bad('must be a decimal number (like 0.002 or 2e-3)');
       const v = Number(raw);
-      if (raw.trim() === '' || !Number.isFinite(v)) throw bad('must be a number');
+      if (!Number.isFinite(v)) throw bad('must be a finite number');
       return range(v);
     }
     default:

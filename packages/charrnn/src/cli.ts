@@ -19,9 +19,19 @@ process.on('SIGINT', () => {
     process.stderr.write('\nstopping after this step (a final checkpoint is written); press Ctrl-C again to quit at once\n');
     controller.abort();
   } else {
-    process.exit(130);
+    process.exit(130); // the 'exit' handlers release the save directory's lock
   }
 });
+
+// SIGTERM and SIGHUP end the process at once; `process.exit` runs the 'exit' handlers, which
+// release the save directory's lock (a checkpoint being written is left as a temporary file,
+// removed by the next run).
+for (const [signal, code] of [['SIGTERM', 143], ['SIGHUP', 129]] as const) {
+  process.on(signal, () => {
+    process.stderr.write(`\nfackel-charrnn: stopped by ${signal}; the last checkpoint written is intact\n`);
+    process.exit(code);
+  });
+}
 
 main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, signal: controller.signal }).then(
   (code) => {
@@ -30,7 +40,9 @@ main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, si
     setImmediate(() => process.exit(code));
   },
   (e: unknown) => {
-    process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    // main() reports its errors itself; this is a last resort, still one line
+    const debug = process.env.FACKEL_DEBUG === '1' && e instanceof Error && e.stack ? `\n${e.stack}` : '';
+    process.stderr.write(`fackel-charrnn: internal error: ${e instanceof Error ? e.message : String(e)} (run with FACKEL_DEBUG=1 to see the stack trace)${debug}\n`);
     process.exit(1);
   },
 );

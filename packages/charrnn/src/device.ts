@@ -1,6 +1,7 @@
 import { registerCpuBackend, setCpuThreads } from '@fackel/backend-cpu';
 import { enableAutograd } from '@fackel/autograd';
 import { initDevice, registeredBackends, type Device } from '@fackel/tensor';
+import { UsageError } from './args.js';
 
 /**
  * The devices `fackel-charrnn` can run on.
@@ -35,17 +36,17 @@ export async function setupDevice(name: DeviceName = 'cpu', options: { threads?:
     try {
       mod = (await import(specifier)) as typeof mod;
     } catch (e) {
-      throw new Error(`--device webgpu needs the package @fackel/backend-webgpu: install it next to @fackel/charrnn (npm install @fackel/backend-webgpu). (${(e as Error).message})`);
+      throw new UsageError(`--device webgpu needs the package @fackel/backend-webgpu: install it next to @fackel/charrnn (npm install @fackel/backend-webgpu). (${(e as Error).message})`);
     }
     mod.registerWebGPUBackend();
   } else if (name !== 'cpu' && name !== 'webgpu') {
-    throw new Error(`unknown device '${String(name)}' (use cpu or webgpu)`);
+    throw new UsageError(`unknown device '${String(name)}' (use cpu or webgpu)`);
   }
   try {
     return await initDevice(name);
   } catch (e) {
     if (name === 'webgpu') {
-      throw new Error(`cannot start the WebGPU device: ${(e as Error).message}. Use --device cpu, or install a Vulkan driver (on Debian: mesa-vulkan-drivers).`);
+      throw new UsageError(`cannot start the WebGPU device: ${(e as Error).message}. Use --device cpu, or install a Vulkan driver (on Debian: mesa-vulkan-drivers).`);
     }
     throw e;
   }

@@ -39,7 +39,7 @@ export type TrainEvent =
       trainChars: number;
       /** Characters of the validation part. */
       valChars: number;
-      /** Validation batches. */
+      /** Validation batches evaluated at each validation (`--val-batches`, at most the split's). */
       valBatches: number;
       /** Number of model parameters. */
       parameters: number;
@@ -113,7 +113,7 @@ export type TrainEvent =
       seconds: number;
     }
   | {
-      /** The validation loss was measured (eval mode, whole validation split). */
+      /** The validation loss was measured (eval mode; the first `--val-batches` batches of the split). */
       type: 'validation';
       /** Steps done. */
       step: number;
@@ -123,6 +123,10 @@ export type TrainEvent =
       valLoss: number;
       /** Whether it is the best so far. */
       best: boolean;
+      /** Validation batches evaluated (fewer than `totalBatches` when the `--max-minutes` deadline cut it short). */
+      batches: number;
+      /** Validation batches it was to evaluate. */
+      totalBatches: number;
     }
   | {
       /** A checkpoint was written. */

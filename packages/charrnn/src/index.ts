@@ -11,9 +11,8 @@
  * ```
  * @packageDocumentation
  */
-export { lstmLayer, type LSTMLayerParams, type LSTMLayerResult } from './lstm-layer.js';
-export { CharRNN, checkConfig, type CharRNNConfig, type CharRNNOptions, type LSTMState } from './model.js';
-export { train, evaluateLoss, TRAIN_DEFAULTS, LIBRARY, type TrainOptions, type TrainResult, type TrainSettings } from './train.js';
+export { CharRNN, checkConfig, stateDictShapes, modelElements, CHARRNN_LIMITS, type CharRNNConfig, type CharRNNOptions, type LSTMState } from './model.js';
+export { train, evaluateLoss, TRAIN_DEFAULTS, LIBRARY, type TrainOptions, type TrainResult, type TrainSettings, type EvaluateOptions } from './train.js';
 export { sample, primeLogits, type SampleOptions } from './sample.js';
 export { generateIds, samplingProbs, drawIndex, checkSamplingOptions, type SamplingOptions, type GenerateOptions, type LogitsFn } from './sampling.js';
 export {
@@ -26,13 +25,16 @@ export {
   CHECKPOINT_FORMAT,
   type CheckpointMeta,
   type CheckpointData,
+  type WriteCheckpointOptions,
   type LoadedCheckpoint,
   type TrainPosition,
+  type TrainingState,
 } from './checkpoint.js';
 export { renderReport, lossChartSvg, type HistoryPoint, type CheckpointSample, type ReportData } from './report.js';
 export { ProgressReporter, plainProgressLine, formatDuration, type OutStream } from './progress.js';
 export type { TrainEvent, StopReason } from './events.js';
-export { writeFileAtomic, writeFileAtomicSync, writeJsonAtomic } from './fs-atomic.js';
+export { SaveDirLock, savedRun, clearSavedRun, removeSaveDirOrphans, LOCK_FILE, type LockInfo, type SavedRun } from './savedir.js';
+export { EXIT_CODES, SaveDirError, TrainingDataError, FileSystemError, isFsError, describeError, shellQuote } from './errors.js';
 export { setupDevice, type DeviceName } from './device.js';
 export { parseArgs, UsageError, type ParsedArgs } from './args.js';
 export { main, loadModel, USAGE, TRAIN_HELP, SAMPLE_HELP, type CliIO, type LoadedModel } from './main.js';

@@ -1,7 +1,8 @@
 import { VocabularyError } from '@fackel/data';
 import { UsageError, parseArgs } from './args.js';
-import { CheckpointError, loadCheckpoint, type CheckpointMeta } from './checkpoint.js';
+import { loadCheckpoint, type CheckpointMeta } from './checkpoint.js';
 import { setupDevice, type DeviceName } from './device.js';
+import { EXIT_CODES, describeError, shellQuote } from './errors.js';
 import { CharRNN } from './model.js';
 import { ProgressReporter, type OutStream } from './progress.js';
 import { sample } from './sample.js';
@@ -25,6 +26,18 @@ export const USAGE = `usage: fackel-charrnn train [--input FILE]... [options]
 `;
 
 const d = TRAIN_DEFAULTS;
+
+const EXIT_HELP = `exit status
+  0    success
+  1    training failed: the loss became NaN or exploded (or an internal error)
+  2    usage error: a wrong option or argument, or a --save-dir that holds another
+       run (give --resume or --force)
+  3    data or checkpoint error: an unusable text, a corrupt or mismatched checkpoint
+  4    file-system error: disk full, read-only, permission denied, a path that is not a
+       directory, a --save-dir locked by a running training
+  130  interrupted (Ctrl-C)
+Errors are one line on stderr (FACKEL_DEBUG=1 adds the stack trace).
+`;
 
 /**
  * Help text of `fackel-charrnn train`.
@@ -66,11 +79,16 @@ training
   --device cpu|webgpu   (default ${d.device}); --gpu means --device webgpu
   --threads N           CPU threads for matrix products (default: all cores)
 checkpoints and output
-  --save-dir DIR        checkpoints, log and report go here; created (default save)
+  --save-dir DIR        checkpoints, log and report go here; created (default save).
+                        One training at a time: it is locked while a run writes into it
+  --force               train into a --save-dir that holds another run, replacing it
+                        (its checkpoints, log and report are deleted first)
   --checkpoint-every N  checkpoint every N steps, 0 = only at the end (default ${d.checkpointEvery})
   --keep N              newest checkpoints kept, besides the best (default ${d.keep})
   --print-every N       progress line every N steps (default ${d.printEvery})
   --val-every N         validation loss every N steps, 0 = at checkpoints only (default ${d.valEvery})
+  --val-batches N       validate on the first N batches of the split, 0 = all (default ${d.valBatches});
+                        with --max-minutes a validation also stops at the deadline
   --resume DIR|CKPT     continue a stopped run exactly (same text, same settings)
   --init-from DIR|CKPT  start a new run from a checkpoint's weights and vocabulary
   --report FILE.html    HTML report (default DIR/report.html); --no-report for none
@@ -80,7 +98,8 @@ checkpoints and output
   --temperature T       their temperature (default ${d.temperature})
   --top-k K             their top-k, 0 = off (default ${d.topK})
   --quiet               no progress output
-`;
+
+${EXIT_HELP}`;
 
 /**
  * Help text of `fackel-charrnn sample`.
@@ -102,7 +121,8 @@ streaming the characters as they are drawn.
   --top-k K           sample from the K most likely characters only (default 0: all)
   --seed S            the same seed gives the same text (default 0)
   --device cpu|webgpu (default cpu)
-`;
+
+${EXIT_HELP}`;
 
 /**
  * Where the CLI writes, and an optional signal that stops training gracefully.
@@ -196,15 +216,15 @@ async function runTrain(argv: readonly string[], io: CliIO): Promise<number> {
   } finally {
     progress.finish();
   }
-  const failed = result.stopReason === 'nan' || result.stopReason === 'exploded' || /NaN/.test(result.message) && !result.checkpoint;
-  if (quiet) io.stdout.write(`${result.message}\n`);
+  const failed = result.stopReason === 'nan' || result.stopReason === 'exploded';
+  if (quiet) (failed ? io.stderr : io.stdout).write(`${result.message}\n`);
   if (result.sample) {
     const s = result.settings;
     io.stdout.write(`\n--- sample at step ${result.step} (temperature ${s.temperature}${s.topK > 0 ? `, top-k ${s.topK}` : ''}) ---\n${result.sample}\n---\n`);
   }
   if (result.reportPath) io.stdout.write(`Report: ${result.reportPath}\n`);
-  if (result.checkpoint && !failed) io.stdout.write(`Sample more with: fackel-charrnn sample ${result.checkpoint} --length 500\n`);
-  return failed ? 1 : result.stopReason === 'interrupted' ? 130 : 0;
+  if (result.checkpoint && !failed) io.stdout.write(`Sample more with: fackel-charrnn sample ${shellQuote(result.checkpoint)} --length 500\n`);
+  return failed ? EXIT_CODES.failed : result.stopReason === 'interrupted' ? EXIT_CODES.interrupted : EXIT_CODES.ok;
 }
 
 async function runSample(argv: readonly string[], io: CliIO): Promise<number> {
@@ -235,8 +255,10 @@ async function runSample(argv: readonly string[], io: CliIO): Promise<number> {
 
 /**
  * The `fackel-charrnn` command line, callable in-process: `argv` without `node` and the
- * script (`['train', '--input', 'a.txt']`). Returns the exit status (0 ok, 1 error or a
- * failed run, 2 usage error, 130 interrupted) and never calls `process.exit`.
+ * script (`['train', '--input', 'a.txt']`). Returns the exit status (see {@link EXIT_CODES}:
+ * 0 ok, 1 a failed run, 2 usage error, 3 data or checkpoint error, 4 file-system error,
+ * 130 interrupted) and never calls `process.exit`. Every error is one line on `stderr`
+ * naming what is at fault and what is intact; `FACKEL_DEBUG=1` adds the stack trace.
  *
  * @example
  * ```ts
@@ -256,7 +278,7 @@ export async function main(argv: readonly string[], io: CliIO = { stdout: proces
       case 'help':
       case '--help':
       case '-h':
-        io.stdout.write(`${USAGE}\n${TRAIN_HELP}\n${SAMPLE_HELP}`);
+        io.stdout.write(`${USAGE}\n${TRAIN_HELP.slice(0, -EXIT_HELP.length - 1)}\n${SAMPLE_HELP}`); // the exit statuses once, at the end
         return command === undefined ? 2 : 0;
       case '--version':
       case 'version':
@@ -266,13 +288,15 @@ export async function main(argv: readonly string[], io: CliIO = { stdout: proces
         throw new UsageError(`unknown command ${JSON.stringify(command)} (use train or sample)`);
     }
   } catch (e) {
+    const debug = process.env.FACKEL_DEBUG === '1' && e instanceof Error && e.stack ? `${e.stack}\n` : '';
     if (e instanceof UsageError) {
-      io.stderr.write(`fackel-charrnn: ${e.message}\n${USAGE}`);
-      return 2;
+      const help = command === 'train' || command === 'sample' ? `fackel-charrnn ${command} --help` : 'fackel-charrnn --help';
+      io.stderr.write(`fackel-charrnn: ${e.message.replace(/\s*[\r\n]+\s*/g, ' ')} (see ${help})\n${debug}`);
+      return EXIT_CODES.usage;
     }
-    const err = e as Error;
-    const known = e instanceof VocabularyError || e instanceof CheckpointError || e instanceof RangeError || /^(cannot|the |--|use either)/.test(err.message ?? '');
-    io.stderr.write(`fackel-charrnn: error: ${err.message ?? String(e)}\n${known || !err.stack ? '' : `${err.stack}\n`}`);
-    return 1;
+    // train() notes what is intact on its errors; anything thrown before it (or by sample) wrote nothing
+    const { exitCode, message } = describeError(e, 'nothing was written');
+    io.stderr.write(`fackel-charrnn: error: ${message}\n${debug}`);
+    return exitCode;
   }
 }

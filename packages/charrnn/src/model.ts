@@ -1,6 +1,5 @@
-import { Dropout, Embedding, LSTM, Linear, Module, functional, init } from '@fackel/nn';
-import { Generator, eye, noGrad, stack, zeros, type Device, type Tensor } from '@fackel/tensor';
-import { lstmLayer } from './lstm-layer.js';
+import { Dropout, Embedding, LSTM, Linear, Module, init } from '@fackel/nn';
+import { Generator, eye, noGrad, zeros, type Device, type Tensor } from '@fackel/tensor';
 
 /**
  * The shape of a {@link CharRNN}; stored in every checkpoint.
@@ -48,8 +47,8 @@ export interface CharRNNOptions {
    */
   init?: 'original' | 'pytorch';
   /**
-   * `true` (default): run each LSTM layer as one fused autograd node ({@link lstmLayer});
-   * `false`: through `nn.LSTM`'s own forward. Both compute the same function.
+   * `true` (default): `nn.LSTM` runs each layer as one fused autograd node; `false`: step by
+   * step (`LSTM.fused`). Both compute the same function.
    */
   fused?: boolean;
 }
@@ -67,7 +66,79 @@ export interface CharRNNOptions {
 export type LSTMState = [Tensor, Tensor];
 
 /**
- * Checks a {@link CharRNNConfig} and returns it with every field a valid number.
+ * The largest {@link CharRNN} this package builds or loads: caps on each size and on the
+ * number of float32 elements allocated for the model (its parameters plus, with one-hot
+ * input, the `[vocab, vocab]` one-hot matrix). A checkpoint or an option beyond them is
+ * refused before anything is allocated.
+ *
+ * @example
+ * ```ts
+ * import { CHARRNN_LIMITS } from '@fackel/charrnn';
+ * console.log(CHARRNN_LIMITS.hiddenSize); // 4096
+ * ```
+ */
+export const CHARRNN_LIMITS = Object.freeze({
+  /** Characters in the vocabulary. */
+  vocabSize: 65_536,
+  /** LSTM hidden size (`--rnn-size`). */
+  hiddenSize: 4096,
+  /** Stacked LSTM layers (`--num-layers`). */
+  numLayers: 16,
+  /** Embedding width (`--embedding-size`). */
+  embeddingSize: 4096,
+  /** Parameters plus the one-hot matrix, in float32 elements (100 million: 400 MB). */
+  elements: 100_000_000,
+});
+
+/**
+ * The tensors of a {@link CharRNN}'s state dict with their shapes, in PyTorch's names and
+ * order, computed from the configuration alone (nothing is allocated): what a checkpoint's
+ * weights file must hold.
+ *
+ * @example
+ * ```ts
+ * import { stateDictShapes } from '@fackel/charrnn';
+ * const shapes = stateDictShapes({ vocabSize: 3, hiddenSize: 4, numLayers: 1, dropout: 0, embeddingSize: 0 });
+ * console.log(shapes['lstm.weight_ih_l0']); // [16, 3]
+ * ```
+ */
+export function stateDictShapes(c: CharRNNConfig): Record<string, number[]> {
+  const out: Record<string, number[]> = {};
+  const e = c.embeddingSize ?? 0;
+  if (e > 0) out['embedding.weight'] = [c.vocabSize, e];
+  for (let l = 0; l < c.numLayers; l++) {
+    const input = l === 0 ? (e > 0 ? e : c.vocabSize) : c.hiddenSize;
+    out[`lstm.weight_ih_l${l}`] = [4 * c.hiddenSize, input];
+    out[`lstm.weight_hh_l${l}`] = [4 * c.hiddenSize, c.hiddenSize];
+    out[`lstm.bias_ih_l${l}`] = [4 * c.hiddenSize];
+    out[`lstm.bias_hh_l${l}`] = [4 * c.hiddenSize];
+  }
+  out['fc.weight'] = [c.vocabSize, c.hiddenSize];
+  out['fc.bias'] = [c.vocabSize];
+  return out;
+}
+
+/**
+ * Float32 elements a {@link CharRNN} of this shape allocates: its parameters plus, with
+ * one-hot input, the `[vocab, vocab]` one-hot matrix.
+ *
+ * @example
+ * ```ts
+ * import { modelElements } from '@fackel/charrnn';
+ * console.log(modelElements({ vocabSize: 3, hiddenSize: 4, numLayers: 1, dropout: 0, embeddingSize: 0 })); // 168 (159 parameters + the 3 × 3 one-hot matrix)
+ * ```
+ */
+export function modelElements(c: CharRNNConfig): number {
+  let n = 0;
+  for (const shape of Object.values(stateDictShapes(c))) n += shape.reduce((a, b) => a * b, 1);
+  if ((c.embeddingSize ?? 0) === 0) n += c.vocabSize * c.vocabSize;
+  return n;
+}
+
+/**
+ * Checks a {@link CharRNNConfig} and returns it with every field a valid number: whole
+ * numbers within {@link CHARRNN_LIMITS}, dropout in [0, 1), and a model that fits the
+ * element budget. A `RangeError` names the field, the limit and the value.
  *
  * @example
  * ```ts
@@ -76,19 +147,32 @@ export type LSTMState = [Tensor, Tensor];
  * ```
  */
 export function checkConfig(c: CharRNNConfig): CharRNNConfig {
-  const int = (v: unknown, what: string, min: number): number => {
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new RangeError(`CharRNN: ${what} must be a whole number >= ${min}, got ${String(v)}`);
+  if (c === null || typeof c !== 'object') throw new RangeError(`CharRNN: the model configuration must be an object, got ${c === null ? 'null' : typeof c}`);
+  const int = (v: unknown, what: keyof typeof CHARRNN_LIMITS, min: number): number => {
+    const max = CHARRNN_LIMITS[what];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+      throw new RangeError(`CharRNN: ${what} must be a whole number from ${min} to ${max.toLocaleString('en-US')}, got ${typeof v === 'string' ? JSON.stringify(v) : String(v)}`);
+    }
     return v;
   };
   const dropout = c.dropout ?? 0;
   if (typeof dropout !== 'number' || !(dropout >= 0 && dropout < 1)) throw new RangeError(`CharRNN: dropout must be in [0, 1), got ${String(dropout)}`);
-  return {
+  const out: CharRNNConfig = {
     vocabSize: int(c.vocabSize, 'vocabSize', 1),
     hiddenSize: int(c.hiddenSize, 'hiddenSize', 1),
     numLayers: int(c.numLayers, 'numLayers', 1),
     dropout,
     embeddingSize: int(c.embeddingSize ?? 0, 'embeddingSize', 0),
   };
+  const n = modelElements(out);
+  if (n > CHARRNN_LIMITS.elements) {
+    const onehot = out.embeddingSize === 0 ? ` (of which ${(out.vocabSize * out.vocabSize).toLocaleString('en-US')} the one-hot matrix of the ${out.vocabSize}-character vocabulary; an --embedding-size avoids it)` : '';
+    throw new RangeError(
+      `CharRNN: a model with vocabSize ${out.vocabSize}, hiddenSize ${out.hiddenSize}, numLayers ${out.numLayers}, embeddingSize ${out.embeddingSize} ` +
+        `needs ${n.toLocaleString('en-US')} float32 elements${onehot}, more than the limit of ${CHARRNN_LIMITS.elements.toLocaleString('en-US')}`,
+    );
+  }
+  return out;
 }
 
 /**
@@ -124,14 +208,19 @@ export class CharRNN extends Module<[Tensor, LSTMState?], [Tensor, LSTMState]> {
   fc: Linear;
   /** Identity matrix `[vocab, vocab]` whose rows are the one-hot vectors (a non-persistent buffer). */
   declare onehot: Tensor | null;
-  /** Whether `forward` uses the fused LSTM layer (see {@link CharRNNOptions.fused}). */
-  fused: boolean;
+  /** Whether the LSTM runs its layers fused (see {@link CharRNNOptions.fused}; the same as `lstm.fused`). */
+  get fused(): boolean {
+    return this.lstm.fused;
+  }
+  /** Sets `lstm.fused`: true runs each LSTM layer as one fused autograd node, false step by step. */
+  set fused(value: boolean) {
+    this.lstm.fused = value;
+  }
 
   constructor(config: CharRNNConfig, options: CharRNNOptions = {}) {
     super();
     const c = checkConfig(config);
     this.config = Object.freeze({ ...c });
-    this.fused = options.fused ?? true;
     const generator = options.generator ?? new Generator(0);
     const device = options.device;
     this.embedding = c.embeddingSize > 0 ? new Embedding(c.vocabSize, c.embeddingSize, { generator, device }) : null;
@@ -145,6 +234,7 @@ export class CharRNN extends Module<[Tensor, LSTMState?], [Tensor, LSTMState]> {
     });
     // the LSTM draws its between-layer dropout masks from its `generator`: use the dropout one
     this.lstm.generator = options.dropoutGenerator;
+    this.lstm.fused = options.fused ?? true;
     this.dropout = new Dropout(c.dropout, { generator: options.dropoutGenerator });
     this.fc = new Linear(c.hiddenSize, c.vocabSize, { generator, device });
     if ((options.init ?? 'original') === 'original') {
@@ -168,39 +258,9 @@ export class CharRNN extends Module<[Tensor, LSTMState?], [Tensor, LSTMState]> {
    */
   forward(x: Tensor, state?: LSTMState): [Tensor, LSTMState] {
     if (x.ndim !== 2 || x.dtype !== 'int32') throw new TypeError(`CharRNN.forward: expected int32 ids of shape [batch, seq], got ${x.dtype} [${x.shape.join(', ')}]`);
-    if (!this.fused) return this.forwardReference(x, state);
-    const [b, s] = x.shape as [number, number];
-    const { vocabSize, hiddenSize, numLayers, dropout } = this.config;
-    // time-major ids [s, b]: every step's rows are contiguous
-    const idsT = x.transpose(0, 1).contiguous();
-    let input: Tensor = this.embedding ? this.embedding.forward(idsT) : this.onehot!.indexSelect(0, idsT.reshape([s * b])).reshape([s, b, vocabSize]);
-    const hs: Tensor[] = [];
-    const cs: Tensor[] = [];
-    const weights = this.lstm.allWeights;
-    for (let l = 0; l < numLayers; l++) {
-      const [wIh, wHh, bIh, bHh] = weights[l]!;
-      const r = lstmLayer(input, state ? state[0].select(0, l) : null, state ? state[1].select(0, l) : null, { wIh: wIh!, wHh: wHh!, bIh: bIh ?? null, bHh: bHh ?? null });
-      input = r.out;
-      if (l < numLayers - 1 && this.training && dropout > 0) input = functional.dropout(input, dropout, true, { generator: this.lstm.generator });
-      hs.push(r.h);
-      cs.push(r.c);
-    }
-    const dropped = this.dropout.forward(input);
-    const rows = dropped.transpose(0, 1).contiguous().reshape([b * s, hiddenSize]);
-    return [this.fc.forward(rows), [stack(hs, 0), stack(cs, 0)]];
-  }
-
-  /** The same computation through `nn.LSTM`'s own forward (for tests and comparison). */
-  private forwardReference(x: Tensor, state?: LSTMState): [Tensor, LSTMState] {
     const [b, s] = x.shape as [number, number];
     const { vocabSize, hiddenSize } = this.config;
-    let input: Tensor;
-    if (this.embedding) {
-      input = this.embedding.forward(x);
-    } else {
-      const flat = x.reshape([b * s]);
-      input = this.onehot!.indexSelect(0, flat).reshape([b, s, vocabSize]);
-    }
+    const input = this.embedding ? this.embedding.forward(x) : this.onehot!.indexSelect(0, x.reshape([b * s])).reshape([b, s, vocabSize]);
     const [out, next] = this.lstm.forward(input, state);
     const dropped = this.dropout.forward(out);
     const logits = this.fc.forward(dropped.reshape([b * s, hiddenSize]));

@@ -67,7 +67,7 @@ export function plainProgressLine(p: { epoch: number; epochs: number; step: numb
  * progress bar (epoch, step, training and validation loss, characters per second, ETA),
  * redrawn at most ten times a second, with messages printed above it. Otherwise it prints
  * plain lines in the original's format at each print step, plus checkpoint and stop lines.
- * Warnings go to `err`.
+ * Warnings and the sentence of a failed run (NaN, an exploded loss) go to `err`.
  *
  * @example
  * ```ts
@@ -145,7 +145,9 @@ export class ProgressReporter {
       case 'sample':
         break;
       case 'stop':
-        this.line(e.message);
+        // a failed run's sentence is an error: it goes to `err`
+        if (e.reason === 'nan' || e.reason === 'exploded') this.message(e.message, this.err);
+        else this.line(e.message);
         break;
     }
   }

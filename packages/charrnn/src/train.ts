@@ -1,17 +1,20 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import { CharVocab, charBatches, textCorpus, type CharBatchStream } from '@fackel/data';
+import { mkdir, readFile, rmdir, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { CORPORA, CharVocab, DataFormatError, charBatches, textCorpus, type CharBatchStream } from '@fackel/data';
 import { CrossEntropyLoss } from '@fackel/nn';
-import { Adam, LambdaLR, RMSprop, clipGradNorm_, flattenStateDict, unflattenStateDict, type Optimizer, type OptimizerStateDict } from '@fackel/optim';
-import { Generator, noGrad, tensor, tidy, zeros, type Device, type Tensor } from '@fackel/tensor';
-import { absoluteInputs, appendText, loadCheckpoint, type CheckpointMeta, type LoadedCheckpoint } from './checkpoint.js';
+import { Adam, LambdaLR, RMSprop, clipGradNorm_, type Optimizer } from '@fackel/optim';
+import { FackelError, Generator, noGrad, tensor, tidy, zeros, type Device, type Tensor } from '@fackel/tensor';
+import { writeFileAtomic } from '@fackel/tensor/node';
+import { UsageError } from './args.js';
+import { CheckpointError, absoluteInputs, appendText, checkpointName, loadCheckpoint, resolveCheckpointPath, type CheckpointMeta, type LoadedCheckpoint } from './checkpoint.js';
 import { writeCheckpoint } from './checkpoint.js';
 import { setupDevice, type DeviceName } from './device.js';
+import { FileSystemError, SaveDirError, TrainingDataError, isFsError, noteIntact } from './errors.js';
 import type { StopReason, TrainEvent } from './events.js';
-import { writeFileAtomic } from './fs-atomic.js';
-import { CharRNN, type CharRNNConfig, type LSTMState } from './model.js';
+import { CharRNN, checkConfig, type CharRNNConfig, type LSTMState } from './model.js';
+import { SaveDirLock, clearSavedRun, removeSaveDirOrphans, savedRun } from './savedir.js';
 import { renderReport, type CheckpointSample, type HistoryPoint } from './report.js';
 import { sample } from './sample.js';
 
@@ -78,6 +81,14 @@ export interface TrainOptions {
   initFrom?: string;
   /** Continue a run exactly where the checkpoint (or save directory's latest) stopped. */
   resume?: string;
+  /**
+   * Train into a save directory that holds another run, replacing it: that run's checkpoints,
+   * log and report are deleted first. Without it (and without `resume`) such a directory is
+   * refused with a {@link SaveDirError}.
+   */
+  force?: boolean;
+  /** Validation batches evaluated each time: the first this many of the split (0: all; default 200). */
+  valBatches?: number;
   /** Where to train: `'cpu'` (default) or `'webgpu'`. */
   device?: DeviceName;
   /** Fraction of the text (its end) used for validation. */
@@ -135,6 +146,7 @@ export const TRAIN_DEFAULTS: Readonly<TrainSettings> = Object.freeze({
   numEpochs: 25,
   printEvery: 10,
   valEvery: 100,
+  valBatches: 200,
   checkpointEvery: 200,
   keep: 3,
   learningRate: 0.002,
@@ -183,6 +195,8 @@ export interface TrainSettings {
   printEvery: number;
   /** Measure the validation loss every this many steps (0: only at checkpoints and the end; default 100). */
   valEvery: number;
+  /** Validation batches evaluated each time: the first this many of the split (0: all; default 200). */
+  valBatches: number;
   /** Write a checkpoint every this many steps (0: only at the end; default 200). */
   checkpointEvery: number;
   /** Checkpoints kept: the newest this many, and the best (default 3). */
@@ -282,13 +296,46 @@ function kebab(s: string): string {
   return s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }
 
+/** The checkpoint's own JSON (`ckpt-000200.json`) when it was read through `latest.json` or `best.json`. */
+function checkpointFileOf(ckpt: LoadedCheckpoint): string {
+  const own = join(dirname(ckpt.path), ckpt.meta.weights.replace(/\.safetensors$/, '.json'));
+  return own !== ckpt.path && /^ckpt-\d+\.json$/.test(basename(own)) && existsSync(own) ? own : ckpt.path;
+}
+
+/** A loss for a message: 4 decimals, or exponent notation when huge. */
+function fmtLoss(v: number): string {
+  return Math.abs(v) >= 1e6 ? v.toExponential(3) : v.toFixed(4);
+}
+
 function sha256(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');
 }
 
+/** The largest text file read for training (the text becomes a string and an id array). */
+const MAX_TEXT_BYTES = 256 * 1024 * 1024;
+
+/** Checks an input before reading it: a regular file (a FIFO or /dev/zero never blocks or floods), of sensible size. */
+async function checkInputFile(path: string): Promise<void> {
+  let st;
+  try {
+    st = await stat(path);
+  } catch (e) {
+    if ((CORPORA as readonly string[]).includes(path)) return; // a corpus name, not a file
+    const err = e as NodeJS.ErrnoException;
+    throw new TrainingDataError(`cannot read --input ${path}: ${err.code === 'ENOENT' ? 'no such file' : err.code === 'EACCES' ? 'permission denied' : (err.code ?? err.message)}`);
+  }
+  if (!st.isFile()) {
+    const kind = st.isDirectory() ? 'a directory' : st.isFIFO() ? 'a FIFO (named pipe)' : st.isCharacterDevice() ? 'a character device' : st.isBlockDevice() ? 'a block device' : st.isSocket() ? 'a socket' : 'not a regular file';
+    throw new TrainingDataError(`--input ${path} is ${kind}; give a regular text file (UTF-8)`);
+  }
+  if (st.size > MAX_TEXT_BYTES) {
+    throw new TrainingDataError(`--input ${path} is ${st.size.toLocaleString('en-US')} bytes, more than the limit of ${MAX_TEXT_BYTES.toLocaleString('en-US')} bytes for a training text`);
+  }
+}
+
 async function loadText(o: TrainOptions, fromCkpt: CheckpointMeta['data'] | undefined, corpus: string): Promise<{ text: string; inputs: string[] | null; corpus: string | null }> {
   if (o.text !== undefined) {
-    if (typeof o.text !== 'string' || o.text.length === 0) throw new Error('the training text is empty');
+    if (typeof o.text !== 'string' || o.text.length === 0) throw new TrainingDataError('the training text is empty');
     return { text: o.text, inputs: null, corpus: null };
   }
   let inputs = o.inputs && o.inputs.length > 0 ? o.inputs : null;
@@ -297,18 +344,64 @@ async function loadText(o: TrainOptions, fromCkpt: CheckpointMeta['data'] | unde
     if (fromCkpt.inputs) inputs = fromCkpt.inputs;
     else if (fromCkpt.corpus) name = fromCkpt.corpus;
   }
+  const read = async (p: string): Promise<string> => {
+    try {
+      return await textCorpus(p);
+    } catch (e) {
+      if (e instanceof DataFormatError || e instanceof FackelError) throw e;
+      throw new TrainingDataError((e as Error).message);
+    }
+  };
   if (inputs) {
-    const texts = await Promise.all(inputs.map((p) => textCorpus(p)));
+    for (const p of inputs) await checkInputFile(p);
+    const texts: string[] = [];
+    for (const p of inputs) texts.push(await read(p));
     return { text: texts.join('\n'), inputs: absoluteInputs(inputs), corpus: null };
   }
   name ??= corpus;
-  return { text: await textCorpus(name), inputs: null, corpus: name };
+  return { text: await read(name), inputs: null, corpus: name };
+}
+
+/** Control characters other than tab, newline, vertical tab, form feed and carriage return, and U+FFFD. */
+function binaryLooking(text: string): string | null {
+  let count = 0;
+  const seen = new Map<number, number>();
+  const n = Math.min(text.length, 1 << 20); // a sample is enough
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if ((c < 32 && c !== 9 && c !== 10 && c !== 11 && c !== 12 && c !== 13) || c === 127 || c === 0xfffd) {
+      count++;
+      seen.set(c, (seen.get(c) ?? 0) + 1);
+    }
+  }
+  if (count === 0 || (count / n < 0.01 && !seen.has(0))) return null;
+  const top = [...seen.entries()].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([c]) => `U+${c.toString(16).toUpperCase().padStart(4, '0')}`);
+  return `the text looks binary, not like text: ${((100 * count) / n).toFixed(count / n < 0.001 ? 3 : 1)}% of its characters are control characters (${top.join(', ')}); is the input a text file?`;
+}
+
+/**
+ * Options of {@link evaluateLoss}.
+ *
+ * @example
+ * ```ts
+ * import type { EvaluateOptions } from '@fackel/charrnn';
+ * const o: EvaluateOptions = { maxBatches: 200, deadline: performance.now() + 5000 };
+ * ```
+ */
+export interface EvaluateOptions {
+  /** Evaluate only the first this many batches (0 or omitted: all). */
+  maxBatches?: number;
+  /** Stop after the batch during which `performance.now()` passes this (at least one batch is evaluated). */
+  deadline?: number;
+  /** Called with how many batches were evaluated, of how many asked. */
+  onDone?: (batches: number, of: number) => void;
 }
 
 /**
  * The mean cross-entropy (nats per character) of a model over a batch stream, in eval mode
  * (no dropout) and without gradients, with the LSTM state carried from batch to batch as
- * in training. Restores the model's mode afterwards. NaN for an empty stream.
+ * in training. Restores the model's mode afterwards. NaN for an empty stream. `maxBatches`
+ * and `deadline` bound its time (the mean is then over the batches evaluated).
  *
  * @example
  * ```ts
@@ -321,16 +414,18 @@ async function loadText(o: TrainOptions, fromCkpt: CheckpointMeta['data'] | unde
  * console.log(await evaluateLoss(model, val)); // about 2.2 nats (ln 9) before any training
  * ```
  */
-export async function evaluateLoss(model: CharRNN, stream: CharBatchStream): Promise<number> {
+export async function evaluateLoss(model: CharRNN, stream: CharBatchStream, options: EvaluateOptions = {}): Promise<number> {
   if (stream.length === 0) return Number.NaN;
+  const of = options.maxBatches !== undefined && options.maxBatches > 0 ? Math.min(options.maxBatches, stream.length) : stream.length;
   const device = model.fc.weight.device;
   const criterion = new CrossEntropyLoss();
   const wasTraining = model.training;
   model.eval();
   const total = zeros([], { device });
   let h: LSTMState | null = null;
+  let done = 0;
   try {
-    for (let i = 0; i < stream.length; i++) {
+    for (let i = 0; i < of; i++) {
       const b = stream.batchAt(i);
       const next: LSTMState = noGrad(() =>
         tidy(() => {
@@ -343,8 +438,15 @@ export async function evaluateLoss(model: CharRNN, stream: CharBatchStream): Pro
       );
       h?.forEach((t) => t.dispose());
       h = next;
+      done++;
+      if (options.deadline !== undefined && i + 1 < of) {
+        if (device.backend.sync) await device.backend.sync();
+        if (performance.now() >= options.deadline) break;
+      }
     }
-    return (await total.item()) / stream.length;
+    const loss = (await total.item()) / done;
+    options.onDone?.(done, of);
+    return loss;
   } finally {
     h?.forEach((t) => t.dispose());
     total.dispose();
@@ -360,9 +462,14 @@ export async function evaluateLoss(model: CharRNN, stream: CharBatchStream): Pro
  * a JSON-lines log and an HTML report.
  *
  * Each step runs inside `tidy`, so memory stays flat; the loss is read back only every
- * `printEvery` steps (and at validation and checkpoint steps). A loss that becomes NaN or
- * explodes (three times the first loss read) stops training without writing a checkpoint,
- * so the latest checkpoint is the last good one.
+ * `printEvery` steps (and at validation and checkpoint steps). A training or validation loss
+ * that becomes NaN or explodes — above 2 · ln V + 2 nats, where ln V is an untrained model's
+ * loss — stops training without writing a checkpoint, so the latest (and best) checkpoint is
+ * the last good one.
+ *
+ * The save directory is locked for the run ({@link SaveDirLock}); one that holds another run
+ * is refused with a {@link SaveDirError} unless `resume` or `force`. Errors say what is intact
+ * (the CLI prints it); a file-system failure becomes a {@link FileSystemError} naming the file.
  *
  * @example
  * ```ts no-run
@@ -376,6 +483,42 @@ export async function evaluateLoss(model: CharRNN, stream: CharBatchStream): Pro
  * ```
  */
 export async function train(options: TrainOptions = {}): Promise<TrainResult> {
+  if (options.resume !== undefined && options.initFrom !== undefined) throw new UsageError('use either --resume (continue a run) or --init-from (new run from weights), not both');
+  // ---- the save directory: take its lock before reading or writing anything in it
+  const resumeJson = options.resume !== undefined ? resolveCheckpointPath(options.resume) : null;
+  const saveDir = options.saveDir === undefined ? (resumeJson !== null ? dirname(resumeJson) : 'save') : options.saveDir;
+  const lock = saveDir !== null ? await SaveDirLock.acquire(saveDir) : null;
+  const state: RunState = { touched: false, latestCheckpoint: undefined, doing: 'preparing the run', path: saveDir ?? '' };
+  const intact = (): string => {
+    if (!state.touched) return saveDir !== null ? `nothing in ${saveDir} was changed` : 'nothing was written';
+    return state.latestCheckpoint ? `the last checkpoint ${state.latestCheckpoint} is intact` : 'no checkpoint was written yet';
+  };
+  try {
+    return await trainLocked(options, saveDir, resumeJson, state);
+  } catch (e) {
+    if (e instanceof FileSystemError || !isFsError(e)) throw noteIntact(e, intact());
+    throw new FileSystemError(e, state.doing, e.path ?? state.path, intact());
+  } finally {
+    if (lock) {
+      await lock.release();
+      if (lock.createdDir && !state.touched) await rmdir(saveDir!).catch(() => undefined); // leave no empty directory behind
+    }
+  }
+}
+
+/** What {@link train} needs to know to describe a failure: what was being done, and what is intact. */
+interface RunState {
+  /** Whether anything in the save directory was changed. */
+  touched: boolean;
+  /** The JSON of the last checkpoint written (or resumed from). */
+  latestCheckpoint: string | undefined;
+  /** What was being done ('writing checkpoint', …). */
+  doing: string;
+  /** The file it was done to. */
+  path: string;
+}
+
+async function trainLocked(options: TrainOptions, saveDir: string | null, resumeJson: string | null, run: RunState): Promise<TrainResult> {
   const emit = (e: TrainEvent): void => {
     options.onEvent?.(e);
     logEvent(e);
@@ -383,12 +526,10 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
   const device = await setupDevice(options.device ?? TRAIN_DEFAULTS.device, { threads: options.threads });
 
   // ---- checkpoint to start from
-  if (options.resume !== undefined && options.initFrom !== undefined) throw new Error('use either --resume (continue a run) or --init-from (new run from weights), not both');
   let ckpt: LoadedCheckpoint | null = null;
-  if (options.resume !== undefined) ckpt = await loadCheckpoint(options.resume);
+  if (resumeJson !== null) ckpt = await loadCheckpoint(resumeJson);
   else if (options.initFrom !== undefined) ckpt = await loadCheckpoint(options.initFrom, { withState: false });
-  const resuming = options.resume !== undefined;
-
+  const resuming = resumeJson !== null;
   // ---- settings
   const s: Settings = { ...TRAIN_DEFAULTS };
   const given = options as Record<string, unknown>;
@@ -403,7 +544,7 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
       const theirs = k in fromModel ? fromModel[k] : saved[k];
       if (theirs === undefined) continue;
       if (given[k] !== undefined && given[k] !== theirs) {
-        throw new Error(
+        throw new UsageError(
           `--${kebab(k)} ${String(given[k])} conflicts with the checkpoint's ${String(theirs)}: ` +
             (resuming ? 'a resumed run keeps its settings (use --init-from to start a new run from the weights)' : 'the model shape comes from the checkpoint'),
         );
@@ -412,35 +553,92 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
     }
     if (resuming && saved.numEpochs !== undefined && given.numEpochs === undefined) s.numEpochs = saved.numEpochs as number;
   }
-  const saveDir = options.saveDir === undefined ? (resuming ? dirname(ckpt!.path) : 'save') : options.saveDir;
+  const runId = (resuming ? ckpt!.meta.runId : undefined) ?? randomUUID();
+
+  // ---- does the directory hold another run?
+  let replacing = false;
+  if (saveDir !== null) {
+    const held = await savedRun(saveDir);
+    // resuming into the checkpoint's own directory, or into one holding the same run, continues it
+    const same = resuming && (resolve(dirname(ckpt!.path)) === resolve(saveDir) || (held?.runId !== undefined && held.runId === ckpt!.meta.runId));
+    if (held && !same && options.force !== true) {
+      throw new SaveDirError(
+        'holds-run',
+        saveDir,
+        `--save-dir ${saveDir} already holds a training run (${held.step !== undefined ? `latest checkpoint at step ${held.step}; ` : ''}${held.files.slice(0, 3).join(', ')}${held.files.length > 3 ? ', …' : ''}); nothing was changed. ` +
+          `Continue it with --resume ${saveDir}, replace it with --force (deletes its checkpoints, log and report), or choose another --save-dir`,
+      );
+    }
+    replacing = held !== null && !same;
+  }
 
   // ---- text, vocabulary, batches
   const data = await loadText(options, resuming ? ckpt!.meta.data : undefined, s.corpus);
   if (resuming && ckpt!.meta.data && ckpt!.meta.data.sha256 !== sha256(data.text)) {
-    throw new Error(
+    throw new TrainingDataError(
       `the text differs from the one the checkpoint was trained on (${ckpt!.meta.data.chars} characters, sha256 ${ckpt!.meta.data.sha256.slice(0, 12)}…; now ${data.text.length} characters): ` +
         'a resumed run must read the same text. Use --init-from to train the weights on a new text.',
     );
   }
   const vocab = ckpt ? ckpt.vocab : CharVocab.fromText(data.text);
+  if (vocab.size < 2) {
+    const c = vocab.chars[0] ?? '';
+    throw new TrainingDataError(
+      `the training text has only one distinct character (U+${(c.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}, ${data.text.length.toLocaleString('en-US')} times): ` +
+        'a model needs at least 2 different characters to learn anything; is it the right file?',
+    );
+  }
   const ids = vocab.encode(data.text, { what: ckpt ? `training text (the checkpoint's vocabulary is kept, so the text may only use its ${vocab.size} characters)` : 'training text' });
   let batchSize = s.batchSize;
   let seqLength = s.seqLength;
   if (resuming && ckpt!.meta.data) ({ batchSize, seqLength } = ckpt!.meta.data);
-  const batches = charBatches(ids, { batchSize, seqLength, valFrac: s.valFrac, shrink: s.shrink });
+  let batches;
+  try {
+    batches = charBatches(ids, { batchSize, seqLength, valFrac: s.valFrac, shrink: s.shrink });
+  } catch (e) {
+    if (e instanceof RangeError || e instanceof TypeError) throw new TrainingDataError(e.message);
+    throw e;
+  }
   ({ batchSize, seqLength } = batches);
   const train: CharBatchStream = batches.train;
   const val: CharBatchStream = batches.val;
   const stepsPerEpoch = train.length;
   const totalSteps = s.maxSteps !== null ? Math.min(s.maxSteps, s.numEpochs * stepsPerEpoch) : s.numEpochs * stepsPerEpoch;
+  const config: CharRNNConfig = { vocabSize: vocab.size, hiddenSize: s.rnnSize, numLayers: s.numLayers, dropout: s.dropout, embeddingSize: s.embeddingSize };
+  try {
+    checkConfig(config);
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    if (!ckpt && /vocabSize must|one-hot/.test(e.message)) throw new TrainingDataError(`the training text has ${vocab.size.toLocaleString('en-US')} distinct characters: ${e.message}`);
+    throw new UsageError(e.message.replace(/hiddenSize/, '--rnn-size (hiddenSize)').replace(/numLayers/, '--num-layers (numLayers)').replace(/embeddingSize/, '--embedding-size (embeddingSize)'));
+  }
 
-  // ---- files
+  // ---- files: from here on the save directory changes
   const logPath = options.logFile ?? (saveDir !== null ? join(saveDir, 'train-log.jsonl') : null);
   const reportPath = options.report === false ? null : (options.report ?? (saveDir !== null ? join(saveDir, 'report.html') : null));
-  if (saveDir !== null) await mkdir(saveDir, { recursive: true });
-  const startStep = resuming ? (ckpt!.meta.position?.step ?? 0) : 0;
+  const startStep = resuming ? ((ckpt!.training?.position ?? ckpt!.meta.position)?.step ?? 0) : 0;
   let logBuffer = '';
+  const pending: TrainEvent[] = [];
+  function logEvent(e: TrainEvent): void {
+    if (e.type === 'step' || e.type === 'sample') return;
+    if (logPath === null) return;
+    logBuffer += `${JSON.stringify({ time: new Date().toISOString(), event: e.type, ...e, type: undefined })}\n`;
+  }
+  run.touched = true;
+  if (resuming) run.latestCheckpoint = checkpointFileOf(ckpt!);
+  if (saveDir !== null) {
+    run.doing = 'cleaning the save directory';
+    run.path = saveDir;
+    if (replacing) {
+      const removed = await clearSavedRun(saveDir);
+      if (removed.length > 0) pending.push({ type: 'info', message: `--force: removed the previous run's ${removed.length} file${removed.length === 1 ? '' : 's'} from ${saveDir}` });
+    }
+    const orphans = await removeSaveDirOrphans(saveDir);
+    if (orphans.length > 0) pending.push({ type: 'info', message: `removed ${orphans.length} file${orphans.length === 1 ? '' : 's'} left by an interrupted write in ${saveDir}: ${orphans.slice(0, 3).join(', ')}${orphans.length > 3 ? ', …' : ''}` });
+  }
   if (logPath !== null) {
+    run.doing = 'writing the log';
+    run.path = logPath;
     await mkdir(dirname(resolve(logPath)), { recursive: true });
     if (resuming && existsSync(logPath)) {
       // drop what the interrupted run logged after the checkpoint we continue from
@@ -460,29 +658,32 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
       await writeFile(logPath, '');
     }
   }
-  function logEvent(e: TrainEvent): void {
-    if (logPath === null || e.type === 'step' || e.type === 'sample') return;
-    logBuffer += `${JSON.stringify({ time: new Date().toISOString(), event: e.type, ...e, type: undefined })}\n`;
-  }
   const flushLog = async (): Promise<void> => {
     if (logPath === null || logBuffer === '') return;
     const text = logBuffer;
     logBuffer = '';
+    run.doing = 'writing the log';
+    run.path = logPath;
     await appendText(logPath, text);
   };
 
+  for (const e of pending) emit(e);
   if (batches.warning) emit({ type: 'warning', message: `${batches.warning} (pass --no-shrink to make this an error)` });
   if (val.length === 0 && s.valFrac > 0) emit({ type: 'warning', message: 'no validation batch fits; the validation loss is not measured' });
+  const binary = binaryLooking(data.text);
+  if (binary) emit({ type: 'warning', message: binary });
+  const valBatches = s.valBatches > 0 ? Math.min(s.valBatches, val.length) : val.length;
+  if (valBatches < val.length) emit({ type: 'info', message: `validation uses the first ${valBatches} of ${val.length.toLocaleString('en-US')} validation batches, to bound its time (--val-batches; 0 = all)` });
 
   // ---- model, optimizer, scheduler, generators
-  const config: CharRNNConfig = { vocabSize: vocab.size, hiddenSize: s.rnnSize, numLayers: s.numLayers, dropout: s.dropout, embeddingSize: s.embeddingSize };
   const dropoutGen = new Generator(s.seed + 1000003);
   const model = new CharRNN(config, { generator: new Generator(s.seed), dropoutGenerator: dropoutGen, device });
   if (ckpt) {
     model.loadStateDict(ckpt.weights);
     for (const t of Object.values(ckpt.weights)) t.dispose();
   }
-  const params = model.parameters();
+  const m0 = model;
+  const params = m0.parameters();
   const optimizer: Optimizer<{ lr: number }> =
     s.optimizer === 'rmsprop' ? (new RMSprop(params, { lr: s.learningRate, alpha: 0.95 }) as never) : (new Adam(params, { lr: s.learningRate }) as never);
   const decay = s.lrDecay;
@@ -499,35 +700,43 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
   let bestStep: number | undefined;
   let lastValLoss: number | undefined;
   let lastLoss: number | undefined;
-  let firstLoss: number | undefined;
   let latestCheckpoint: string | undefined;
+  /**
+   * The divergence limit: an untrained model's loss is ln V (it spreads its bets evenly); a
+   * training or validation loss above 2 ln V + 2 nats is far worse than knowing nothing, so
+   * the run has exploded — whenever it happens, even before the first loss is read.
+   */
+  const initialLoss = Math.log(vocab.size);
+  const divergenceLimit = 2 * initialLoss + 2;
   if (resuming) {
     const m = ckpt!.meta;
-    if (m.optimizer) {
-      if (m.optimizer.kind !== s.optimizer) throw new Error(`the checkpoint's optimizer is ${m.optimizer.kind}, not ${s.optimizer}`);
-      optimizer.loadStateDict(unflattenStateDict<OptimizerStateDict>(m.optimizer.stateDict as never, ckpt!.state));
-    }
-    if (m.scheduler) scheduler.loadStateDict(m.scheduler as never);
-    if (m.rng) dropoutGen.setState(m.rng.dropout);
-    const p = m.position;
-    if (p) {
-      step = p.step;
-      epoch = p.epoch;
-      batch = p.batch;
-      secondsBefore = p.seconds;
-      if (p.hidden && ckpt!.state['hidden.h'] && ckpt!.state['hidden.c']) {
-        hidden = [await ckpt!.state['hidden.h'].to(device), await ckpt!.state['hidden.c'].to(device)];
+    // the state file (one save() file): optimizer, scheduler, generator, position, carried LSTM state
+    const tr = ckpt!.training;
+    try {
+      if (tr) {
+        if (tr.optimizer.kind !== s.optimizer) throw new CheckpointError(`${ckpt!.path}: the checkpoint's optimizer is ${tr.optimizer.kind}, not ${s.optimizer}`);
+        optimizer.loadStateDict(tr.optimizer.stateDict);
+        scheduler.loadStateDict(tr.scheduler);
+        dropoutGen.setState(tr.rng.dropout);
       }
+      const p = tr?.position ?? m.position;
+      if (p) {
+        step = p.step;
+        epoch = p.epoch;
+        batch = p.batch;
+        secondsBefore = p.seconds;
+        if (p.hidden && tr?.hidden) hidden = [await tr.hidden.h.to(device), await tr.hidden.c.to(device)];
+      }
+    } finally {
+      for (const t of Object.values(ckpt!.state)) if (!hidden?.includes(t)) t.dispose();
     }
-    for (const t of Object.values(ckpt!.state)) if (!hidden?.includes(t)) t.dispose();
     history = [...(m.history ?? [])];
     samples = [...(m.samples ?? [])];
     bestValLoss = m.losses?.bestValLoss;
     bestStep = m.losses?.bestStep;
     lastValLoss = m.losses?.valLoss;
     lastLoss = m.losses?.loss;
-    firstLoss = history.find((h) => h.loss !== undefined)?.loss;
-    latestCheckpoint = ckpt!.path;
+    latestCheckpoint = checkpointFileOf(ckpt!);
   } else if (ckpt) {
     for (const t of Object.values(ckpt.state)) t.dispose();
   }
@@ -542,8 +751,8 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
     vocabSize: vocab.size,
     trainChars: train.data.length,
     valChars: val.data.length,
-    valBatches: val.length,
-    parameters: model.numParameters(),
+    valBatches,
+    parameters: m0.numParameters(),
     device: device.name,
     batchSize,
     seqLength,
@@ -562,7 +771,7 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
   const trainStep = (index: number): void => {
     const next = tidy(() => {
       const [x, y] = makeBatch(train.batchAt(index));
-      const [logits, state] = model.forward(x, hidden ?? undefined);
+      const [logits, state] = m0.forward(x, hidden ?? undefined);
       const loss = criterion.forward(logits, y);
       optimizer.zeroGrad();
       loss.backward();
@@ -575,7 +784,14 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
     hidden = next;
     lossCount++;
   };
-  const evaluate = (): Promise<number> => evaluateLoss(model, val);
+  // Validations are bounded: --val-batches, and --max-minutes (plus a grace of 10 % of it, 1 to 30 s).
+  const deadline = (): number | undefined =>
+    s.maxMinutes !== null ? t0 + 1000 * (s.maxMinutes * 60 + Math.min(30, Math.max(1, s.maxMinutes * 6))) : undefined;
+  let valDone = 0;
+  const evaluate = (): Promise<number> => {
+    const d = deadline();
+    return evaluateLoss(m0, val, { maxBatches: valBatches, ...(d !== undefined ? { deadline: d } : {}), onDone: (n) => (valDone = n) });
+  };
 
   const t0 = performance.now();
   let trainMs = 0;
@@ -583,6 +799,7 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
   let lastValStep = -1;
   let lastCheckpointStep = resuming ? step : -1;
   let stopReason = 'done' as StopReason;
+  let explodedWhat: string | undefined;
   let message = '';
   const elapsed = (): number => (performance.now() - t0) / 1000;
   const charsPerSec = (): number => (trainMs > 0 ? ((step - startStep) * batchSize * seqLength) / (trainMs / 1000) : 0);
@@ -599,9 +816,9 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
       stopReason = 'nan';
       return false;
     }
-    firstLoss ??= Math.max(mean, Math.log(vocab.size));
-    if (mean > 3 * firstLoss) {
+    if (mean > divergenceLimit) {
       stopReason = 'exploded';
+      explodedWhat = `the training loss exploded to ${fmtLoss(mean)}`;
       return false;
     }
     return true;
@@ -613,9 +830,23 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
     lastValLoss = v;
     if (!Number.isFinite(v)) {
       stopReason = 'nan';
+      explodedWhat = 'the validation loss became NaN';
       return false;
     }
-    const best = bestValLoss === undefined || v < bestValLoss;
+    if (v > divergenceLimit) {
+      stopReason = 'exploded';
+      explodedWhat = `the validation loss exploded to ${fmtLoss(v)}`;
+      return false;
+    }
+    const complete = valDone >= valBatches;
+    if (!complete) {
+      emit({
+        type: 'warning',
+        message: `the validation at step ${step} stopped at the --max-minutes limit after ${valDone} of ${valBatches} batches; its loss ${v.toFixed(4)} is over those ${valDone}`,
+      });
+    }
+    // a validation cut short is not comparable with complete ones: it is best only when there is none
+    const best = bestValLoss === undefined || (complete && v < bestValLoss);
     if (best) {
       bestValLoss = v;
       bestStep = step;
@@ -623,12 +854,12 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
     const point = history.at(-1);
     if (point && point.step === step) point.valLoss = v;
     else history.push({ step, epoch: stepEpoch(), valLoss: v, seconds: secondsBefore + elapsed() });
-    emit({ type: 'validation', step, epoch: stepEpoch(), valLoss: v, best });
+    emit({ type: 'validation', step, epoch: stepEpoch(), valLoss: v, best, batches: valDone, totalBatches: valBatches });
     return true;
   };
   const takeSample = async (): Promise<string> => {
     if (s.sampleLength <= 0) return '';
-    const text = await sample(model, vocab, { prime: s.samplePrime, length: s.sampleLength, temperature: s.temperature, topK: s.topK, seed: s.seed });
+    const text = await sample(m0, vocab, { prime: s.samplePrime, length: s.sampleLength, temperature: s.temperature, topK: s.topK, seed: s.seed });
     samples = samples.filter((x) => x.step !== step);
     samples.push({ step, ...(lastValStep === step && lastValLoss !== undefined ? { valLoss: lastValLoss } : {}), text });
     emit({ type: 'sample', step, text });
@@ -645,20 +876,18 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
     if (bestValLoss !== undefined) facts['best validation loss'] = `${bestValLoss.toFixed(4)} at step ${bestStep}`;
     if (stopReason !== 'done' || message) facts.status = message || stopReason;
     const html = renderReport({ title: `char-RNN training report (${saveDir ?? 'in memory'})`, hyperparameters, history, samples, facts });
-    await writeFileAtomic(reportPath, html);
+    run.doing = 'writing the report';
+    run.path = reportPath;
+    await writeFileAtomic(reportPath, html, { mkdir: true });
   };
   const checkpoint = async (): Promise<void> => {
     if (saveDir === null) return;
     const isBest = lastValStep === step && bestStep === step;
     await takeSample();
-    const flat = flattenStateDict(optimizer.stateDict(), 'optimizer.');
-    const stateTensors: Record<string, Tensor> = { ...flat.tensors };
-    if (hidden) {
-      stateTensors['hidden.h'] = hidden[0];
-      stateTensors['hidden.c'] = hidden[1];
-    }
-    const weights = model.stateDict();
+    const weights = m0.stateDict();
     try {
+      run.doing = 'writing checkpoint';
+      run.path = join(saveDir, `${checkpointName(step)}.safetensors`);
       latestCheckpoint = await writeCheckpoint(
         saveDir,
         step,
@@ -668,10 +897,6 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
             vocab: vocab.toJSON(),
             hyperparameters,
             data: { inputs: data.inputs, corpus: data.corpus, chars: data.text.length, sha256: sha256(data.text), batchSize, seqLength, valFrac: s.valFrac },
-            optimizer: { kind: s.optimizer, stateDict: flat.json },
-            scheduler: scheduler.stateDict(),
-            rng: { dropout: dropoutGen.getState() },
-            position: { step, epoch, batch, hidden: hidden !== null, seconds: secondsBefore + elapsed() },
             losses: { loss: lastLoss, valLoss: lastValLoss, bestValLoss, bestStep },
             history,
             samples,
@@ -679,10 +904,17 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
             library: LIBRARY,
           },
           weights,
-          state: stateTensors,
+          state: {
+            optimizer: { kind: s.optimizer, stateDict: optimizer.stateDict() },
+            scheduler: scheduler.stateDict(),
+            rng: { dropout: dropoutGen.getState() },
+            position: { step, epoch, batch, hidden: hidden !== null, seconds: secondsBefore + elapsed() },
+            hidden: hidden ? { h: hidden[0], c: hidden[1] } : null,
+          },
         },
-        { best: val.length === 0 || isBest, keep: s.keep }, // without validation, best = latest
+        { best: val.length === 0 || isBest, keep: s.keep, runId }, // without validation, best = latest
       );
+      run.latestCheckpoint = latestCheckpoint;
     } finally {
       for (const t of Object.values(weights)) t.dispose();
     }
@@ -770,16 +1002,20 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
     }
 
     let finalSample = '';
-    if (failed) {
-      const what = stopReason === 'nan' ? 'the loss became NaN' : `the loss exploded (${lastLoss?.toFixed(4)}, more than 3 × the first loss ${firstLoss?.toFixed(4)})`;
-      message =
+    const failure = (): string => {
+      const what = stopReason === 'nan' ? (explodedWhat ?? 'the loss became NaN') : `${explodedWhat ?? 'the loss exploded'}, above the limit ${divergenceLimit.toFixed(4)} (2 × ln ${vocab.size} + 2: an untrained model's loss is ln ${vocab.size} = ${initialLoss.toFixed(4)})`;
+      return (
         `Training stopped at step ${step}: ${what}. No checkpoint was written after the last good one` +
         (latestCheckpoint ? `; the last good checkpoint is ${latestCheckpoint}` : ' (none was written yet)') +
-        '. Try a smaller --learning-rate or a --grad-clip.';
+        '. Try a smaller --learning-rate or a --grad-clip.'
+      );
+    };
+    if (failed) {
+      message = failure();
     } else {
       if (lossCount > 0 && !(await readLoss())) {
         failed = true;
-        message = `Training stopped at step ${step}: the loss became NaN or exploded; the last good checkpoint is ${latestCheckpoint ?? 'none'}.`;
+        message = failure();
       } else {
         if (history.at(-1)?.step !== step && step > startStep) history.push({ step, epoch: stepEpoch(), loss: lastLoss, seconds: secondsBefore + elapsed() });
         if (lastValStep !== step && !(await runValidation())) failed = true;
@@ -797,7 +1033,7 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
           exploded: 'the loss exploded',
         };
         message = failed
-          ? `Training stopped at step ${step}: the validation loss became NaN; the last good checkpoint is ${latestCheckpoint ?? 'none'}.`
+          ? failure()
           : `Training finished at step ${step} (${why[stopReason]})` +
             (lastValLoss !== undefined ? `: val loss ${lastValLoss.toFixed(4)}` : lastLoss !== undefined ? `: loss ${lastLoss.toFixed(4)}` : '') +
             (bestValLoss !== undefined ? `, best ${bestValLoss.toFixed(4)} at step ${bestStep}` : '') +
@@ -808,7 +1044,7 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
     await writeReport();
     await flushLog();
     return {
-      model,
+      model: m0,
       vocab,
       config,
       settings: { ...s, batchSize, seqLength },

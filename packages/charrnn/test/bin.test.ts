@@ -65,4 +65,21 @@ describe('the fackel-charrnn executable', () => {
     const help = spawnSync(process.execPath, [CLI, '--help'], { encoding: 'utf8', timeout: 60_000 });
     expect(help.stdout).toMatch(/--grad-clip/);
   }, 240_000);
+
+  test('one training per save dir across processes: a second is refused (exit 4) while one runs; SIGTERM releases the lock', async () => {
+    const dir = tempDir();
+    const child = spawn(process.execPath, [CLI, 'train', '--input', TANNENBAUM, '--save-dir', dir, '--checkpoint-every', '1', '--val-every', '0', '--num-epochs', '100', ...tiny], { stdio: 'ignore' });
+    const exited = new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+    await waitFor(() => existsSync(join(dir, 'latest.json')));
+    expect(readFileSync(join(dir, 'train.lock'), 'utf8')).toContain(`"pid":${child.pid}`);
+    const second = spawnSync(process.execPath, [CLI, 'train', '--input', TANNENBAUM, '--save-dir', dir, '--force', '--max-steps', '1', ...tiny], { encoding: 'utf8', timeout: 60_000 });
+    expect(second.status).toBe(4);
+    expect(second.stderr).toBe(`fackel-charrnn: error: --save-dir ${dir} is in use by a running training (pid ${child.pid}, since ${JSON.parse(readFileSync(join(dir, 'train.lock'), 'utf8')).startedAt}); nothing was changed. Wait for it to finish, or choose another --save-dir\n`);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(143);
+    expect(existsSync(join(dir, 'train.lock'))).toBe(false);
+    const ck = await loadCheckpoint(dir);
+    expect(ck.meta.position!.step).toBeGreaterThan(0);
+    for (const t of [...Object.values(ck.weights), ...Object.values(ck.state)]) t.dispose();
+  }, 120_000);
 });

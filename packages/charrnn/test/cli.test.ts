@@ -80,7 +80,7 @@ describe('fackel-charrnn (in-process)', () => {
     expect([...s1.out()]).toHaveLength(3 + 40 + 1);
 
     const bad = captureIO();
-    expect(await main(['sample', dir, '--prime', 'Ωmega ö'], bad.io)).toBe(1);
+    expect(await main(['sample', dir, '--prime', 'Ωmega ö'], bad.io)).toBe(3); // a data error
     expect(bad.err()).toMatch(/prime text has 2 characters that are not in the vocabulary.*"Ω" \(U\+03A9\).*"ö" \(U\+00F6\)/);
   });
 
@@ -90,7 +90,7 @@ describe('fackel-charrnn (in-process)', () => {
     expect(c.out()).toMatch(/\r\x1b\[2K\[[#-]+\] +\d+\.\d% \| epoch 1\/25 \| step \d+\/6 \| loss \d\.\d{4} \| val \d\.\d{4} \| [\d,]+ char\/s \| ETA \d+:\d\d/);
   });
 
-  test('several --input files are joined; usage errors exit 2; unknown characters with --init-from exit 1', async () => {
+  test('several --input files are joined; usage errors exit 2; unknown characters with --init-from exit 3', async () => {
     const dir = tempDir();
     const c = captureIO();
     expect(await main(['train', '--input', TANNENBAUM, '--input', ERLKOENIG, '--save-dir', dir, '--max-steps', '2', '--quiet', ...tiny], c.io)).toBe(0);
@@ -103,7 +103,7 @@ describe('fackel-charrnn (in-process)', () => {
     const v = captureIO();
     const small = tempDir();
     await main(['train', '--input', TANNENBAUM, '--save-dir', small, '--max-steps', '1', '--quiet', ...tiny], captureIO().io);
-    expect(await main(['train', '--init-from', small, '--input', ERLKOENIG, '--save-dir', tempDir(), '--quiet'], v.io)).toBe(1);
+    expect(await main(['train', '--init-from', small, '--input', ERLKOENIG, '--save-dir', tempDir(), '--quiet'], v.io)).toBe(3);
     expect(v.err()).toMatch(/training text .* not in the vocabulary/);
     expect(v.err()).toMatch(/"ö"/);
   });

@@ -1,9 +1,11 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { CharVocab, charBatches, VocabularyError } from '@fackel/data';
+import { load, loadSafetensors, save } from '@fackel/nn';
 import { memory } from '@fackel/tensor';
-import { evaluateLoss, loadCheckpoint, setupDevice, train, type TrainEvent, type TrainOptions } from '../src/index.js';
+import { evaluateLoss, loadCheckpoint, setupDevice, train, type TrainEvent, type TrainOptions, type TrainingState } from '../src/index.js';
 import { ERLKOENIG, TANNENBAUM, TINY, readText, tempDir } from './helpers.js';
 
 beforeAll(async () => {
@@ -125,7 +127,17 @@ describe('train', () => {
     expect(Object.keys(latest.weights)).toContain('fc.bias');
     expect(Object.keys(latest.state)).toContain('optimizer.state.0.expAvg');
     expect(latest.meta.samples!.length).toBeGreaterThan(0);
-    expect(latest.meta.rng?.dropout.s).toHaveLength(4);
+    expect(latest.training?.rng.dropout.s).toHaveLength(4);
+    expect(latest.training?.position).toEqual(latest.meta.position);
+    expect(latest.meta.version).toBe(2);
+    // the state file is one save() file; the weights file a plain state dict under PyTorch's names
+    const st = await load<TrainingState>(join(dir, latest.meta.state!));
+    expect(st.optimizer.kind).toBe('adam');
+    expect(st.position.step).toBe(r.step);
+    expect(Object.keys(st.optimizer.stateDict.state)).toHaveLength(Object.keys(latest.weights).length);
+    const plain = await loadSafetensors(join(dir, latest.meta.weights));
+    expect(Object.keys(plain.tensors).sort()).toEqual(Object.keys(latest.weights).sort());
+    for (const t of [...Object.values(plain.tensors), ...Object.values(latest.weights), ...Object.values(latest.state)]) t.dispose();
   });
 
   test('--init-from keeps the checkpoint vocabulary; a text with unknown characters is an error naming them', async () => {
@@ -157,12 +169,24 @@ describe('train', () => {
 
   test('a loss that explodes stops training and keeps the last good checkpoint', async () => {
     const dir = tempDir();
-    const { r } = await run({ learningRate: 40, gradClip: 0, optimizer: 'rmsprop', numEpochs: 20, checkpointEvery: 1, valEvery: 0, saveDir: dir });
+    const good = await run({ maxSteps: 4, checkpointEvery: 2, saveDir: dir, valEvery: 0, gradClip: 0 });
+    expect(good.r.stopReason).toBe('max-steps');
+    // the same run continues with an absurd learning rate (as if the schedule had gone wrong)
+    const latest = JSON.parse(readFileSync(join(dir, 'latest.json'), 'utf8')) as { state: string; stateBytes: number; stateSha256: string };
+    const statePath = join(dir, latest.state);
+    const st = await load<TrainingState>(statePath);
+    for (const g of st.optimizer.stateDict.paramGroups) g.lr = 1e4;
+    await save(st, statePath);
+    const bytes = readFileSync(statePath);
+    latest.stateBytes = bytes.length;
+    latest.stateSha256 = createHash('sha256').update(bytes).digest('hex');
+    writeFileSync(join(dir, 'latest.json'), JSON.stringify(latest));
+    const { r } = await run({ resume: dir, inputs: undefined, saveDir: undefined, maxSteps: 40, checkpointEvery: 1, valEvery: 0 });
     expect(['nan', 'exploded']).toContain(r.stopReason);
-    expect(r.message).toMatch(/last good checkpoint is .*ckpt-\d+\.json/);
-    const latest = await loadCheckpoint(dir);
-    expect(latest.meta.position!.step).toBeLessThan(r.step);
-    const finite = Object.values(latest.weights).every((t) => Array.from(t.dataSync()).every(Number.isFinite));
+    expect(r.message).toMatch(/last good checkpoint is .*ckpt-000004\.json/);
+    const after = await loadCheckpoint(dir);
+    expect(after.meta.position!.step).toBe(4);
+    const finite = Object.values(after.weights).every((t) => Array.from(t.dataSync()).every(Number.isFinite));
     expect(finite).toBe(true);
     expect(existsSync(join(dir, 'report.html'))).toBe(true);
   });
