@@ -13,6 +13,10 @@ export interface SuiteContext {
   readonly measureOptions: MeasureOptions;
   /** Progress output (stderr), so that tables on stdout stay clean. */
   log(message: string): void;
+  /** `--only`: the workloads to run, for suites that have several (empty or absent: all). */
+  readonly only?: readonly string[];
+  /** `--threads`: the thread counts to compare (default 1 and 2). */
+  readonly threads?: readonly number[];
 }
 
 /** One printed table of results; rows are also written to the JSON report. */
@@ -21,6 +25,8 @@ export interface SuiteTable {
   columns: Column[];
   rows: Row[];
   notes?: string[];
+  /** Machine-readable details for the JSON report (not printed). */
+  raw?: unknown;
 }
 
 /** A benchmark suite. */

@@ -1,8 +1,17 @@
-/** Every benchmark suite, in the order they run. Add new suites here. */
+/**
+ * Every benchmark suite. `pnpm bench` runs {@link DEFAULT_SUITES} (the comparison of issue 16);
+ * `--suite <name>` runs others: `webgpu` (WebGPU vs CPU), and the older Fackel-vs-tfjs-cpu suites
+ * `matmul`, `elementwise` and `charrnn` (whole training runs with validation loss vs PyTorch).
+ * Add new suites here.
+ */
 import type { Suite } from '../suite.js';
 import { charrnnSuite } from './charrnn.js';
 import { elementwiseSuite } from './elementwise.js';
 import { matmulSuite } from './matmul.js';
+import { compareSuite } from './compare.js';
 import { webgpuSuite } from './webgpu.js';
 
-export const suites: readonly Suite[] = [matmulSuite, elementwiseSuite, webgpuSuite, charrnnSuite];
+/** The suite `pnpm bench` runs when no `--suite` is given. */
+export const DEFAULT_SUITES: readonly string[] = ['compare'];
+
+export const suites: readonly Suite[] = [compareSuite, webgpuSuite, matmulSuite, elementwiseSuite, charrnnSuite];
