@@ -14,7 +14,7 @@ import {
 import { assignKernel, binaryKernel, copyKernel, unaryKernel, whereKernel } from './elementwise.js';
 import { adamStepKernel, lstmCellBackwardKernel, lstmCellKernel, softmaxCrossEntropyBackwardKernel, softmaxCrossEntropyKernel } from './fused.js';
 import { gatherKernel, indexSelectKernel, scatterAddKernel } from './indexing.js';
-import { matmulInto } from './kernels/matmul.js';
+import { clearPackedCache, invalidatePacked, matmulInto } from './kernels/matmul.js';
 import { cumsumKernel, reduceKernel, sortKernel } from './reduce.js';
 
 function size(shape: readonly number[]): number {
@@ -82,7 +82,14 @@ export class CpuBackend implements Backend<TypedArray> {
       softmaxCrossEntropyBackwardKernel(this.contiguousData(gradLoss), this.contiguousData(probs), this.contiguousData(target), n, c, ignoreIndex, d);
       return d;
     },
-    adamStep: (param, grad, expAvg, expAvgSq, maxExpAvgSq, n, opts) => adamStepKernel(param, grad, expAvg, expAvgSq, maxExpAvgSq, n, opts),
+    adamStep: (param, grad, expAvg, expAvgSq, maxExpAvgSq, n, opts) => {
+      // in place: packed copies of these buffers kept by matmul are stale from now on
+      invalidatePacked(param);
+      invalidatePacked(expAvg);
+      invalidatePacked(expAvgSq);
+      if (maxExpAvgSq !== null) invalidatePacked(maxExpAvgSq);
+      adamStepKernel(param, grad, expAvg, expAvgSq, maxExpAvgSq, n, opts);
+    },
   };
 
   /** A zero-filled buffer (the contract's `alloc`). */
@@ -116,6 +123,7 @@ export class CpuBackend implements Backend<TypedArray> {
   }
 
   release(buffer: TypedArray, dtype: DType): void {
+    invalidatePacked(buffer); // a pooled buffer is recycled (overwritten) by later allocations
     this.buffers--;
     this.bytes -= buffer.byteLength;
     const n = buffer.length;
@@ -136,11 +144,13 @@ export class CpuBackend implements Backend<TypedArray> {
 
   /** Drops every pooled buffer (the garbage collector frees them). */
   emptyCache(): void {
+    clearPackedCache();
     this.pool.clear();
     this.pooledBytes = 0;
   }
 
   write(buffer: TypedArray, _dtype: DType, data: TypedArray, offset: number): void {
+    invalidatePacked(buffer);
     buffer.set(data, offset);
   }
 
@@ -199,8 +209,10 @@ export class CpuBackend implements Backend<TypedArray> {
   }
 
   matmul(a: View<TypedArray>, b: View<TypedArray>): TypedArray {
-    const out = this.alloc(a.dtype, a.shape[0]! * a.shape[1]! * b.shape[2]!);
-    matmulInto(a, b, out as Float32Array | Float64Array | Int32Array);
+    const out = this.out(a.dtype, a.shape[0]! * a.shape[1]! * b.shape[2]!); // overwritten entirely
+    // Every write into an existing buffer goes through this class, which tells matmul
+    // (`invalidatePacked`), so matmul may reuse packed weight panels across calls.
+    matmulInto(a, b, out as Float32Array | Float64Array | Int32Array, true);
     return out;
   }
 
@@ -235,6 +247,7 @@ export class CpuBackend implements Backend<TypedArray> {
   }
 
   assign(dst: View<TypedArray>, src: View<TypedArray> | number): void {
+    invalidatePacked(dst.buffer);
     assignKernel(dst, src);
   }
 

@@ -9,9 +9,10 @@ import {
   matmulPoolStats,
   setCpuThreads,
   setMatmulKernel,
+  threadPolicy,
   type MatmulKernel,
 } from '../src/kernels/matmul.js';
-import { getWasmMatmul, matmulWasmBytes } from '../src/kernels/matmul-wasm.js';
+import { WASM_MR, WASM_NR, getWasmMatmul, instantiateWasmGemm, matmulWasmBytes } from '../src/kernels/matmul-wasm.js';
 
 type Arr = Float32Array | Float64Array | Int32Array;
 type Ctor = Float32ArrayConstructor | Float64ArrayConstructor | Int32ArrayConstructor;
@@ -35,7 +36,7 @@ interface Operand {
   at(bi: number, r: number, c: number): number;
 }
 
-type Layout = 'contiguous' | 'transposed' | 'strided' | 'broadcast' | 'offset';
+type Layout = 'contiguous' | 'transposed' | 'strided' | 'broadcast' | 'offset' | 'transposed-wide';
 
 /**
  * Builds a logical [batch, rows, cols] operand in the given memory layout:
@@ -44,6 +45,7 @@ type Layout = 'contiguous' | 'transposed' | 'strided' | 'broadcast' | 'offset';
  * - strided: every other element of a wider buffer, with a gap between batch entries
  * - broadcast: one matrix shared by every batch entry (batch stride 0)
  * - offset: contiguous, starting 7 elements into the buffer
+ * - transposed-wide: column-major within a wider matrix (strides [.., 1, rows + 5]), offset 3
  */
 function operand(dtype: keyof typeof CTORS, batch: number, rows: number, cols: number, layout: Layout, rand: () => number): Operand {
   const gen = (): number => (dtype === 'int32' ? Math.floor(rand() * 21) - 10 : rand() * 2 - 1);
@@ -71,6 +73,11 @@ function operand(dtype: keyof typeof CTORS, batch: number, rows: number, cols: n
       offset = 7;
       strides = [rows * cols, cols, 1];
       len = offset + batch * rows * cols;
+      break;
+    case 'transposed-wide':
+      offset = 3;
+      strides = [(rows + 5) * cols + 1, 1, rows + 5];
+      len = offset + batch * ((rows + 5) * cols + 1);
       break;
   }
   const buf = new CTORS[dtype](Math.max(len, 1));
@@ -144,6 +151,12 @@ describe('the WebAssembly kernel', () => {
     expect(matmulWasmBytes()[0]).toBe(0); // '\0asm'
     expect(getWasmMatmul()).not.toBeNull();
   });
+
+  it('generates correct kernels for other register blockings (self-check: full, partial rows and columns)', () => {
+    for (let mr = 1; mr <= 6; mr++) {
+      for (let nv = 1; nv <= 4; nv++) expect(instantiateWasmGemm({ mr, nv }, null), `${mr}x${4 * nv}`).not.toBeNull();
+    }
+  });
 });
 
 describe.each(KERNELS)('matmulInto float32 (%s kernel)', (kernel) => {
@@ -172,13 +185,40 @@ describe.each(KERNELS)('matmulInto float32 (%s kernel)', (kernel) => {
   });
 
   it('handles transposed, strided, offset and broadcast layouts', () => {
-    const layouts: Layout[] = ['contiguous', 'transposed', 'strided', 'broadcast', 'offset'];
+    const layouts: Layout[] = ['contiguous', 'transposed', 'strided', 'broadcast', 'offset', 'transposed-wide'];
     for (const la of layouts) {
       for (const lb of layouts) {
         check('float32', 3, 17, 9, 13, la, lb);
         check('float32', 2, 4, 65, 8, la, lb);
       }
     }
+  });
+
+  it('handles edge tiles around the panel sizes and the row and depth blocks', () => {
+    // rows: panel remainders and the ~128-row blocks; columns: panel remainders; depth: the 256-deep blocks
+    for (const m of [WASM_MR - 1, WASM_MR + 1, 2 * WASM_MR + 1, 127, 129, 131, 257].filter((x) => x > 0)) {
+      for (const n of [WASM_NR - 1, WASM_NR + 1, 2 * WASM_NR + 3]) check('float32', 1, m, 33, n);
+    }
+    for (const k of [255, 256, 257, 512, 513]) {
+      check('float32', 1, 7, k, 19);
+      check('float32', 1, 130, k, 2 * WASM_NR + 1, 'transposed', 'transposed');
+    }
+    // a transposed A is read in place (copied column by column), also batched and within a wider matrix
+    check('float32', 3, 40, 70, 33, 'transposed', 'contiguous');
+    check('float32', 2, 17, 300, 20, 'transposed-wide', 'transposed-wide');
+    check('float32', 1, 15, 9, 20, 'transposed-wide', 'contiguous'); // too few rows: packed
+    check('float32', 1, 513, 40, 35, 'transposed', 'contiguous');
+    // the char-RNN's products, forward (W^T) and backward (W, and h^T with dG)
+    check('float32', 1, 50, 128, 512, 'contiguous', 'transposed');
+    check('float32', 1, 50, 512, 128, 'contiguous', 'contiguous');
+    check('float32', 1, 128, 50, 512, 'transposed', 'contiguous');
+    check('float32', 1, 10, 256, 1024, 'contiguous', 'transposed');
+    check('float32', 1, 256, 10, 1024, 'transposed', 'contiguous');
+  });
+
+  it('handles tiny products (plain loop) in every layout', () => {
+    const layouts: Layout[] = ['contiguous', 'transposed', 'strided', 'broadcast', 'offset', 'transposed-wide'];
+    for (const la of layouts) for (const lb of layouts) for (const [m, k, n] of [[1, 1, 1], [2, 3, 4], [6, 6, 7], [1, 256, 1], [16, 1, 16]]) check('float32', 3, m!, k!, n!, la, lb);
   });
 
   it('handles batches', () => {
@@ -246,6 +286,7 @@ async function untilWorkersHelp(fn: () => void): Promise<void> {
   const before = matmulPoolStats().workerChunks;
   const deadline = Date.now() + 10_000;
   do {
+    threadPolicy(1, true); // forget verdicts of a busy machine: this test wants threads
     fn();
     if (matmulPoolStats().workerChunks > before) return;
     await new Promise((r) => setTimeout(r, 10));
@@ -271,6 +312,9 @@ describe.each(KERNELS)('matmulInto threaded (%s kernel)', (kernel) => {
       check('float32', 2, 300, 70, 90, 'contiguous', 'contiguous', t);
       // many batch entries per chunk
       check('float32', 3000, 9, 16, 11, 'contiguous', 'contiguous', t);
+      // a transposed A read in place, batched, and a weight-gradient shape (h^T dG over time)
+      check('float32', 2, 130, 150, 120, 'transposed-wide', 'contiguous', t);
+      check('float32', 1, 160, 500, 48, 'transposed', 'contiguous', t);
     }
   });
 
@@ -292,8 +336,37 @@ describe.each(KERNELS)('matmulInto threaded (%s kernel)', (kernel) => {
     matmulInto(a.view, b.view, one);
     setCpuThreads(2);
     const two = new Float32Array(196 * 196);
+    threadPolicy(196 * 196 * 160, true);
     matmulInto(a.view, b.view, two);
     expect(Array.from(two)).toEqual(Array.from(one));
+  });
+});
+
+describe('the thread policy', () => {
+  afterAll(() => setCpuThreads(initialThreads));
+
+  it('backs off after unhelpful threaded products and forgets on a new thread count', async () => {
+    setMatmulKernel('wasm');
+    setCpuThreads(2);
+    const macs = 128 * 130 * 128;
+    expect(macs).toBeGreaterThanOrEqual(THREAD_MIN_MACS.wasm);
+    expect(threadPolicy(macs, true)).toEqual({ backoff: 0, penalty: 1 });
+    await untilWorkersHelp(() => check('float32', 1, 128, 130, 128));
+    // Whatever the verdicts on this machine, the back-off stays within its bound, counts down
+    // one product at a time, and a product of another size class has its own state.
+    for (let i = 0; i < 8; i++) check('float32', 1, 128, 130, 128);
+    const s = threadPolicy(macs);
+    expect(s.backoff).toBeGreaterThanOrEqual(0);
+    expect(s.backoff).toBeLessThanOrEqual(4096);
+    expect(s.penalty).toBeGreaterThanOrEqual(1);
+    expect(s.penalty).toBeLessThanOrEqual(4096);
+    expect(threadPolicy(4 * macs)).toEqual({ backoff: 0, penalty: 1 });
+    if (s.backoff > 0) {
+      check('float32', 1, 128, 130, 128);
+      expect(threadPolicy(macs).backoff).toBe(s.backoff - 1);
+    }
+    setCpuThreads(3);
+    expect(threadPolicy(macs)).toEqual({ backoff: 0, penalty: 1 });
   });
 });
 

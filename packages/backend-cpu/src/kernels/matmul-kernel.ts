@@ -35,6 +35,7 @@ export function gemmPackedF32(
   c: Float32Array, cOff: number, ldc: number,
   i0: number, i1: number, j0: number, j1: number,
   _bPanelStride: number, _bKStride: number,
+  _aPanelStride: number, _aKStride: number,
 ): void {
   const KC = 256;
   const panelStride = 4 * k;
@@ -114,12 +115,13 @@ export type GemmFn = (
   c: Float32Array, cOff: number, ldc: number,
   i0: number, i1: number, j0: number, j1: number,
   bPanelStride: number, bKStride: number,
+  aPanelStride: number, aKStride: number,
 ) => void;
 
 /** The raw WebAssembly kernel (see `matmul-wasm.ts`); all addresses in bytes. */
 export type WasmKernelFn = (
   ap: number, bp: number, kl: number, aStride: number, bStride: number, bK: number,
-  c: number, ldc: number, mRows: number, nCols: number, accumulate: number, tmp: number,
+  c: number, ldc: number, mRows: number, nCols: number, accumulate: number, tmp: number, aK: number,
 ) => void;
 
 /**
@@ -130,9 +132,14 @@ export type WasmKernelFn = (
  */
 export function makeWasmGemm(kernel: WasmKernelFn, tmp: number, mr: number, nr: number): GemmFn {
   const KC = 256;
-  const MC = 128;
-  return function wasmGemm(_ap, apOff, _bp, bpOff, k, _c, cOff, ldc, i0, i1, j0, j1, bPanelStride, bKStride) {
-    const aStride = 4 * mr * k;
+  return function wasmGemm(_ap, apOff, _bp, bpOff, k, _c, cOff, ldc, i0, i1, j0, j1, bPanelStride, bKStride, aPanelStride, aKStride) {
+    // Row blocks of about 128 rows, equal multiples of mr (no thin last block that would
+    // stream all of B again for a few rows).
+    const rows = i1 - i0;
+    const blocks = Math.ceil(rows / 128);
+    const MC = Math.ceil(Math.ceil(rows / blocks) / mr) * mr;
+    const aStride = 4 * aPanelStride;
+    const aK = 4 * aKStride;
     const bStride = 4 * bPanelStride;
     const bK = 4 * bKStride;
     const aBase = 4 * apOff + (i0 / mr) * aStride;
@@ -144,8 +151,8 @@ export function makeWasmGemm(kernel: WasmKernelFn, tmp: number, mr: number, nr: 
       for (let i = i0; i < i1; i += MC) {
         const mRows = i1 - i < MC ? i1 - i : MC;
         kernel(
-          aBase + ((i - i0) / mr) * aStride + 4 * mr * k0, bBase + k0 * bK, kl, aStride, bStride, bK,
-          4 * (cOff + i * ldc + j0), 4 * ldc, mRows, nCols, accumulate, tmp,
+          aBase + ((i - i0) / mr) * aStride + k0 * aK, bBase + k0 * bK, kl, aStride, bStride, bK,
+          4 * (cOff + i * ldc + j0), 4 * ldc, mRows, nCols, accumulate, tmp, aK,
         );
       }
     }
@@ -171,6 +178,8 @@ export function makeWasmGemm(kernel: WasmKernelFn, tmp: number, mr: number, nr: 
  *  16 A_OFF, 17 A_BSTRIDE, 18 B_OFF, 19 B_BSTRIDE, 20 C_OFF (scratch element offsets;
  *     a batch stride of 0 broadcasts one packed operand over the batch)
  *  21 B_PANEL, 22 B_KSTRIDE (B's layout, see {@link GemmFn})
+ *  23 READY  workers that have started (each adds 1 before taking work)
+ *  24 A_PANEL, 25 A_KSTRIDE (A's layout, see {@link GemmFn})
  *
  * Publishing a job: the main thread first closes CLAIM (`(gen << 16) | 0xffff`, an index
  * past any TOTAL), then writes the parameters and resets DONE, then opens CLAIM at
@@ -198,7 +207,7 @@ export function runMatmulJob(
       const m = ctl[7], n = ctl[8], k = ctl[9], batch = ctl[10];
       const tm = ctl[11], tn = ctl[12], nti = ctl[13], ntj = ctl[14], bg = ctl[15];
       const aOff = ctl[16], aBs = ctl[17], bOff = ctl[18], bBs = ctl[19], cOff = ctl[20];
-      const bPanel = ctl[21], bKs = ctl[22];
+      const bPanel = ctl[21], bKs = ctl[22], aPanel = ctl[24], aKs = ctl[25];
       const tiles = nti * ntj;
       const group = (idx / tiles) | 0;
       const tile = idx - group * tiles;
@@ -209,7 +218,7 @@ export function runMatmulJob(
       const j1 = j0 + tn < n ? j0 + tn : n;
       const bEnd = (group + 1) * bg < batch ? (group + 1) * bg : batch;
       for (let bi = group * bg; bi < bEnd; bi++) {
-        gemm(s, aOff + bi * aBs, s, bOff + bi * bBs, k, s, cOff + bi * m * n, n, i0, i1, j0, j1, bPanel, bKs);
+        gemm(s, aOff + bi * aBs, s, bOff + bi * bBs, k, s, cOff + bi * m * n, n, i0, i1, j0, j1, bPanel, bKs, aPanel, aKs);
       }
     } catch {
       // Counted as done all the same so that nobody waits forever; the main thread sees

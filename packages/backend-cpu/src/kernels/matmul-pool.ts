@@ -27,6 +27,9 @@ export const CTL = {
   WAKE: 0, CLAIM: 1, DONE: 2, ERROR: 3, STOP: 4, SCRATCH_VER: 5, TOTAL: 6,
   M: 7, N: 8, K: 9, BATCH: 10, TM: 11, TN: 12, NTI: 13, NTJ: 14, BG: 15,
   A_OFF: 16, A_BSTRIDE: 17, B_OFF: 18, B_BSTRIDE: 19, C_OFF: 20, B_PANEL: 21, B_KSTRIDE: 22,
+  /** Workers that have started and passed their self-test (only the pool reads it). */
+  READY: 23,
+  A_PANEL: 24, A_KSTRIDE: 25,
 } as const;
 const CTL_SIZE = 32;
 /** Chunk indices live in the low 16 bits of CLAIM; 0xffff marks a closed job. */
@@ -38,6 +41,7 @@ export interface MatmulJob {
   tm: number; tn: number; nti: number; ntj: number; bg: number;
   aOff: number; aBatchStride: number; bOff: number; bBatchStride: number; cOff: number;
   bPanelStride: number; bKStride: number;
+  aPanelStride: number; aKStride: number;
 }
 
 /** The WebAssembly kernel shared with the workers. */
@@ -86,6 +90,7 @@ if (wasm !== null) {
   const instance = new WebAssembly.Instance(wasm.module, { env: { mem: wasm.memory } });
   gemm = makeWasmGemm(instance.exports.gemm, wasm.tmp, wasm.mr, wasm.nr);
 }
+Atomics.add(ctl, ${CTL.READY}, 1);
 let seen = Atomics.load(ctl, ${CTL.WAKE});
 while (Atomics.load(ctl, ${CTL.STOP}) === 0) {
   runJob(ctl, getScratch, gemm, true);
@@ -107,6 +112,11 @@ export class MatmulPool {
   readonly workers: PoolWorker[] = [];
   /** Chunks computed by workers (not the calling thread) since the pool started. */
   workerChunks = 0;
+  /**
+   * Timing of the last {@link run}: milliseconds the calling thread spent computing and then
+   * waiting for chunks still in flight, and the chunks it computed out of the total.
+   */
+  readonly last = { computeMs: 0, waitMs: 0, mine: 0, total: 0 };
   private readonly ctl = new Int32Array(new SharedArrayBuffer(CTL_SIZE * 4));
   private scratch: Float32Array = new Float32Array(new SharedArrayBuffer(0));
   private scratchVersion = 0;
@@ -146,6 +156,13 @@ export class MatmulPool {
       port1.unref();
       this.workers.push(entry);
     }
+  }
+
+  /** True once every worker has started and is waiting for work. */
+  get ready(): boolean {
+    let alive = 0;
+    for (const w of this.workers) if (w.alive) alive++;
+    return Atomics.load(this.ctl, CTL.READY) >= alive;
   }
 
   /** True while at least one worker may still take work. */
@@ -198,6 +215,8 @@ export class MatmulPool {
     ctl[CTL.C_OFF] = job.cOff;
     ctl[CTL.B_PANEL] = job.bPanelStride;
     ctl[CTL.B_KSTRIDE] = job.bKStride;
+    ctl[CTL.A_PANEL] = job.aPanelStride;
+    ctl[CTL.A_KSTRIDE] = job.aKStride;
     Atomics.store(ctl, CTL.ERROR, 0);
     Atomics.store(ctl, CTL.DONE, 0);
     Atomics.store(ctl, CTL.TOTAL, total);
@@ -205,13 +224,20 @@ export class MatmulPool {
     Atomics.add(ctl, CTL.WAKE, 1);
     Atomics.notify(ctl, CTL.WAKE, Math.min(this.workers.length, total - 1));
 
+    const t0 = performance.now();
     const mine = runMatmulJob(ctl, () => scratch, gemm, false);
+    const t1 = performance.now();
     this.workerChunks += total - mine;
     for (;;) {
       const done = Atomics.load(ctl, CTL.DONE);
       if (done >= total) break;
       Atomics.wait(ctl, CTL.DONE, done, 50);
     }
+    const last = this.last;
+    last.computeMs = t1 - t0;
+    last.waitMs = performance.now() - t1;
+    last.mine = mine;
+    last.total = total;
     return Atomics.load(ctl, CTL.ERROR) === 0;
   }
 

@@ -3,14 +3,20 @@
  *
  * float32 (the hot path) runs on one of two kernels:
  * - `wasm` (default): a WebAssembly SIMD micro-kernel assembled in `matmul-wasm.ts`
- *   (2x16 tiles of f32x4 accumulators, ~40 GFLOP/s per core on AVX2 hardware);
+ *   (2x16 tiles of f32x4 accumulators, ~25 GFLOP/s per core on an AVX-512 Xeon, whose two
+ *   vector FP ports it saturates with a multiply and an add per step);
  * - `js`: a 4x4 register-blocked scalar kernel in plain JavaScript (`matmul-kernel.ts`,
  *   ~4-5 GFLOP/s per core), used where WebAssembly SIMD or shared memory is unavailable.
  * Operands are first copied into a scratch buffer, packed into panels (which makes any stride
- * pattern — transposed, sliced, broadcast — cost the same); a row-major B of a small product
- * is copied as is. Large products are split across a worker-thread pool
- * (`matmul-pool.ts`); the call stays synchronous. Accumulation is in float32 for `wasm`
- * (as in BLAS) and in float64 for `js`.
+ * pattern — transposed, sliced, broadcast — cost the same); for `wasm`, an operand whose
+ * elements lie densely is copied as a block and packed by WebAssembly packers, a row-major B
+ * of a small product and a transposed A are copied as they are and read in place. Packed B
+ * panels can be kept and reused by later products with the same unchanged operand (the
+ * weights of a recurrent network, multiplied at every time step; see {@link invalidatePacked}).
+ * Products of at most a few hundred multiply-adds take a plain loop.
+ * Large products are split across a worker-thread pool (`matmul-pool.ts`) while that pays off
+ * on the machine as it is loaded now (see the thread policy); the call stays synchronous.
+ * Accumulation is in float32 for `wasm` (as in BLAS) and in float64 for `js` and tiny products.
  *
  * float64 and int32 use a simple strided i-p-j loop (int32 wraps on overflow, like
  * two's-complement hardware).
@@ -27,7 +33,10 @@ import { WASM_MAX_PAGES, WASM_MR, WASM_NR, WASM_RESERVED_BYTES, WASM_TMP_BYTES, 
 
 /**
  * Products with fewer multiply-adds (batch·m·n·k) than this stay on the calling thread, per
- * kernel. Waking a worker costs some 10-50 µs; these take about 0.05 ms on one core.
+ * kernel. Waking a worker costs some 10-50 µs on an idle machine; these take about 0.15 ms on
+ * one core. Larger products use the threads while they measurably pay off: after a threaded
+ * product that saved less than 15% (a busy machine, where a woken worker may not run for
+ * milliseconds), products of that size stay on the calling thread for a while.
  *
  * @example
  * ```ts
@@ -45,6 +54,8 @@ export const THREAD_MIN_MACS = {
 const CHUNK_MIN_MACS = { wasm: 1 << 18, js: 1 << 16 } as const;
 /** A row-major B is copied as is (not packed) when A has at most this many rows. */
 const DIRECT_B_MAX_M = 128;
+/** A transposed A is copied as is (not packed) when it has at least this many rows. */
+const DIRECT_A_MIN_M = 16;
 
 /**
  * The float32 matmul kernels, see {@link setMatmulKernel}.
@@ -89,6 +100,8 @@ export function setCpuThreads(n: number): void {
   if (!Number.isInteger(n) || n < 1) throw new RangeError(`setCpuThreads: expected an integer >= 1, got ${n}`);
   if (n === threads) return;
   threads = n;
+  threadBackoff.fill(0);
+  threadPenalty.fill(1);
   dropPool();
 }
 
@@ -169,12 +182,72 @@ function getPool(wasm: WasmMatmul | null): MatmulPool | null {
   return pool.usable ? pool : null;
 }
 
+// Threads only where they pay off on this machine now. On a busy machine a woken worker may
+// not run for milliseconds, and the calling thread then waits for the chunk that worker has
+// claimed. After each threaded product the calling thread compares the time it took with an
+// estimate of the single-threaded time (its own compute rate times all chunks); when threads
+// did not save at least 15%, the next products of that size class (a power of two of
+// multiply-adds) stay on the calling thread, for a number of calls that doubles with each
+// unhelpful try (up to THREAD_BACKOFF_MAX) and resets when a try helps. Nothing spins: a
+// waiting thread sleeps in `Atomics.wait`.
+const THREAD_BACKOFF_MAX = 4096;
+const SIZE_CLASSES = 48;
+const threadBackoff = new Int32Array(SIZE_CLASSES);
+const threadPenalty = new Int32Array(SIZE_CLASSES).fill(1);
+
+const sizeClass = (macs: number): number => Math.min(SIZE_CLASSES - 1, Math.floor(Math.log2(macs)));
+
+function threadsWorthTrying(macs: number): boolean {
+  if (threads <= 1) return false;
+  const c = sizeClass(macs);
+  if (threadBackoff[c] === 0) return true;
+  threadBackoff[c]--;
+  return false;
+}
+
+function judgeThreadedRun(p: MatmulPool, macs: number): void {
+  if (!p.ready) return; // workers still starting: no verdict yet
+  const { computeMs, waitMs, mine, total } = p.last;
+  const single = (computeMs * total) / Math.max(mine, 1);
+  const c = sizeClass(macs);
+  if (mine >= total || computeMs + waitMs > 0.85 * single) {
+    threadBackoff[c] = threadPenalty[c]!;
+    threadPenalty[c] = Math.min(2 * threadPenalty[c]!, THREAD_BACKOFF_MAX);
+  } else {
+    threadPenalty[c] = 1;
+  }
+}
+
+/**
+ * For tests: the thread policy's state for products of `macs` multiply-adds (`backoff`:
+ * products left to run on the calling thread; `penalty`: the next back-off); `reset` first
+ * forgets every past verdict.
+ *
+ * @example
+ * ```ts
+ * import { threadPolicy } from './matmul.js';
+ * threadPolicy(1 << 22, true); // { backoff: 0, penalty: 1 }
+ * ```
+ */
+export function threadPolicy(macs: number, reset = false): { backoff: number; penalty: number } {
+  if (reset) {
+    threadBackoff.fill(0);
+    threadPenalty.fill(1);
+  }
+  const c = sizeClass(macs);
+  return { backoff: threadBackoff[c]!, penalty: threadPenalty[c]! };
+}
+
 /**
  * `out[b] = a[b] @ b[b]` for every batch entry `b`.
  *
  * `a` is `[batch, m, k]`, `b` is `[batch, k, n]`, both with arbitrary strides (a batch
  * stride of 0 broadcasts). `out` is a contiguous `[batch, m, n]` buffer of the operands'
  * dtype (float32, float64 or int32); it is overwritten.
+ *
+ * With `reusePacked`, the packed panels of a float32 `b` may be kept and reused by later
+ * calls with the same buffer and layout (see {@link invalidatePacked}): only for callers
+ * that report every write into their buffers, as the CPU backend does.
  *
  * @example
  * ```ts
@@ -188,6 +261,7 @@ export function matmulInto(
   a: View<TypedArray>,
   b: View<TypedArray>,
   out: Float32Array | Float64Array | Int32Array,
+  reusePacked = false,
 ): void {
   const batch = a.shape[0], m = a.shape[1], k = a.shape[2], n = b.shape[2];
   const size = batch * m * n;
@@ -197,7 +271,7 @@ export function matmulInto(
     return;
   }
   if (out instanceof Float32Array && a.buffer instanceof Float32Array && b.buffer instanceof Float32Array) {
-    matmulF32(a as View<Float32Array>, b as View<Float32Array>, out, batch, m, k, n);
+    matmulF32(a as View<Float32Array>, b as View<Float32Array>, out, batch, m, k, n, reusePacked);
   } else if (out instanceof Int32Array && a.buffer instanceof Int32Array && b.buffer instanceof Int32Array) {
     matmulI32(a as View<Int32Array>, b as View<Int32Array>, out, batch, m, k, n);
   } else {
@@ -258,10 +332,43 @@ function packPanels(
   }
 }
 
+/** {@link packPanels} for 4-wide panels (the JavaScript kernel's A), unrolled like {@link packPanels16}. */
+function packPanels4(
+  src: Float32Array, off: number, sRow: number, sDepth: number,
+  rows: number, depth: number, dst: Float32Array, dOff: number,
+): void {
+  const full = rows - (rows % 4);
+  const r2 = 2 * sRow, r3 = 3 * sRow;
+  for (let r0 = 0; r0 < full; r0 += 4) {
+    let d = dOff + r0 * depth;
+    let s = off + r0 * sRow;
+    for (let p = 0; p < depth; p++, d += 4, s += sDepth) {
+      dst[d] = src[s]; dst[d + 1] = src[s + sRow]; dst[d + 2] = src[s + r2]; dst[d + 3] = src[s + r3];
+    }
+  }
+  if (full < rows) packPanels(src, off + full * sRow, sRow, sDepth, rows - full, depth, 4, dst, dOff + full * depth);
+}
+
+/** {@link packPanels} for 2-wide panels (the wasm kernel's A), unrolled like {@link packPanels16}. */
+function packPanels2(
+  src: Float32Array, off: number, sRow: number, sDepth: number,
+  rows: number, depth: number, dst: Float32Array, dOff: number,
+): void {
+  const full = rows - (rows % 2);
+  for (let r0 = 0; r0 < full; r0 += 2) {
+    let d = dOff + r0 * depth;
+    let s = off + r0 * sRow;
+    for (let p = 0; p < depth; p++, d += 2, s += sDepth) {
+      dst[d] = src[s]; dst[d + 1] = src[s + sRow];
+    }
+  }
+  if (full < rows) packPanels(src, off + full * sRow, sRow, sDepth, rows - full, depth, 2, dst, dOff + full * depth);
+}
+
 /**
  * {@link packPanels} for 16-wide panels (the wasm kernel's B), unrolled: for each depth step
  * it gathers the 16 rows (columns of B) with one stride, so a row-major B (sRow = 1) and a
- * transposed one (sRow = k) are both about 0.5 ns per element.
+ * transposed one (sRow = k) cost about the same.
  */
 function packPanels16(
   src: Float32Array, off: number, sRow: number, sDepth: number,
@@ -283,26 +390,23 @@ function packPanels16(
   if (full < rows) packPanels(src, off + full * sRow, sRow, sDepth, rows - full, depth, 16, dst, dOff + full * depth);
 }
 
-/** {@link packPanels} for 2-wide panels (the wasm kernel's A): both rows in one pass. */
-function packPanels2(
-  src: Float32Array, off: number, sRow: number, sDepth: number,
-  rows: number, depth: number, dst: Float32Array, dOff: number,
-): void {
-  for (let r0 = 0; r0 < rows; r0 += 2) {
-    let d = dOff + r0 * depth;
-    let s = off + r0 * sRow;
-    if (r0 + 1 < rows) {
-      const s1 = sRow;
-      for (let p = 0; p < depth; p++, d += 2, s += sDepth) {
-        dst[d] = src[s];
-        dst[d + 1] = src[s + s1];
-      }
-    } else {
-      for (let p = 0; p < depth; p++, d += 2, s += sDepth) {
-        dst[d] = src[s];
-        dst[d + 1] = 0;
-      }
-    }
+/** Packs A's batch entries (see {@link Layout}) with the panel width `L.mr`. */
+function packA(a: View<Float32Array>, L: Layout, m: number, k: number, aBs: number, dst: Float32Array): void {
+  for (let bi = 0; bi < L.aCount; bi++) {
+    const o = L.aOff + bi * L.aPanel;
+    if (L.mr === 4) packPanels4(a.buffer, a.offset + bi * aBs, a.strides[1], a.strides[2], m, k, dst, o);
+    else if (L.mr === 2) packPanels2(a.buffer, a.offset + bi * aBs, a.strides[1], a.strides[2], m, k, dst, o);
+    else packPanels(a.buffer, a.offset + bi * aBs, a.strides[1], a.strides[2], m, k, L.mr, dst, o);
+  }
+}
+
+/** Packs (or, when `L.bLd > 0`, copies as is) B's batch entries with the panel width `L.nr`. */
+function packB(b: View<Float32Array>, L: Layout, k: number, n: number, bBs: number, dst: Float32Array): void {
+  for (let bi = 0; bi < L.bCount; bi++) {
+    const o = L.bOff + bi * L.bRegion;
+    if (L.bLd > 0) copyRows(b.buffer, b.offset + bi * bBs, b.strides[1], k, n, dst, o, L.bLd);
+    else if (L.nr === 16) packPanels16(b.buffer, b.offset + bi * bBs, b.strides[2], b.strides[1], n, k, dst, o);
+    else packPanels(b.buffer, b.offset + bi * bBs, b.strides[2], b.strides[1], n, k, L.nr, dst, o);
   }
 }
 
@@ -325,7 +429,14 @@ function copyRows(src: Float32Array, off: number, sRow: number, rows: number, co
  * 128 elements so that successive depth steps do not all map to the same L1 cache sets.
  */
 function directLd(n: number, m: number): number {
-  if (m <= 16) return n;
+  return m <= 16 ? n : paddedLd(n);
+}
+
+/**
+ * A row stride of at least `n` elements that is a multiple of 16 (one 64-byte cache line) and
+ * not of 128, so that successive rows do not all map to the same L1 cache sets.
+ */
+function paddedLd(n: number): number {
   const ld = roundUp(n, 16);
   return ld % 128 === 0 ? ld + 16 : ld;
 }
@@ -334,8 +445,11 @@ function directLd(n: number, m: number): number {
 interface Layout {
   mr: number;
   nr: number;
+  /** Elements per batch entry of A (packed, or copied as is). */
   aPanel: number;
   aCount: number;
+  /** Depth stride of an A copied as is column by column (a transposed A); 0 when A is packed. */
+  aLd: number;
   bRegion: number;
   bCount: number;
   /** Row stride of a B copied as is; 0 when B is packed. */
@@ -346,9 +460,13 @@ interface Layout {
   end: number;
 }
 
-function layoutFor(base: number, mr: number, nr: number, batch: number, m: number, k: number, n: number, aBs: number, bBs: number, bDirect: boolean): Layout {
+function layoutFor(
+  base: number, mr: number, nr: number, batch: number, m: number, k: number, n: number,
+  aBs: number, bBs: number, bDirect: boolean, aDirect = false,
+): Layout {
   const align = (x: number): number => roundUp(x, 16);
-  const aPanel = align(roundUp(m, mr) * k);
+  const aLd = aDirect ? paddedLd(m) : 0;
+  const aPanel = align(aDirect ? k * aLd : roundUp(m, mr) * k);
   const aCount = aBs === 0 ? 1 : batch;
   const bCount = bBs === 0 ? 1 : batch;
   const bLd = bDirect ? directLd(n, m) : 0;
@@ -357,44 +475,248 @@ function layoutFor(base: number, mr: number, nr: number, batch: number, m: numbe
   const aOff = base;
   const bOff = aOff + aCount * aPanel;
   const cOff = bOff + bCount * bRegion;
-  return { mr, nr, aPanel, aCount, bRegion, bCount, bLd, aOff, bOff, cOff, end: cOff + align(batch * m * n) };
-}
-
-function packOperands(
-  a: View<Float32Array>, b: View<Float32Array>, L: Layout,
-  m: number, k: number, n: number, aBs: number, bBs: number, dst: Float32Array,
-): void {
-  for (let bi = 0; bi < L.aCount; bi++) {
-    const o = L.aOff + bi * L.aPanel;
-    if (L.mr === 2) packPanels2(a.buffer, a.offset + bi * aBs, a.strides[1], a.strides[2], m, k, dst, o);
-    else packPanels(a.buffer, a.offset + bi * aBs, a.strides[1], a.strides[2], m, k, L.mr, dst, o);
-  }
-  for (let bi = 0; bi < L.bCount; bi++) {
-    const o = L.bOff + bi * L.bRegion;
-    if (L.bLd > 0) copyRows(b.buffer, b.offset + bi * bBs, b.strides[1], k, n, dst, o, L.bLd);
-    else if (L.nr === 16) packPanels16(b.buffer, b.offset + bi * bBs, b.strides[2], b.strides[1], n, k, dst, o);
-    else packPanels(b.buffer, b.offset + bi * bBs, b.strides[2], b.strides[1], n, k, L.nr, dst, o);
-  }
+  return { mr, nr, aPanel, aCount, aLd, bRegion, bCount, bLd, aOff, bOff, cOff, end: cOff + align(batch * m * n) };
 }
 
 function matmulF32(
   a: View<Float32Array>, b: View<Float32Array>, out: Float32Array,
-  batch: number, m: number, k: number, n: number,
+  batch: number, m: number, k: number, n: number, reusePacked: boolean,
 ): void {
+  if (m * n * k <= SMALL_MACS) {
+    matmulSmallF32(a, b, out, batch, m, k, n);
+    return;
+  }
   if (n === 1 && m > 1) {
     // Matrix-vector: compute the [1, m] row (b^T a^T) instead of the [m, 1] column (same
-    // memory), so that the wide output dimension fills the kernel's 16-column panels.
+    // memory), so that the wide output dimension fills the kernel's column panels.
     const at: View<Float32Array> = { ...b, shape: [batch, 1, k], strides: [b.strides[0], b.strides[2], b.strides[1]] };
     const bt: View<Float32Array> = { ...a, shape: [batch, k, m], strides: [a.strides[0], a.strides[2], a.strides[1]] };
-    matmulF32(at, bt, out, batch, 1, k, m);
+    matmulF32(at, bt, out, batch, 1, k, m, reusePacked);
     return;
   }
   // A batch of one never advances, so treat its stride as a broadcast.
   const aBs = batch === 1 ? 0 : a.strides[0];
   const bBs = batch === 1 ? 0 : b.strides[0];
   const wasm = activeWasm();
-  if (wasm !== null && matmulWasm(wasm, a, b, out, batch, m, k, n, aBs, bBs)) return;
+  if (wasm !== null && matmulWasm(wasm, a, b, out, batch, m, k, n, aBs, bBs, reusePacked)) return;
   matmulJs(a, b, out, batch, m, k, n, aBs, bBs);
+}
+
+/**
+ * Products of at most this many multiply-adds per batch entry take a plain loop: packing,
+ * the copies into and out of the wasm memory and the kernel call cost more than they save.
+ */
+const SMALL_MACS = 256;
+
+/** A strided i-p-j loop for tiny float32 products (accumulates in float64). */
+function matmulSmallF32(
+  a: View<Float32Array>, b: View<Float32Array>, out: Float32Array,
+  batch: number, m: number, k: number, n: number,
+): void {
+  const A = a.buffer, B = b.buffer;
+  const as0 = a.strides[0], as1 = a.strides[1], as2 = a.strides[2];
+  const bs0 = b.strides[0], bs1 = b.strides[1], bs2 = b.strides[2];
+  for (let bi = 0; bi < batch; bi++) {
+    const aB = a.offset + bi * as0, bB = b.offset + bi * bs0;
+    for (let i = 0; i < m; i++) {
+      const o = (bi * m + i) * n;
+      const aRow = aB + i * as1;
+      for (let j = 0; j < n; j++) {
+        let s = 0;
+        for (let p = 0, ai = aRow, bj = bB + j * bs2; p < k; p++, ai += as2, bj += bs1) s += A[ai] * B[bj];
+        out[o + j] = s;
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Reuse of packed B panels across calls (the weights of a recurrent network are multiplied
+// by every time step with the same layout).
+//
+// Soundness: an entry is keyed by the memory of its source (the ArrayBuffer, so that typed
+// arrays aliasing the same bytes share it) and its exact layout, and is dropped by
+// `invalidatePacked` whenever the owner of the buffer writes into it: the CPU backend calls
+// it from every method that writes into an existing buffer (`write`, `assign`, the fused
+// in-place kernels) and from `release` (a released buffer is recycled by later allocations).
+// As a second line of defence against writes that bypass the backend, a few sampled source
+// elements are compared before every reuse. Entries hold a copy of the packed panels, never
+// the source buffer (the WeakMap key), so the cache keeps no tensor memory alive; the copies
+// are bounded by an LRU list (`PACK_CACHE_MAX_*`).
+
+/** A packed-B cache entry: a layout seen at least once, and its packed panels once reused. */
+interface PackEntry {
+  byteOffset: number;
+  offset: number;
+  sRow: number;
+  sDepth: number;
+  sBatch: number;
+  n: number;
+  k: number;
+  count: number;
+  nr: number;
+  /** Calls that asked for this layout. */
+  uses: number;
+  /** The packed region (`count` B regions of the layout), or null until packed for reuse. */
+  packed: Float32Array | null;
+  /** Source element offsets sampled before each reuse, and their values at packing time. */
+  sampleAt: Int32Array | null;
+  sampled: Float32Array | null;
+}
+
+const packCache = new WeakMap<ArrayBufferLike, PackEntry[]>();
+/** Entries holding packed panels, most recently used last. */
+let packLru: PackEntry[] = [];
+let packBytes = 0;
+/** Bound on the packed copies kept, in bytes and in entries. */
+const PACK_CACHE_MAX_BYTES = 64 << 20;
+const PACK_CACHE_MAX_ENTRIES = 32;
+/** Smallest B (elements) worth caching; layouts per source buffer kept. */
+const PACK_CACHE_MIN_ELEMENTS = 4096;
+const PACK_CACHE_LAYOUTS = 4;
+const PACK_SAMPLES = 16;
+
+const packCounts = { stored: 0, reused: 0, invalidated: 0 };
+
+/**
+ * Counters for tests and benchmarks: packed copies stored, reused and dropped by
+ * invalidation so far, and the copies (entries, bytes) held now.
+ *
+ * @example
+ * ```ts
+ * import { packCacheStats } from './matmul.js';
+ * console.log(packCacheStats()); // { stored: 0, reused: 0, invalidated: 0, entries: 0, bytes: 0 }
+ * ```
+ */
+export function packCacheStats(): { stored: number; reused: number; invalidated: number; entries: number; bytes: number } {
+  return { ...packCounts, entries: packLru.length, bytes: packBytes };
+}
+
+function dropPacked(e: PackEntry): void {
+  if (e.packed === null) return;
+  packBytes -= e.packed.byteLength;
+  e.packed = null;
+  e.sampled = null;
+  const i = packLru.indexOf(e);
+  if (i >= 0) packLru.splice(i, 1);
+}
+
+/**
+ * Forgets every packed copy made from `buffer`'s memory. The CPU backend calls this before it
+ * writes into an existing buffer and when a buffer is released; anything else that writes
+ * into a buffer passed to {@link matmulInto} with `reusePacked` must call it too.
+ *
+ * @example
+ * ```ts
+ * import { invalidatePacked } from './matmul.js';
+ * const w = new Float32Array(16);
+ * w[0] = 1;
+ * invalidatePacked(w);
+ * ```
+ */
+export function invalidatePacked(buffer: TypedArray): void {
+  const list = packCache.get(buffer.buffer);
+  if (list === undefined) return;
+  packCache.delete(buffer.buffer);
+  for (const e of list) {
+    if (e.packed !== null) packCounts.invalidated++;
+    dropPacked(e);
+  }
+}
+
+/** Drops every packed copy (e.g. to release memory). */
+export function clearPackedCache(): void {
+  for (const e of packLru) {
+    e.packed = null;
+    e.sampled = null;
+  }
+  packLru = [];
+  packBytes = 0;
+}
+
+/** The cache entry of B's layout (created on first sight), or null if B is not cacheable. */
+function packEntryFor(b: View<Float32Array>, L: Layout, k: number, n: number, bBs: number): PackEntry | null {
+  const size = L.bCount * L.bRegion;
+  if (k * n < PACK_CACHE_MIN_ELEMENTS || size * 4 > PACK_CACHE_MAX_BYTES / 4) return null;
+  const src = b.buffer;
+  const sRow = b.strides[2], sDepth = b.strides[1];
+  let list = packCache.get(src.buffer);
+  if (list === undefined) {
+    list = [];
+    packCache.set(src.buffer, list);
+  }
+  for (const e of list) {
+    if (
+      e.offset === b.offset && e.sRow === sRow && e.sDepth === sDepth && e.sBatch === bBs && e.n === n && e.k === k &&
+      e.count === L.bCount && e.nr === L.nr && e.byteOffset === src.byteOffset
+    ) {
+      e.uses++;
+      return e;
+    }
+  }
+  const e: PackEntry = {
+    byteOffset: src.byteOffset, offset: b.offset, sRow, sDepth, sBatch: bBs, n, k, count: L.bCount, nr: L.nr,
+    uses: 1, packed: null, sampleAt: null, sampled: null,
+  };
+  if (list.length >= PACK_CACHE_LAYOUTS) dropPacked(list.shift()!);
+  list.push(e);
+  return e;
+}
+
+/** Whether the sampled source elements still hold the values they had when packed. */
+function samplesMatch(e: PackEntry, src: Float32Array): boolean {
+  const at = e.sampleAt!, was = e.sampled!;
+  for (let i = 0; i < at.length; i++) {
+    const x = src[at[i]!]!, y = was[i]!;
+    if (x !== y && (x === x || y === y)) return false;
+  }
+  return true;
+}
+
+/** Keeps a copy of the packed region for reuse, evicting the least recently used copies. */
+function storePacked(e: PackEntry, region: Float32Array, src: Float32Array): void {
+  const count = Math.min(PACK_SAMPLES, e.count * e.n * e.k);
+  const at = new Int32Array(count), was = new Float32Array(count);
+  for (let i = 0; i < count; i++) {
+    // spread over the batch entries, rows and depth (a fixed, irregular pattern)
+    const q = Math.floor(((i + 0.5) / count) * e.count * e.n * e.k);
+    const bi = Math.floor(q / (e.n * e.k)), r = Math.floor(q / e.k) % e.n, p = (q * 7919) % e.k;
+    at[i] = e.offset + bi * e.sBatch + r * e.sRow + p * e.sDepth;
+    was[i] = src[at[i]!]!;
+  }
+  e.packed = region.slice();
+  e.sampleAt = at;
+  e.sampled = was;
+  packBytes += e.packed.byteLength;
+  packLru.push(e);
+  packCounts.stored++;
+  while (packLru.length > PACK_CACHE_MAX_ENTRIES || packBytes > PACK_CACHE_MAX_BYTES) dropPacked(packLru[0]!);
+}
+
+/** The cached packed panels of B if still valid (then marked as used), else null. */
+function cachedB(e: PackEntry | null, src: Float32Array): Float32Array | null {
+  if (e === null || e.packed === null) return null;
+  if (!samplesMatch(e, src)) {
+    dropPacked(e);
+    return null;
+  }
+  packCounts.reused++;
+  if (packLru[packLru.length - 1] !== e) {
+    packLru.splice(packLru.indexOf(e), 1);
+    packLru.push(e);
+  }
+  return e.packed;
+}
+
+/**
+ * The elements a [count, rows, depth] view (strides `s0`, `sRow`, `sDepth`) can touch, as
+ * `[first, length]`, when they are dense enough to copy as a block (at most about twice the
+ * view's elements) and the strides are not negative; else null.
+ */
+function denseSpan(offset: number, s0: number, sRow: number, sDepth: number, count: number, rows: number, depth: number): [number, number] | null {
+  if (s0 < 0 || sRow < 0 || sDepth < 0) return null;
+  const len = (count - 1) * s0 + (rows - 1) * sRow + (depth - 1) * sDepth + 1;
+  return len <= 2 * count * rows * depth + 4096 ? [offset, len] : null;
 }
 
 // The main thread's wasm GEMM (edge-tile area 0) and its view of the memory.
@@ -422,30 +744,67 @@ function wasmScratch(wasm: WasmMatmul, end: number): Float32Array | null {
 
 function matmulWasm(
   wasm: WasmMatmul, a: View<Float32Array>, b: View<Float32Array>, out: Float32Array,
-  batch: number, m: number, k: number, n: number, aBs: number, bBs: number,
+  batch: number, m: number, k: number, n: number, aBs: number, bBs: number, reusePacked: boolean,
 ): boolean {
   const mr = WASM_MR, nr = WASM_NR;
   const bDirect = b.strides[2] === 1 && m <= DIRECT_B_MAX_M;
-  const L = layoutFor(WASM_RESERVED_BYTES / 4, mr, nr, batch, m, k, n, aBs, bBs, bDirect);
-  const view = wasmScratch(wasm, L.end);
+  // A transposed A (its rows contiguous) is copied as is, column by column, and read in place
+  // by the kernel: packing it would gather a few elements from each cache line.
+  const aDirect = a.strides[1] === 1 && a.strides[2] !== 1 && m >= DIRECT_A_MIN_M;
+  const L = layoutFor(WASM_RESERVED_BYTES / 4, mr, nr, batch, m, k, n, aBs, bBs, bDirect, aDirect);
+  // B's packed panels from the cache, or B to be packed (a row-major B is copied as is)
+  const entry = reusePacked && !bDirect ? packEntryFor(b, L, k, n, bBs) : null;
+  const bPacked = cachedB(entry, b.buffer);
+  // Operands whose elements lie densely are copied into the scratch as a block and packed
+  // there by the WebAssembly packers (several times faster than packing element by element in
+  // JavaScript); others are packed by the JavaScript packers.
+  const aSpan = aDirect ? null : denseSpan(a.offset, aBs, a.strides[1], a.strides[2], L.aCount, m, k);
+  const bSpan = bDirect || bPacked !== null ? null : denseSpan(b.offset, bBs, b.strides[2], b.strides[1], L.bCount, n, k);
+  const aSrc = L.end;
+  const bSrc = aSrc + (aSpan === null ? 0 : roundUp(aSpan[1], 16));
+  const end = bSrc + (bSpan === null ? 0 : bSpan[1]);
+  const view = wasmScratch(wasm, end);
   if (view === null) return false;
-  packOperands(a, b, L, m, k, n, aBs, bBs, view);
+  if (aDirect) {
+    for (let bi = 0; bi < L.aCount; bi++) copyRows(a.buffer, a.offset + bi * aBs, a.strides[2], k, m, view, L.aOff + bi * L.aPanel, L.aLd);
+  } else if (aSpan !== null) {
+    view.set(a.buffer.subarray(aSpan[0], aSpan[0] + aSpan[1]), aSrc);
+    for (let bi = 0; bi < L.aCount; bi++) wasm.packA(4 * (aSrc + bi * aBs), 4 * a.strides[1], 4 * a.strides[2], m, k, 4 * (L.aOff + bi * L.aPanel));
+  } else {
+    packA(a, L, m, k, aBs, view);
+  }
+  if (bPacked !== null) {
+    view.set(bPacked, L.bOff);
+  } else {
+    if (bSpan !== null) {
+      view.set(b.buffer.subarray(bSpan[0], bSpan[0] + bSpan[1]), bSrc);
+      for (let bi = 0; bi < L.bCount; bi++) wasm.packB(4 * (bSrc + bi * bBs), 4 * b.strides[2], 4 * b.strides[1], n, k, 4 * (L.bOff + bi * L.bRegion));
+    } else {
+      packB(b, L, k, n, bBs, view);
+    }
+    if (entry !== null && entry.uses >= 2) storePacked(entry, view.subarray(L.bOff, L.bOff + L.bCount * L.bRegion), b.buffer);
+  }
   const bPanelStride = bDirect ? nr : nr * k;
   const bKStride = bDirect ? L.bLd : nr;
+  const aPanelStride = aDirect ? mr : mr * k;
+  const aKStride = aDirect ? L.aLd : mr;
   mainWasmGemm ??= makeWasmGemm(wasm.kernel, 0, WASM_MR, WASM_NR);
   const gemm = mainWasmGemm;
 
   const macs = batch * m * n * k;
   let done = false;
-  if (macs >= THREAD_MIN_MACS.wasm) {
+  if (macs >= THREAD_MIN_MACS.wasm && threadsWorthTrying(macs)) {
     const p = getPool(wasm);
-    if (p !== null) done = p.run(jobFor(L, batch, m, n, k, mr, nr, CHUNK_MIN_MACS.wasm, bPanelStride, bKStride), gemm, view);
+    if (p !== null) {
+      done = p.run(jobFor(L, batch, m, n, k, mr, nr, CHUNK_MIN_MACS.wasm, bPanelStride, bKStride, aPanelStride, aKStride), gemm, view);
+      judgeThreadedRun(p, macs);
+    }
   }
   if (!done) {
     for (let bi = 0; bi < batch; bi++) {
       const aO = L.aOff + (L.aCount === 1 ? 0 : bi * L.aPanel);
       const bO = L.bOff + (L.bCount === 1 ? 0 : bi * L.bRegion);
-      gemm(view, aO, view, bO, k, view, L.cOff + bi * m * n, n, 0, m, 0, n, bPanelStride, bKStride);
+      gemm(view, aO, view, bO, k, view, L.cOff + bi * m * n, n, 0, m, 0, n, bPanelStride, bKStride, aPanelStride, aKStride);
     }
   }
   out.set(view.subarray(L.cOff, L.cOff + batch * m * n));
@@ -461,13 +820,16 @@ function matmulJs(
 ): void {
   const mr = 4, nr = 4;
   const macs = batch * m * n * k;
-  if (macs >= THREAD_MIN_MACS.js) {
+  if (macs >= THREAD_MIN_MACS.js && threadsWorthTrying(macs)) {
     const p = getPool(null);
     if (p !== null) {
       const L = layoutFor(0, mr, nr, batch, m, k, n, aBs, bBs, false);
       const scratch = p.scratchFor(L.end);
-      packOperands(a, b, L, m, k, n, aBs, bBs, scratch);
-      if (p.run(jobFor(L, batch, m, n, k, mr, nr, CHUNK_MIN_MACS.js, nr * k, nr), gemmPackedF32, scratch)) {
+      packA(a, L, m, k, aBs, scratch);
+      packB(b, L, k, n, bBs, scratch);
+      const ok = p.run(jobFor(L, batch, m, n, k, mr, nr, CHUNK_MIN_MACS.js, nr * k, nr, mr * k, mr), gemmPackedF32, scratch);
+      judgeThreadedRun(p, macs);
+      if (ok) {
         out.set(scratch.subarray(L.cOff, L.cOff + batch * m * n));
         return;
       }
@@ -481,7 +843,7 @@ function matmulJs(
   for (let bi = 0; bi < batch; bi++) {
     if (bi === 0 || aBs !== 0) packPanels(a.buffer, a.offset + bi * aBs, a.strides[1], a.strides[2], m, k, mr, scratch, 0);
     if (bi === 0 || bBs !== 0) packPanels(b.buffer, b.offset + bi * bBs, b.strides[2], b.strides[1], n, k, nr, scratch, aPanel);
-    gemmPackedF32(scratch, 0, scratch, aPanel, k, out, bi * m * n, n, 0, m, 0, n, nr * k, nr);
+    gemmPackedF32(scratch, 0, scratch, aPanel, k, out, bi * m * n, n, 0, m, 0, n, nr * k, nr, mr * k, mr);
   }
 }
 
@@ -491,7 +853,7 @@ function matmulJs(
  */
 function jobFor(
   L: Layout, batch: number, m: number, n: number, k: number, mr: number, nr: number,
-  minMacs: number, bPanelStride: number, bKStride: number,
+  minMacs: number, bPanelStride: number, bKStride: number, aPanelStride: number, aKStride: number,
 ): MatmulJob {
   let tm = roundUp(m, mr), tn = roundUp(n, nr);
   const target = 4 * threads;
@@ -513,7 +875,7 @@ function jobFor(
     m, n, k, batch, tm, tn, nti, ntj, bg,
     aOff: L.aOff, aBatchStride: L.aCount === 1 ? 0 : L.aPanel,
     bOff: L.bOff, bBatchStride: L.bCount === 1 ? 0 : L.bRegion,
-    cOff: L.cOff, bPanelStride, bKStride,
+    cOff: L.cOff, bPanelStride, bKStride, aPanelStride, aKStride,
   };
 }
 
