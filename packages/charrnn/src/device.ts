@@ -16,7 +16,7 @@ export type DeviceName = 'cpu' | 'webgpu';
 
 /**
  * Gets a device ready and enables autograd. `'cpu'` registers the CPU backend (once);
- * `'webgpu'` loads `@fackel/backend-webgpu` with a dynamic import (an optional dependency:
+ * `'webgpu'` loads `@fackel/backend-webgpu` with a dynamic import (an optional peer dependency:
  * a clear error says how to install it when it is missing). `threads` sets the CPU
  * backend's worker threads for matmul.
  *
