@@ -25,8 +25,21 @@ interface Saved {
   version: number;
 }
 
+const backwardNames = new Map<string, string>();
+
+/** `'mul'` → `'MulBackward'` (cached: op names are few). */
 function backwardName(op: string): string {
-  return `${op.charAt(0).toUpperCase()}${op.slice(1)}Backward`;
+  let name = backwardNames.get(op);
+  if (name === undefined) {
+    name = `${op.charAt(0).toUpperCase()}${op.slice(1)}Backward`;
+    if (backwardNames.size < 4096) backwardNames.set(op, name);
+  }
+  return name;
+}
+
+/** Whether `x` is a tensor (the brand `instanceof Tensor` tests, without the call). */
+function isTensor(x: unknown): x is Tensor {
+  return typeof x === 'object' && x !== null && (x as { isTensor?: unknown }).isTensor === true;
 }
 
 /**
@@ -70,14 +83,18 @@ export class Node implements GradFn {
     extraSaved: readonly Tensor[] = [],
   ) {
     this.name = backwardName(op);
-    this.edges = inputs.map((x) => {
-      if (!(x instanceof Tensor) || !x.requiresGrad) return null;
-      return x.gradFn instanceof Node ? { node: x.gradFn } : { leaf: x };
-    });
-    const want = new Set(rule.saveInputs ?? []);
-    this.savedInputs = inputs.map((x, i) => (typeof x === 'number' ? x : want.has(i) && x instanceof Tensor ? save(x) : null));
+    const n = inputs.length;
+    const want = rule.saveInputs;
+    this.edges = new Array<Edge>(n);
+    this.savedInputs = new Array<Saved | number | null>(n);
+    for (let i = 0; i < n; i++) {
+      const x = inputs[i]!;
+      const t = isTensor(x);
+      this.edges[i] = !t || !x.requiresGrad ? null : x.gradFn instanceof Node ? { node: x.gradFn } : { leaf: x };
+      this.savedInputs[i] = typeof x === 'number' ? x : t && want !== undefined && want.includes(i) ? save(x) : null;
+    }
     this.savedOutput = rule.saveOutput ? save(output) : null;
-    this.saved = extraSaved.map(save);
+    this.saved = extraSaved.length === 0 ? [] : extraSaved.map(save);
     this.outputMeta = { shape: output.shape, dtype: output.dtype };
   }
 
@@ -132,7 +149,7 @@ class Engine implements AutogradEngine {
     const custom = attrs.rule as GradRule | undefined;
     const rule = custom ?? RULES[op];
     if (!rule) throw new FackelError(`autograd: op '${op}' has no gradient rule (this is a bug in Fackel; please report it)`);
-    const meta = inputs.map((x) => (x instanceof Tensor ? { shape: x.shape, dtype: x.dtype } : null));
+    const meta = inputs.map((x) => (isTensor(x) ? { shape: x.shape, dtype: x.dtype } : null));
     const extra = (attrs.saved as Tensor[] | undefined) ?? [];
     const node = new Node(typeof attrs.name === 'string' ? attrs.name : op, rule, inputs, output, attrs, meta, extra);
     output.requiresGrad = true;

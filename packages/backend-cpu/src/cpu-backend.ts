@@ -19,7 +19,7 @@ import { cumsumKernel, reduceKernel, sortKernel } from './reduce.js';
 
 function size(shape: readonly number[]): number {
   let n = 1;
-  for (const d of shape) n *= d;
+  for (let i = 0; i < shape.length; i++) n *= shape[i]!;
   return n;
 }
 
@@ -42,8 +42,8 @@ export class CpuBackend implements Backend<TypedArray> {
   readonly dtypes: readonly DType[] = ['float32', 'int32', 'bool', 'float64'];
   private buffers = 0;
   private bytes = 0;
-  /** Released buffers by dtype and length, reused by later allocations (bounded). */
-  private readonly pool = new Map<string, TypedArray[]>();
+  /** Released buffers by dtype, then by length, reused by later allocations (bounded). */
+  private readonly pool: Record<DType, Map<number, TypedArray[]>> = { float32: new Map(), int32: new Map(), bool: new Map(), float64: new Map() };
   private pooledBytes = 0;
   /** Upper bound of the reuse pool in bytes. */
   maxPooledBytes = 256 * 1024 * 1024;
@@ -113,9 +113,9 @@ export class CpuBackend implements Backend<TypedArray> {
 
   private take(dtype: DType, n: number): TypedArray | null {
     if (n === 0) return null;
-    const list = this.pool.get(`${dtype}:${n}`);
-    const buf = list?.pop();
-    if (buf === undefined) return null;
+    const list = this.pool[dtype].get(n);
+    if (list === undefined || list.length === 0) return null;
+    const buf = list.pop()!;
     this.pooledBytes -= buf.byteLength;
     this.buffers++;
     this.bytes += buf.byteLength;
@@ -128,9 +128,9 @@ export class CpuBackend implements Backend<TypedArray> {
     this.bytes -= buffer.byteLength;
     const n = buffer.length;
     if (n === 0 || buffer.byteLength !== buffer.buffer.byteLength || this.pooledBytes + buffer.byteLength > this.maxPooledBytes) return;
-    const key = `${dtype}:${n}`;
-    let list = this.pool.get(key);
-    if (list === undefined) this.pool.set(key, (list = []));
+    const byLength = this.pool[dtype];
+    let list = byLength.get(n);
+    if (list === undefined) byLength.set(n, (list = []));
     if (list.length >= 32) return;
     list.push(buffer);
     this.pooledBytes += buffer.byteLength;
@@ -145,7 +145,7 @@ export class CpuBackend implements Backend<TypedArray> {
   /** Drops every pooled buffer (the garbage collector frees them). */
   emptyCache(): void {
     clearPackedCache();
-    this.pool.clear();
+    for (const byLength of Object.values(this.pool)) byLength.clear();
     this.pooledBytes = 0;
   }
 
@@ -166,14 +166,14 @@ export class CpuBackend implements Backend<TypedArray> {
 
   unary(op: UnaryOp, x: View<TypedArray>, outDtype: DType, shape: readonly number[]): TypedArray {
     const out = this.out(outDtype, size(shape));
-    unaryKernel(op, x, out);
+    unaryKernel(op, x, out, outDtype);
     return out;
   }
 
   binary(op: BinaryOp, a: View<TypedArray> | number, b: View<TypedArray> | number, shape: readonly number[], outDtype: DType): TypedArray {
     const out = this.out(outDtype, size(shape));
     try {
-      binaryKernel(op, a, b, out);
+      binaryKernel(op, a, b, out, outDtype);
     } catch (e) {
       this.release(out, outDtype); // integer fmod by zero
       throw e;
@@ -183,13 +183,14 @@ export class CpuBackend implements Backend<TypedArray> {
 
   where(cond: View<TypedArray>, a: View<TypedArray> | number, b: View<TypedArray> | number, shape: readonly number[], outDtype: DType): TypedArray {
     const out = this.out(outDtype, size(shape));
-    whereKernel(cond, a, b, out);
+    whereKernel(cond, a, b, out, outDtype);
     return out;
   }
 
   reduce(op: ReduceOp, x: View<TypedArray>, axes: readonly number[], outDtype: DType): TypedArray {
-    const set = new Set(axes);
-    const out = this.out(outDtype, size(x.shape.filter((_, i) => !set.has(i))));
+    let n = 1;
+    for (let i = 0; i < x.shape.length; i++) if (!axes.includes(i)) n *= x.shape[i]!;
+    const out = this.out(outDtype, n);
     reduceKernel(op, x, axes, out);
     return out;
   }

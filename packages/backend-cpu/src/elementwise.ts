@@ -1,8 +1,39 @@
-// Elementwise kernels, generated per (op, operand layouts, output dtype) and cached, so the
-// hot loops contain the op's expression inline instead of a function call per element.
+// Elementwise kernels, generated per (op, operand layouts and dtypes, output dtype) and cached,
+// so the hot loops contain the op's expression inline instead of a function call per element,
+// and each generated function sees one typed-array type per argument (monomorphic). The cache
+// keys are numbers computed without allocation; offset tables exist only for strided views.
 import type { BinaryOp, DType, TypedArray, UnaryOp, View } from '@fackel/tensor';
 import { BINARY_OPS, UNARY_OPS, ZeroDivisionError } from '@fackel/tensor';
-import { coalesce, isBroadcastScalar, isContiguous, relativeOffsets } from './strided.js';
+import { isBroadcastScalar, isContiguous, relativeOffsets } from './strided.js';
+import { isWasmBinaryOp, isWasmUnaryOp, wasmBinary, wasmUnary } from './wasm/unary.js';
+
+/**
+ * Smallest float32 length for which exp/tanh/sigmoid run in WebAssembly SIMD (copying through
+ * its memory) instead of the JavaScript loop with `Math.*`; `Infinity` turns that off.
+ * @internal
+ */
+export let wasmUnaryMinLength = 32;
+
+/**
+ * Smallest float32 length for which add/sub/mul/div of two contiguous operands run in
+ * WebAssembly SIMD; `Infinity` turns that off.
+ * @internal
+ */
+export let wasmBinaryMinLength = 256;
+
+/** @internal Sets {@link wasmBinaryMinLength} (for measurements); returns the previous value. */
+export function setWasmBinaryMinLength(n: number): number {
+  const prev = wasmBinaryMinLength;
+  wasmBinaryMinLength = n;
+  return prev;
+}
+
+/** @internal Sets {@link wasmUnaryMinLength} (for measurements); returns the previous value. */
+export function setWasmUnaryMinLength(n: number): number {
+  const prev = wasmUnaryMinLength;
+  wasmUnaryMinLength = n;
+  return prev;
+}
 
 /** JavaScript expressions of the unary ops in `x`; `R` is the op table's scalar reference. */
 const UNARY_EXPR: Partial<Record<UnaryOp, string>> = {
@@ -48,37 +79,93 @@ const BINARY_EXPR: Record<BinaryOp, string> = {
 };
 
 /**
- * How a kernel reads one operand: contiguous, one broadcast element, a contiguous row
- * repeated along broadcast leading dims (a bias), an offset table, or a JS number.
+ * How a kernel reads one operand: contiguous from offset 0, contiguous from an offset, a
+ * constant (a JS number or a broadcast scalar, read once by the caller), a contiguous row
+ * repeated along broadcast leading dims (a bias), or through an offset table (any other view).
  */
-type Layout = 'c' | 's' | 'r' | 'o' | 'k';
+const CONTIG0 = 0;
+const CONTIG = 1;
+const CONST = 2;
+const ROW = 3;
+const STRIDED = 4;
 
-function layoutOf(x: View | number): Layout {
-  if (typeof x === 'number') return 'k';
-  if (isBroadcastScalar(x.shape, x.strides)) return 's';
-  if (isContiguous(x.shape, x.strides)) return 'c';
-  return rowPeriod(x) > 0 ? 'r' : 'o';
+/** Index of each dtype in kernel cache keys (so that a generated kernel sees one array type per argument). */
+const DT: Readonly<Record<DType, number>> = { float32: 0, int32: 1, bool: 2, float64: 3 };
+/** Radix of one operand's code in a kernel key: layout × 4 + dtype. */
+const CODE = 20;
+
+/** Row length m when the view reads `row[i % m]` (leading dims broadcast, trailing dims contiguous), else 0. Allocation-free. */
+function rowPeriod(shape: readonly number[], strides: readonly number[]): number {
+  let expected = 1;
+  let d = shape.length - 1;
+  for (; d >= 0; d--) {
+    const size = shape[d]!;
+    if (size === 1) continue;
+    if (strides[d] !== expected) break;
+    expected *= size;
+  }
+  if (expected === 1) return 0;
+  for (; d >= 0; d--) if (shape[d] !== 1 && strides[d] !== 0) return 0;
+  return expected;
 }
 
-/** The row length m when the view reads `row[i % m]` (leading dims broadcast, last run contiguous), else 0. */
-function rowPeriod(x: View): number {
-  const c = coalesce(x.shape, [x.strides]);
-  const st = c.strides[0]!;
-  return c.shape.length === 2 && st[0] === 0 && st[1] === 1 ? c.shape[1]! : 0;
+// Per-call scratch (one call at a time; kernels never re-enter): each operand's layout, buffer,
+// offset and extra argument (a constant's value, a row's length, or an offset table).
+const sLayout = [0, 0, 0];
+const sBuf: (TypedArray | null)[] = [null, null, null];
+const sOff = [0, 0, 0];
+const sExtra: (number | Int32Array)[] = [0, 0, 0];
+
+/** Classifies operand `k` into the scratch slots and returns its code (layout × 4 + dtype). */
+function classify(x: View | number, k: number): number {
+  if (typeof x === 'number') {
+    sLayout[k] = CONST;
+    sBuf[k] = null;
+    sOff[k] = 0;
+    sExtra[k] = x;
+    return CONST * 4;
+  }
+  const buffer = x.buffer as TypedArray;
+  const { shape, strides, offset } = x;
+  sBuf[k] = buffer;
+  sOff[k] = offset;
+  sExtra[k] = 0;
+  let layout: number;
+  if (isContiguous(shape, strides)) layout = offset === 0 ? CONTIG0 : CONTIG;
+  else if (isBroadcastScalar(shape, strides)) {
+    layout = CONST;
+    sExtra[k] = buffer[offset]!;
+    sBuf[k] = null;
+  } else {
+    const m = rowPeriod(shape, strides);
+    if (m > 0) {
+      layout = ROW;
+      sExtra[k] = m;
+    } else {
+      layout = STRIDED;
+      sExtra[k] = relativeOffsets(shape, strides);
+    }
+  }
+  sLayout[k] = layout;
+  return layout === CONST ? CONST * 4 : layout * 4 + DT[x.dtype];
 }
 
-function readExpr(name: string, layout: Layout): string {
-  switch (layout) {
-    case 'c':
-      return `${name}[${name}Off + i]`;
-    case 's':
-      return `${name}S`;
-    case 'r':
-      return `${name}[${name}Off + (i % ${name}K)]`;
-    case 'o':
-      return `${name}[${name}Off + ${name}Idx[i]]`;
-    default:
-      return `${name}K`;
+/**
+ * Row operands of one kernel share the inner loop, so they must have one row length: a row
+ * operand whose length differs from the first one's is read through an offset table instead.
+ * Updates `codes` for the operands it demotes.
+ */
+function settleRows(x: readonly (View | number)[], codes: number[], count: number): void {
+  let m = 0;
+  for (let k = 0; k < count; k++) {
+    if (sLayout[k] !== ROW) continue;
+    if (m === 0) m = sExtra[k] as number;
+    else if (sExtra[k] !== m) {
+      const v = x[k] as View;
+      sLayout[k] = STRIDED;
+      sExtra[k] = relativeOffsets(v.shape, v.strides);
+      codes[k] = STRIDED * 4 + DT[v.dtype];
+    }
   }
 }
 
@@ -86,105 +173,190 @@ function storeExpr(expr: string, outDtype: DType, producesBool: boolean): string
   return outDtype === 'bool' && !producesBool ? `((${expr}) !== 0 ? 1 : 0)` : expr;
 }
 
+/** A generated kernel: `out`, the element count, then buffer, offset and extra argument of each operand. */
 type Kernel = (out: TypedArray, n: number, ...operands: unknown[]) => void;
-const cache = new Map<string, Kernel>();
 
-function compile(key: string, names: string[], layouts: Layout[], expr: string, ref: unknown): Kernel {
-  let k = cache.get(key);
-  if (k) return k;
+/**
+ * Generates the loop for operands `names` with the given layouts (named `${label}_${layouts}` in profiles). With a row operand the loop
+ * runs over rows of its length (`K`), so rows are read at `j` without a modulo per element.
+ */
+function generate(label: string, names: readonly string[], layouts: readonly number[], expr: string, ref: unknown): Kernel {
   const params: string[] = [];
   const pre: string[] = [];
+  const reads: string[] = [];
+  const rowIdx = layouts.indexOf(ROW);
   names.forEach((name, i) => {
-    params.push(name, `${name}Off`, `${name}Idx`, `${name}K`);
-    if (layouts[i] === 's') pre.push(`const ${name}S = ${name}[${name}Off];`);
+    params.push(name, `${name}Off`, `${name}X`);
+    const v = name.toLowerCase();
+    switch (layouts[i]) {
+      case CONTIG0:
+        reads.push(`const ${v} = ${name}[i];`);
+        break;
+      case CONTIG:
+        reads.push(`const ${v} = ${name}[${name}Off + i];`);
+        break;
+      case CONST:
+        pre.push(`const ${v} = ${name}X;`);
+        break;
+      case ROW:
+        reads.push(`const ${v} = ${name}[${name}Off + j];`);
+        break;
+      default:
+        reads.push(`const ${v} = ${name}[${name}Off + ${name}X[i]];`);
+    }
   });
-  const lets = names.map((name, i) => `const ${name.toLowerCase()} = ${readExpr(name, layouts[i]!)};`).join(' ');
-  const src = `return function kernel(out, n, ${params.join(', ')}) {
-    ${pre.join('\n')}
-    for (let i = 0; i < n; i++) { ${lets} out[i] = ${expr}; }
-  };`;
-  k = new Function('R', src)(ref) as Kernel;
-  cache.set(key, k);
-  return k;
+  const body = `${reads.join(' ')} out[i] = ${expr};`;
+  const loop =
+    rowIdx < 0
+      ? `for (let i = 0; i < n; i++) { ${body} }`
+      : `const K = ${names[rowIdx]}X; for (let base = 0; base < n; base += K) { for (let j = 0; j < K; j++) { const i = base + j; ${body} } }`;
+  const src = `return function ${label}_${layouts.join('')}(out, n, ${params.join(', ')}) { ${pre.join(' ')} ${loop} };`;
+  return new Function('R', src)(ref) as Kernel;
 }
 
-/** The four kernel arguments of one operand: buffer, offset, offset table, constant. */
-function buf(x: View | number): TypedArray | null {
-  return typeof x === 'number' ? null : (x.buffer as TypedArray);
-}
-function off(x: View | number): number {
-  return typeof x === 'number' ? 0 : x.offset;
-}
-function idx(x: View | number, layout: Layout): Int32Array | null {
-  return layout === 'o' ? relativeOffsets((x as View).shape, (x as View).strides) : null;
-}
-/** The constant slot: a number operand's value, or the row length of an 'r' operand. */
-function konst(x: View | number, layout: Layout): number {
-  return typeof x === 'number' ? x : layout === 'r' ? rowPeriod(x) : 0;
+/** The layouts of the operands now in the scratch slots. */
+function layoutsOf(count: number): number[] {
+  return sLayout.slice(0, count);
 }
 
-/** `out[i] = op(x[i])`. */
-export function unaryKernel(op: UnaryOp, x: View, out: TypedArray): void {
+const unaryCache = new Map<UnaryOp, Map<number, Kernel>>();
+const binaryCache = new Map<BinaryOp, Map<number, Kernel>>();
+const whereCache = new Map<number, Kernel>();
+const scratchCodes = [0, 0, 0];
+const TWO_VIEWS: (View | number)[] = [0, 0];
+const THREE_VIEWS: (View | number)[] = [0, 0, 0];
+
+/** `out[i] = op(x[i])`; `outDtype` is the dtype `out` stores. */
+export function unaryKernel(op: UnaryOp, x: View, out: TypedArray, outDtype: DType = outDtypeOf(out)): void {
   const n = out.length;
   if (n === 0) return;
-  const lx = layoutOf(x);
-  const info = UNARY_OPS[op];
-  const outDtype = outDtypeOf(out);
-  const expr = storeExpr(UNARY_EXPR[op] ?? 'R(x)', outDtype, info.dtype === 'bool');
-  const k = compile(`u|${op}|${lx}|${outDtype}`, ['X'], [lx], expr, info.ref);
-  k(out, n, buf(x), off(x), idx(x, lx), konst(x, lx));
-}
-
-/** `out[i] = op(a[i], b[i])` over equal-shaped views or numbers. */
-export function binaryKernel(op: BinaryOp, a: View | number, b: View | number, out: TypedArray): void {
-  const n = out.length;
-  if (n === 0) return;
-  const la = layoutOf(a);
-  const lb = layoutOf(b);
-  const outDtype = outDtypeOf(out);
-  let expr = BINARY_EXPR[op];
-  let ref: unknown = BINARY_OPS[op].ref;
-  if (op === 'mul' && outDtype === 'int32') expr = 'Math.imul(a, b)';
-  if (op === 'fmod' && (outDtype === 'int32' || outDtype === 'bool')) {
-    // Integer fmod by zero raises, as in PyTorch (a float divisor gives NaN instead).
-    expr = '(b === 0 ? R() : a % b)';
-    ref = integerDivisionByZero;
+  if (n >= wasmUnaryMinLength && outDtype === 'float32' && x.dtype === 'float32' && isWasmUnaryOp(op) && isContiguous(x.shape, x.strides)) {
+    const src = x.buffer as Float32Array;
+    if (wasmUnary(op, x.offset === 0 && src.length === n ? src : src.subarray(x.offset, x.offset + n), out as Float32Array)) return;
   }
-  expr = storeExpr(expr, outDtype, BINARY_OPS[op].dtype === 'bool');
-  const k = compile(`b|${op}|${la}|${lb}|${outDtype}`, ['A', 'B'], [la, lb], expr, ref);
-  k(out, n, buf(a), off(a), idx(a, la), konst(a, la), buf(b), off(b), idx(b, lb), konst(b, lb));
+  const key = classify(x, 0) * 4 + DT[outDtype];
+  let cache = unaryCache.get(op);
+  if (cache === undefined) unaryCache.set(op, (cache = new Map()));
+  let k = cache.get(key);
+  if (k === undefined) {
+    const info = UNARY_OPS[op];
+    k = generate(op, ['X'], layoutsOf(1), storeExpr(UNARY_EXPR[op] ?? 'R(x)', outDtype, info.dtype === 'bool'), info.ref);
+    cache.set(key, k);
+  }
+  try {
+    k(out, n, sBuf[0], sOff[0], sExtra[0]);
+  } finally {
+    clearScratch(1);
+  }
+}
+
+/** `out[i] = op(a[i], b[i])` over equal-shaped views or numbers; `outDtype` is the dtype `out` stores. */
+export function binaryKernel(op: BinaryOp, a: View | number, b: View | number, out: TypedArray, outDtype: DType = outDtypeOf(out)): void {
+  const n = out.length;
+  if (n === 0) return;
+  if (
+    n >= wasmBinaryMinLength && outDtype === 'float32' && typeof a !== 'number' && typeof b !== 'number' &&
+    a.dtype === 'float32' && b.dtype === 'float32' && isWasmBinaryOp(op) && isContiguous(a.shape, a.strides) && isContiguous(b.shape, b.strides)
+  ) {
+    const ab = a.buffer as Float32Array;
+    const bb = b.buffer as Float32Array;
+    const av = a.offset === 0 && ab.length === n ? ab : ab.subarray(a.offset, a.offset + n);
+    const bv = b.offset === 0 && bb.length === n ? bb : bb.subarray(b.offset, b.offset + n);
+    if (wasmBinary(op, av, bv, out as Float32Array)) return;
+  }
+  const codes = scratchCodes;
+  codes[0] = classify(a, 0);
+  codes[1] = classify(b, 1);
+  if (sLayout[0] === ROW && sLayout[1] === ROW) {
+    TWO_VIEWS[0] = a;
+    TWO_VIEWS[1] = b;
+    settleRows(TWO_VIEWS, codes, 2);
+  }
+  const key = (codes[0]! * CODE + codes[1]!) * 4 + DT[outDtype];
+  let cache = binaryCache.get(op);
+  if (cache === undefined) binaryCache.set(op, (cache = new Map()));
+  let k = cache.get(key);
+  if (k === undefined) {
+    let expr = BINARY_EXPR[op];
+    let ref: unknown = BINARY_OPS[op].ref;
+    if (op === 'mul' && outDtype === 'int32') expr = 'Math.imul(a, b)';
+    if (op === 'fmod' && (outDtype === 'int32' || outDtype === 'bool')) {
+      // Integer fmod by zero raises, as in PyTorch (a float divisor gives NaN instead).
+      expr = '(b === 0 ? R() : a % b)';
+      ref = integerDivisionByZero;
+    }
+    k = generate(op, ['A', 'B'], layoutsOf(2), storeExpr(expr, outDtype, BINARY_OPS[op].dtype === 'bool'), ref);
+    cache.set(key, k);
+  }
+  try {
+    k(out, n, sBuf[0], sOff[0], sExtra[0], sBuf[1], sOff[1], sExtra[1]);
+  } finally {
+    clearScratch(2);
+  }
+}
+
+/** Drops the scratch slots' references to buffers and offset tables. */
+function clearScratch(count: number): void {
+  for (let k = 0; k < count; k++) {
+    sBuf[k] = null;
+    sExtra[k] = 0;
+  }
+  TWO_VIEWS[0] = TWO_VIEWS[1] = 0;
+  THREE_VIEWS[0] = THREE_VIEWS[1] = THREE_VIEWS[2] = 0;
 }
 
 function integerDivisionByZero(): never {
   throw new ZeroDivisionError('fmod: integer division by zero (the integer divisor tensor holds a 0); use float operands to get NaN instead');
 }
 
-/** `out[i] = cond[i] ? a[i] : b[i]`. */
-export function whereKernel(cond: View, a: View | number, b: View | number, out: TypedArray): void {
+/** `out[i] = cond[i] ? a[i] : b[i]`; `outDtype` is the dtype `out` stores. */
+export function whereKernel(cond: View, a: View | number, b: View | number, out: TypedArray, outDtype: DType = outDtypeOf(out)): void {
   const n = out.length;
   if (n === 0) return;
-  const lc = layoutOf(cond);
-  const la = layoutOf(a);
-  const lb = layoutOf(b);
-  const outDtype = outDtypeOf(out);
-  const expr = storeExpr('c !== 0 ? a : b', outDtype, false);
-  const k = compile(`w|${lc}|${la}|${lb}|${outDtype}`, ['C', 'A', 'B'], [lc, la, lb], expr, null);
-  k(out, n, buf(cond), off(cond), idx(cond, lc), konst(cond, lc), buf(a), off(a), idx(a, la), konst(a, la), buf(b), off(b), idx(b, lb), konst(b, lb));
+  const codes = scratchCodes;
+  codes[0] = classify(cond, 0);
+  codes[1] = classify(a, 1);
+  codes[2] = classify(b, 2);
+  THREE_VIEWS[0] = cond;
+  THREE_VIEWS[1] = a;
+  THREE_VIEWS[2] = b;
+  settleRows(THREE_VIEWS, codes, 3);
+  const key = ((codes[0]! * CODE + codes[1]!) * CODE + codes[2]!) * 4 + DT[outDtype];
+  let k = whereCache.get(key);
+  if (k === undefined) {
+    k = generate('where', ['C', 'A', 'B'], layoutsOf(3), storeExpr('c !== 0 ? a : b', outDtype, false), null);
+    whereCache.set(key, k);
+  }
+  try {
+    k(out, n, sBuf[0], sOff[0], sExtra[0], sBuf[1], sOff[1], sExtra[1], sBuf[2], sOff[2], sExtra[2]);
+  } finally {
+    clearScratch(3);
+  }
 }
+
+const copyCache = new Map<number, Kernel>();
 
 /** Copies a view into a contiguous array, converting to the destination's dtype. */
 export function copyKernel(x: View, out: TypedArray): void {
   const n = out.length;
   if (n === 0) return;
-  const lx = layoutOf(x);
   const src = x.buffer as TypedArray;
-  if (lx === 'c' && src.constructor === out.constructor) {
+  if (src.constructor === out.constructor && isContiguous(x.shape, x.strides)) {
     out.set(src.subarray(x.offset, x.offset + n));
     return;
   }
-  const toBool = outDtypeOf(out) === 'bool';
-  const k = compile(`copy|${lx}|${toBool}`, ['X'], [lx], toBool ? '(x !== 0 ? 1 : 0)' : 'x', null);
-  k(out, n, buf(x), off(x), idx(x, lx), konst(x, lx));
+  const outDtype = outDtypeOf(out);
+  const key = classify(x, 0) * 4 + DT[outDtype];
+  let k = copyCache.get(key);
+  if (k === undefined) {
+    k = generate('copy', ['X'], layoutsOf(1), outDtype === 'bool' ? '(x !== 0 ? 1 : 0)' : 'x', null);
+    copyCache.set(key, k);
+  }
+  try {
+    k(out, n, sBuf[0], sOff[0], sExtra[0]);
+  } finally {
+    clearScratch(1);
+  }
 }
 
 /** Writes `src` (a view of dst's shape, or a number) into the elements of `dst`, converting. */
@@ -235,8 +407,9 @@ export function assignKernel(dst: View, src: View | number): void {
 
 /** The dtype a typed array stores. */
 export function outDtypeOf(a: TypedArray): DType {
-  if (a instanceof Float32Array) return 'float32';
-  if (a instanceof Int32Array) return 'int32';
-  if (a instanceof Uint8Array) return 'bool';
+  const c = a.constructor;
+  if (c === Float32Array) return 'float32';
+  if (c === Int32Array) return 'int32';
+  if (c === Uint8Array) return 'bool';
   return 'float64';
 }

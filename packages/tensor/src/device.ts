@@ -117,7 +117,10 @@ const safetyNet = new FinalizationRegistry<Ledger>((l) => {
 export class Storage {
   /** Number of in-place writes so far (autograd compares it to detect changed saved tensors). */
   version = 0;
-  readonly #ledger: Ledger;
+  /** References held, when the storage is not registered with the safety net (else in the ledger). */
+  #refs = 1;
+  /** The safety net's record, only for registered storages (no allocation for plain CPU storages). */
+  readonly #ledger: Ledger | null;
   constructor(
     /** The device the buffer belongs to. */
     readonly device: Device,
@@ -133,27 +136,37 @@ export class Storage {
     device.liveStorages++;
     device.liveBytes += size * itemSize(dtype);
     const collectable = typeof device.backend.forget === 'function';
-    const registered = origin !== undefined || !collectable;
-    this.#ledger = { device, dtype, size, refs: 1, buffer: collectable ? undefined : buffer, origin, registered };
-    if (registered) safetyNet.register(this, this.#ledger, this.#ledger);
+    if (origin !== undefined || !collectable) {
+      const ledger: Ledger = { device, dtype, size, refs: 1, buffer: collectable ? undefined : buffer, origin, registered: true };
+      this.#ledger = ledger;
+      safetyNet.register(this, ledger, ledger);
+    } else this.#ledger = null;
   }
 
   /** References held: the tensor that made it plus every undisposed view; the buffer is released at 0. */
   get refs(): number {
-    return this.#ledger.refs;
+    return this.#ledger === null ? this.#refs : this.#ledger.refs;
   }
 
   /** Adds a reference (a new view of the storage). */
   retain(): void {
-    this.#ledger.refs++;
+    if (this.#ledger === null) this.#refs++;
+    else this.#ledger.refs++;
   }
 
   /** Drops a reference; the last one returns the buffer to the backend. */
   release(): void {
     const l = this.#ledger;
-    if (l.refs <= 0) return;
-    if (--l.refs === 0) {
-      if (l.registered) safetyNet.unregister(l);
+    let left: number;
+    if (l === null) {
+      if (this.#refs <= 0) return;
+      left = --this.#refs;
+    } else {
+      if (l.refs <= 0) return;
+      left = --l.refs;
+    }
+    if (left === 0) {
+      if (l !== null) safetyNet.unregister(l);
       this.device.liveStorages--;
       this.device.liveBytes -= this.size * itemSize(this.dtype);
       this.device.backend.release(this.buffer, this.dtype, this.size);

@@ -26,6 +26,11 @@ export type DType = 'float32' | 'int32' | 'bool' | 'float64';
  */
 export const DTYPES: readonly DType[] = ['bool', 'int32', 'float32', 'float64'];
 
+/** Each dtype's position in {@link DTYPES} (promotion picks the later one). */
+const RANK: Readonly<Record<DType, number>> = { bool: 0, int32: 1, float32: 2, float64: 3 };
+/** Bytes per element of each dtype. */
+const ITEM_SIZE: Readonly<Record<DType, number>> = { bool: 1, int32: 4, float32: 4, float64: 8 };
+
 /** A typed array of one of the storage element types.
  * @example
  * ```ts
@@ -65,7 +70,7 @@ export function arrayType(dtype: DType): Float32ArrayConstructor | Int32ArrayCon
  * ```
  */
 export function itemSize(dtype: DType): number {
-  return arrayType(dtype).BYTES_PER_ELEMENT;
+  return ITEM_SIZE[dtype] ?? arrayType(dtype).BYTES_PER_ELEMENT;
 }
 
 /** True for `float32` and `float64`.
@@ -87,7 +92,7 @@ export function isFloatingPoint(dtype: DType): boolean {
  * ```
  */
 export function promoteTypes(a: DType, b: DType): DType {
-  return DTYPES.indexOf(a) >= DTYPES.indexOf(b) ? a : b;
+  return a === b ? a : RANK[a] >= RANK[b] ? a : b;
 }
 
 /** Checks that a string names a dtype.

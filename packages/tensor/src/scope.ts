@@ -43,12 +43,22 @@ export function tidy<T>(fn: () => T): T {
     for (const t of scope) t.dispose();
     throw new TypeError('tidy: the function returned a Promise; tidy only scopes synchronous code');
   }
-  const kept = new Set<Tensor>();
-  collectTensors(result, kept, 0);
   const parent = scopes[scopes.length - 1];
-  for (const t of scope) {
-    if (kept.has(t)) parent?.add(t);
-    else t.dispose();
+  if (result === null || typeof result !== 'object') {
+    // nothing returned can hold a tensor
+    for (const t of scope) t.dispose();
+  } else if ((result as { isTensor?: unknown }).isTensor === true) {
+    for (const t of scope) {
+      if (t === (result as unknown)) parent?.add(t);
+      else t.dispose();
+    }
+  } else {
+    const kept = new Set<Tensor>();
+    collectTensors(result, kept, 0);
+    for (const t of scope) {
+      if (kept.has(t)) parent?.add(t);
+      else t.dispose();
+    }
   }
   return result;
 }

@@ -12,8 +12,21 @@ import { Tensor, type TensorLike } from '../tensor.js';
 
 /** @internal Wraps a freshly allocated contiguous kernel output as a tensor (for Fackel's own packages; not a stable API). */
 export function wrap(device: Device, buffer: unknown, dtype: DType, shape: readonly number[]): Tensor {
+  return wrapShape(device, buffer, dtype, shape.slice());
+}
+
+/**
+ * {@link wrap} without copying `shape`: the caller passes an array nobody mutates (a fresh one,
+ * or the shape of another tensor, which is never mutated).
+ */
+export function wrapShape(device: Device, buffer: unknown, dtype: DType, shape: readonly number[]): Tensor {
   const storage = new Storage(device, buffer, dtype, shapeSize(shape), isDebug() ? originOf(shape, dtype, device) : undefined);
-  return new Tensor(storage, [...shape], contiguousStrides(shape), 0);
+  return new Tensor(storage, shape, contiguousStrides(shape), 0);
+}
+
+/** Whether `x` is a tensor of any loaded copy of this package (what `x instanceof Tensor` tests, without the call). */
+export function isTensor(x: unknown): x is Tensor {
+  return typeof x === 'object' && x !== null && (x as { isTensor?: unknown }).isTensor === true;
 }
 
 /** Where a storage was made, for debug mode's report of tensors collected without `dispose()`. */
@@ -24,8 +37,9 @@ function originOf(shape: readonly number[], dtype: DType, device: Device): { wha
 /** @internal Checks that every tensor operand lives on one device and returns it (for Fackel's own packages; not a stable API). */
 export function deviceOf(op: string, ...xs: readonly (TensorLike | null | undefined)[]): Device {
   let d: Device | null = null;
-  for (const x of xs) {
-    if (x instanceof Tensor) {
+  for (let i = 0; i < xs.length; i++) {
+    const x = xs[i];
+    if (isTensor(x)) {
       x._live(op);
       if (d === null) d = x.device;
       else if (d !== x.device) {
@@ -36,12 +50,38 @@ export function deviceOf(op: string, ...xs: readonly (TensorLike | null | undefi
   return d ?? getDefaultDevice();
 }
 
+/** {@link deviceOf} of two operands, without the rest-parameter array. */
+export function deviceOf2(op: string, a: TensorLike, b: TensorLike): Device {
+  if (isTensor(a)) {
+    a._live(op);
+    if (isTensor(b)) {
+      b._live(op);
+      if (a.device !== b.device) {
+        throw new DeviceError(`${op}: expected all tensors to be on the same device, but found tensors on '${a.device.name}' and '${b.device.name}'`);
+      }
+    }
+    return a.device;
+  }
+  if (isTensor(b)) {
+    b._live(op);
+    return b.device;
+  }
+  return getDefaultDevice();
+}
+
+/** Whether autograd would record an op on `a` and `b` (numbers count as not requiring a gradient). */
+export function wouldRecord2(a: RecordedInput, b: RecordedInput): boolean {
+  if (!isGradEnabled() || getAutograd() === null) return false;
+  return (isTensor(a) && a.requiresGrad) || (isTensor(b) && b.requiresGrad);
+}
+
 /** @internal Records an op for autograd when recording is on and some input requires a gradient (for Fackel's own packages; not a stable API). */
 export function record(op: string, inputs: readonly RecordedInput[], output: Tensor, attrs: Readonly<Record<string, unknown>> = {}): Tensor {
   const engine = getAutograd();
   if (engine !== null && isGradEnabled()) {
-    for (const x of inputs) {
-      if (x instanceof Tensor && x.requiresGrad) {
+    for (let i = 0; i < inputs.length; i++) {
+      const x = inputs[i];
+      if (isTensor(x) && x.requiresGrad) {
         engine.record(op, inputs, output, attrs);
         break;
       }
@@ -53,7 +93,11 @@ export function record(op: string, inputs: readonly RecordedInput[], output: Ten
 /** Whether autograd would record an op with these inputs. */
 export function wouldRecord(inputs: readonly RecordedInput[]): boolean {
   if (getAutograd() === null || !isGradEnabled()) return false;
-  return inputs.some((x) => x instanceof Tensor && x.requiresGrad);
+  for (let i = 0; i < inputs.length; i++) {
+    const x = inputs[i];
+    if (isTensor(x) && x.requiresGrad) return true;
+  }
+  return false;
 }
 
 /** The dtype a JS number has when combined with a tensor of dtype `t`. */
@@ -65,17 +109,27 @@ export function scalarDType(value: number, t: DType): DType {
 
 /** Result dtype of two operands before the op's own rule is applied. */
 export function promoteOperands(a: TensorLike, b: TensorLike): DType {
-  if (a instanceof Tensor && b instanceof Tensor) return promoteTypes(a.dtype, b.dtype);
-  if (a instanceof Tensor) return scalarDType(b as number, a.dtype);
-  if (b instanceof Tensor) return scalarDType(a as number, b.dtype);
+  const ta = isTensor(a);
+  const tb = isTensor(b);
+  if (ta && tb) return promoteTypes(a.dtype, b.dtype);
+  if (ta) return scalarDType(b as number, a.dtype);
+  if (tb) return scalarDType(a as number, b.dtype);
   return Number.isInteger(a) && Number.isInteger(b) ? 'int32' : 'float32';
 }
 
 /** A tensor's view, broadcast (stride 0) to a target shape. */
 export function broadcastView(t: Tensor, shape: readonly number[], op: string): View {
   const v = t._view(op);
-  if (v.shape.length === shape.length && v.shape.every((d, i) => d === shape[i])) return v;
-  return { ...v, shape, strides: broadcastStrides(v.shape, v.strides, shape) };
+  if (sameShape(v.shape, shape)) return v;
+  return { buffer: v.buffer, dtype: v.dtype, shape, strides: broadcastStrides(v.shape, v.strides, shape), offset: v.offset };
+}
+
+/** Whether two shapes are equal. */
+export function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** Rejects dtypes a device can't store. */

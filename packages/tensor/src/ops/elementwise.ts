@@ -5,7 +5,8 @@ import { DTypeError, FackelError, ShapeError, ZeroDivisionError, fmtShape } from
 import { BINARY_OPS, UNARY_OPS } from '../op-table.js';
 import { broadcastShapes } from '../shape.js';
 import { Tensor, type TensorLike } from '../tensor.js';
-import { broadcastView, checkDeviceDType, deviceOf, markNonDifferentiable, promoteOperands, record, wrap } from './core.js';
+import { broadcastView, checkDeviceDType, deviceOf, deviceOf2, isTensor, markNonDifferentiable, promoteOperands, record, sameShape, scalarDType, wouldRecord2, wrap, wrapShape } from './core.js';
+import { promoteTypes } from '../dtype.js';
 
 function unaryDType(op: UnaryOp, dtype: DType): DType {
   switch (UNARY_OPS[op].dtype) {
@@ -27,19 +28,25 @@ function unaryDType(op: UnaryOp, dtype: DType): DType {
  * ```
  */
 export function unary(op: UnaryOp, x: Tensor): Tensor {
-  if (!(x instanceof Tensor)) throw new FackelError(`${op}: expected a tensor, got ${typeof x}`);
+  if (!isTensor(x)) throw new FackelError(`${op}: expected a tensor, got ${typeof x}`);
   if (x.dtype === 'bool' && (op === 'neg' || op === 'sign')) {
     throw new DTypeError(`${op}: not supported for bool tensors; use logicalNot() to invert a mask`);
   }
-  const device = deviceOf(op, x);
+  const device = x.device;
   const outDtype = unaryDType(op, x.dtype);
-  const out = wrap(device, device.backend.unary(op, x._view(op), outDtype, x.shape), outDtype, x.shape);
+  // `x._view` checks that x is live; the output shares x's (never mutated) shape array
+  const out = wrapShape(device, device.backend.unary(op, x._view(op), outDtype, x.shape), outDtype, x.shape);
+  if (!wouldRecord2(x, null)) return out;
   return UNARY_OPS[op].differentiable ? record(op, [x], out) : markNonDifferentiable(op, [x], out);
 }
 
 /** The result dtype of a binary op applied to two operands. */
 export function binaryDType(op: BinaryOp, a: TensorLike, b: TensorLike): DType {
-  const base = promoteOperands(a, b);
+  return resultDType(op, promoteOperands(a, b));
+}
+
+/** The result dtype of a binary op whose operands promote to `base`. */
+function resultDType(op: BinaryOp, base: DType): DType {
   switch (BINARY_OPS[op].dtype) {
     case 'bool':
       return 'bool';
@@ -58,8 +65,8 @@ export function binaryDType(op: BinaryOp, a: TensorLike, b: TensorLike): DType {
  * ```
  */
 export function binary(op: BinaryOp, a: TensorLike, b: TensorLike): Tensor {
-  const ta = a instanceof Tensor;
-  const tb = b instanceof Tensor;
+  const ta = isTensor(a);
+  const tb = isTensor(b);
   if (!ta && !tb) {
     if (typeof a !== 'number' || typeof b !== 'number') {
       throw new FackelError(`${op}: expected tensors or numbers, got ${describeArg(a)} and ${describeArg(b)}`);
@@ -69,17 +76,20 @@ export function binary(op: BinaryOp, a: TensorLike, b: TensorLike): Tensor {
   if ((!ta && typeof a !== 'number') || (!tb && typeof b !== 'number')) {
     throw new FackelError(`${op}: expected tensors or numbers, got ${describeArg(a)} and ${describeArg(b)}`);
   }
-  const device = deviceOf(op, a, b);
-  const shape = ta && tb ? broadcastShapes(a.shape, b.shape, op) : ta ? (a as Tensor).shape : (b as Tensor).shape;
-  const outDtype = binaryDType(op, a, b);
-  checkDeviceDType(device, outDtype, op);
-  const computeDtype = promoteOperands(a, b);
+  const device = deviceOf2(op, a, b);
+  // the output shares an operand's shape array when no broadcast changes it (shapes are never mutated)
+  const shape = ta && tb ? (sameShape(a.shape, b.shape) ? a.shape : broadcastShapes(a.shape, b.shape, op)) : ta ? (a as Tensor).shape : (b as Tensor).shape;
+  const computeDtype = ta && tb ? promoteTypes(a.dtype, b.dtype) : ta ? scalarDType(b as number, a.dtype) : scalarDType(a as number, (b as Tensor).dtype);
+  const outDtype = resultDType(op, computeDtype);
+  // a dtype of a tensor operand is supported by its device already
+  if (!((ta && outDtype === (a as Tensor).dtype) || (tb && outDtype === (b as Tensor).dtype))) checkDeviceDType(device, outDtype, op);
   if (op === 'fmod' && b === 0 && !isFloatingPoint(computeDtype)) {
     throw new ZeroDivisionError(`fmod: integer division by zero (${(a as Tensor).dtype} tensor ${fmtShape((a as Tensor).shape)} divided by the number 0); use float operands to get NaN instead`);
   }
-  const av: View | number = ta ? broadcastView(a, shape, op) : scalarIn(a as number, computeDtype);
-  const bv: View | number = tb ? broadcastView(b, shape, op) : scalarIn(b as number, computeDtype);
-  const out = wrap(device, device.backend.binary(op, av, bv, shape, outDtype), outDtype, shape);
+  const av: View | number = ta ? broadcastView(a as Tensor, shape, op) : scalarIn(a as number, computeDtype);
+  const bv: View | number = tb ? broadcastView(b as Tensor, shape, op) : scalarIn(b as number, computeDtype);
+  const out = wrapShape(device, device.backend.binary(op, av, bv, shape, outDtype), outDtype, shape);
+  if (!wouldRecord2(a, b)) return out;
   return BINARY_OPS[op].differentiable ? record(op, [a, b], out) : markNonDifferentiable(op, [a, b], out);
 }
 

@@ -1,0 +1,157 @@
+/**
+ * float32 `exp`, `tanh` and `sigmoid` over contiguous arrays in WebAssembly SIMD, with the
+ * vectorised functions of `./math.ts` (their maximum errors are stated there), and the
+ * arithmetic `add`, `sub`, `mul`, `div` of two contiguous float32 arrays (exact: IEEE float32
+ * lane operations give the float32-rounded result of the double-precision operation, as
+ * JavaScript's loop does). The module imports the backend's shared memory (`env.mem`) and
+ * exports one function per op: `(ptr, vectors)` for the unary ones, which replaces `vectors`
+ * groups of four float32 at byte address `ptr` in place, and `(pa, pb, vectors)` for the
+ * binary ones, which writes `a op b` over `a`. A call copies its inputs into the scratch
+ * region in chunks, runs, and copies the results out (see `./memory.ts`).
+ *
+ * @module
+ */
+import type { UnaryOp } from '@fackel/tensor';
+import { WASM_MAX_PAGES } from '../kernels/matmul-wasm.js';
+import { Code, I32, V128, functionBody, name, section, uleb } from './emit.js';
+import { MATH_TEMPS, emitExp, emitSigmoid, emitTanh } from './math.js';
+import { SCRATCH_BASE, instantiateWithSharedMemory, scratchF32 } from './memory.js';
+
+/** The ops this module computes, in export order. */
+const OPS = ['exp', 'tanh', 'sigmoid'] as const;
+type WasmUnaryOp = (typeof OPS)[number];
+const BIN_OPS = ['add', 'sub', 'mul', 'div'] as const;
+type WasmBinaryOp = (typeof BIN_OPS)[number];
+
+/** Elements per chunk copied through the scratch memory (256 KiB, a multiple of 4). */
+const CHUNK = 1 << 16;
+
+/** The body of one op's function: `for (; vectors > 0; vectors--, ptr += 16) mem[ptr] = f(mem[ptr])`. */
+function body(op: WasmUnaryOp): number[] {
+  const ptr = 0;
+  const vectors = 1;
+  const x = 2;
+  const tmp = [3, 4, 5, 6, 7];
+  const e = new Code();
+  e.block().loop();
+  e.get(vectors).eqz().brIf(1);
+  e.get(ptr).v128Load(0).set(x);
+  if (op === 'exp') emitExp(e, x, x, tmp);
+  else if (op === 'tanh') emitTanh(e, x, x, tmp);
+  else emitSigmoid(e, x, x, tmp);
+  e.get(ptr).get(x).v128Store(0);
+  e.get(ptr).i32(16).add().set(ptr);
+  e.get(vectors).i32(1).sub().set(vectors);
+  e.br(0).end().end().end(); // loop, block, function
+  return functionBody([[1 + MATH_TEMPS, V128]], e);
+}
+
+/** The body of one binary op's function: `for (; vectors > 0; vectors--, pa += 16, pb += 16) mem[pa] = mem[pa] op mem[pb]`. */
+function binaryBody(op: WasmBinaryOp): number[] {
+  const pa = 0;
+  const pb = 1;
+  const vectors = 2;
+  const e = new Code();
+  e.block().loop();
+  e.get(vectors).eqz().brIf(1);
+  e.get(pa).get(pa).v128Load(0).get(pb).v128Load(0);
+  if (op === 'add') e.f32x4Add();
+  else if (op === 'sub') e.f32x4Sub();
+  else if (op === 'mul') e.f32x4Mul();
+  else e.f32x4Div();
+  e.v128Store(0);
+  e.get(pa).i32(16).add().set(pa);
+  e.get(pb).i32(16).add().set(pb);
+  e.get(vectors).i32(1).sub().set(vectors);
+  e.br(0).end().end().end(); // loop, block, function
+  return functionBody([], e);
+}
+
+/** The binary module (see the file comment). */
+export function unaryWasmBytes(): Uint8Array {
+  const all = OPS.length + BIN_OPS.length;
+  const type = section(1, [2, 0x60, 2, I32, I32, 0, 0x60, 3, I32, I32, I32, 0]);
+  // the shared memory: limits flag 0x03 = shared, with a maximum (as the matmul module declares it)
+  const imports = section(2, [1, ...name('env'), ...name('mem'), 0x02, 0x03, ...uleb(1), ...uleb(WASM_MAX_PAGES)]);
+  const funcs = section(3, [all, ...OPS.map(() => 0), ...BIN_OPS.map(() => 1)]);
+  const exports = section(7, [all, ...[...OPS, ...BIN_OPS].flatMap((op, i) => [...name(op), 0x00, i])]);
+  const code = section(10, [all, ...OPS.flatMap((op) => body(op)), ...BIN_OPS.flatMap((op) => binaryBody(op))]);
+  return new Uint8Array([0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0, ...type, ...imports, ...funcs, ...exports, ...code]);
+}
+
+type Fn = (ptr: number, vectors: number) => void;
+type Fn2 = (pa: number, pb: number, vectors: number) => void;
+let fns: (Record<WasmUnaryOp, Fn> & Record<WasmBinaryOp, Fn2>) | null | undefined;
+
+function getFns(): (Record<WasmUnaryOp, Fn> & Record<WasmBinaryOp, Fn2>) | null {
+  if (fns !== undefined) return fns;
+  fns = null;
+  try {
+    const ex = instantiateWithSharedMemory(unaryWasmBytes());
+    if (ex !== null) {
+      fns = {
+        exp: ex.exp as Fn, tanh: ex.tanh as Fn, sigmoid: ex.sigmoid as Fn,
+        add: ex.add as Fn2, sub: ex.sub as Fn2, mul: ex.mul as Fn2, div: ex.div as Fn2,
+      };
+    }
+  } catch {
+    fns = null;
+  }
+  return fns;
+}
+
+/** Whether `op` has a WebAssembly float32 kernel here. */
+export function isWasmUnaryOp(op: UnaryOp): op is WasmUnaryOp {
+  return op === 'exp' || op === 'tanh' || op === 'sigmoid';
+}
+
+/**
+ * `out[i] = op(x[i])` for float32 arrays of equal length through WebAssembly SIMD; returns
+ * false (having written nothing) where the module or the scratch memory is unavailable.
+ */
+export function wasmUnary(op: WasmUnaryOp, x: Float32Array, out: Float32Array): boolean {
+  const f = getFns();
+  if (f === null) return false;
+  const n = x.length;
+  const chunk = Math.min(CHUNK, (n + 3) & ~3);
+  const mem = scratchF32(4 * chunk);
+  if (mem === null) return false;
+  const fn = f[op];
+  const base = SCRATCH_BASE >> 2;
+  for (let i = 0; i < n; i += chunk) {
+    const m = Math.min(chunk, n - i);
+    mem.set(m === n ? x : x.subarray(i, i + m), base);
+    fn(SCRATCH_BASE, (m + 3) >> 2); // the lanes past m compute garbage that is not copied out
+    out.set(mem.subarray(base, base + m), i);
+  }
+  return true;
+}
+
+/** Whether `op` has a WebAssembly float32 kernel here. */
+export function isWasmBinaryOp(op: string): op is WasmBinaryOp {
+  return op === 'add' || op === 'sub' || op === 'mul' || op === 'div';
+}
+
+/**
+ * `out[i] = a[i] op b[i]` for float32 arrays of equal length through WebAssembly SIMD; returns
+ * false (having written nothing) where the module or the scratch memory is unavailable.
+ */
+export function wasmBinary(op: WasmBinaryOp, a: Float32Array, b: Float32Array, out: Float32Array): boolean {
+  const f = getFns();
+  if (f === null) return false;
+  const n = a.length;
+  const chunk = Math.min(CHUNK, (n + 3) & ~3);
+  const mem = scratchF32(8 * chunk);
+  if (mem === null) return false;
+  const fn = f[op];
+  const baseA = SCRATCH_BASE >> 2;
+  const baseB = baseA + chunk;
+  for (let i = 0; i < n; i += chunk) {
+    const m = Math.min(chunk, n - i);
+    mem.set(m === n ? a : a.subarray(i, i + m), baseA);
+    mem.set(m === n ? b : b.subarray(i, i + m), baseB);
+    fn(SCRATCH_BASE, SCRATCH_BASE + 4 * chunk, (m + 3) >> 2);
+    out.set(mem.subarray(baseA, baseA + m), i);
+  }
+  return true;
+}
