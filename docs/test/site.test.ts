@@ -1,4 +1,4 @@
-// The built typedoc site (docs/api, from `pnpm docs` or `pnpm exec typedoc`): every internal
+// The built typedoc site (docs/api, from `pnpm docs:build` or `pnpm exec typedoc`): every internal
 // link resolves, the navigation lists every package and every guide, and headless Chromium
 // renders the index and a guide with the navigation filled in.
 import { existsSync, readFileSync, statSync } from 'node:fs';
@@ -16,7 +16,7 @@ const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable
 
 // In CI a missing site or browser fails; locally the checks say what to run and skip.
 const CI = !!process.env.CI;
-const siteMissing = existsSync(join(SITE, 'index.html')) ? undefined : 'docs/api is not built: run `pnpm docs` first';
+const siteMissing = existsSync(join(SITE, 'index.html')) ? undefined : 'docs/api is not built: run `pnpm docs:build` first';
 const browserMissing = existsSync(CHROMIUM) ? undefined : `${CHROMIUM} is missing: run \`sudo bash scripts/setup-chromium.sh\``;
 
 interface NavNode {

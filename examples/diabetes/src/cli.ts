@@ -1,4 +1,5 @@
-import { parseDevice, percent, releaseDevice, terminalChart, useDevice, flagNumber, parseFlags } from '@fackel/example-report';
+import { fileURLToPath } from 'node:url';
+import { parseDevice, parseFlags, parseOptionList, percent, releaseDevice, terminalChart, useDevice, userPath } from '@fackel/example-report';
 import { CLASS_NAMES, trainDiabetes, type DiabetesResult } from './diabetes.js';
 import { diabetesReport, diabetesVerdict } from './report.js';
 
@@ -22,8 +23,11 @@ Usage: pnpm --filter @fackel/example-diabetes start [-- options]
   --seed 0               seeds the split, the weights and the batch order (default 0)
   --seeds N              repeat with N seeds (seed, seed+1, …) and report the mean (default 1)
   --test-fraction 0.2    share of rows held out for testing (default 0.2)
+  --data FILE            a diabetes.csv of your own (default: shared/data, else the verified download)
   --device cpu|webgpu    where the tensors live (default cpu)
-  --report FILE          the HTML report (default reports/diabetes.html)
+  --report FILE          the HTML report (default reports/diabetes.html in this example's folder)
+
+  Relative paths are taken from the folder you ran the command in.
   --quiet                no progress lines
   -h, --help             this text`;
 
@@ -40,32 +44,29 @@ export async function runCli(argv: readonly string[], print: (line: string) => v
   const parsed = parseFlags(
     argv,
     {
-      hidden: { type: 'string', default: '6,4' },
-      lr: { type: 'string', default: '0.1' },
-      epochs: { type: 'string', default: '10000' },
-      'batch-size': { type: 'string' },
-      seed: { type: 'string', default: '0' },
-      seeds: { type: 'string', default: '1' },
-      'test-fraction': { type: 'string', default: '0.2' },
-      device: { type: 'string', default: 'cpu' },
-      report: { type: 'string', default: 'reports/diabetes.html' },
-      quiet: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
+      hidden: { kind: 'string', default: '6,4' },
+      lr: { kind: 'number', min: 0, gt: true, default: 0.1 },
+      epochs: { kind: 'int', min: 1, max: 100_000_000, default: 10_000 },
+      'batch-size': { kind: 'int', min: 1, max: 1_000_000 },
+      seed: { kind: 'int', min: 0, max: 4_294_967_295, default: 0 },
+      seeds: { kind: 'int', min: 1, max: 10_000, default: 1 },
+      'test-fraction': { kind: 'number', min: 0, gt: true, max: 1, lt: true, default: 0.2 },
+      data: { kind: 'string' },
+      device: { kind: 'string', default: 'cpu' },
+      report: { kind: 'string' },
+      quiet: { kind: 'boolean', default: false },
+      help: { kind: 'boolean', short: 'h', default: false },
     },
     HELP,
     print,
   );
   if (typeof parsed === 'number') return parsed;
-  const { values } = parsed;
+  const { options: values } = parsed;
   try {
-    const hidden = values.hidden.trim() === '' ? [] : values.hidden.split(',').map((s) => flagNumber('hidden', s, { integer: true }));
-    const lr = flagNumber('lr', values.lr);
-    const epochs = flagNumber('epochs', values.epochs, { integer: true });
-    const batchSize = values['batch-size'] === undefined ? undefined : flagNumber('batch-size', values['batch-size'], { integer: true });
-    const seed = flagNumber('seed', values.seed, { integer: true });
-    const seeds = flagNumber('seeds', values.seeds, { integer: true });
-    const testFraction = flagNumber('test-fraction', values['test-fraction']);
-    if (seeds < 1) throw new Error('--seeds must be at least 1');
+    const hidden = parseOptionList('hidden', values.hidden, { kind: 'int', min: 1, max: 100_000 });
+    const { lr, epochs, batchSize, seed, seeds, testFraction } = values;
+    const dataFile = values.data !== undefined ? userPath(values.data) : undefined;
+    const reportFile = values.report !== undefined ? userPath(values.report) : fileURLToPath(new URL('../reports/diabetes.html', import.meta.url));
     const device = await useDevice(parseDevice(values.device));
     try {
       print(`Übung 2A: NN als Klasse — Pima diabetes on ${device.name}`);
@@ -80,6 +81,7 @@ export async function runCli(argv: readonly string[], print: (line: string) => v
           epochs,
           batchSize,
           testFraction,
+          ...(dataFile !== undefined ? { dataFile } : {}),
           onLog: (e) => {
             if (values.quiet || (e.epoch % every !== 0 && e.epoch !== 1)) return;
             print(
@@ -107,7 +109,7 @@ export async function runCli(argv: readonly string[], print: (line: string) => v
         xRange: [1, epochs],
         height: 8,
       }));
-      const file = await diabetesReport(runs).write(values.report);
+      const file = await diabetesReport(runs).write(reportFile);
       print(`\nreport: ${file}`);
     } finally {
       await releaseDevice();

@@ -10,6 +10,7 @@
  * console.log(run.testAccuracy, run.majorityBaseline);
  * ```
  */
+import { existsSync } from 'node:fs';
 import { diabetes, DataLoader, permutation, TensorDataset } from '@fackel/data';
 import { BCELoss, Linear, Module, ModuleList, Sigmoid } from '@fackel/nn';
 import { SGD } from '@fackel/optim';
@@ -75,6 +76,11 @@ export interface DiabetesOptions {
   logEvery?: number;
   /** Where `diabetes.csv` is (default: the workshop's shared data, else download). */
   dataRoot?: string;
+  /**
+   * A `diabetes.csv` to read instead (`--data`): that file only — no fallback to the shared
+   * data or a download, and not checked against the original's hash, so an edited copy works.
+   */
+  dataFile?: string;
   /** Called after every recorded epoch. */
   onLog?: (entry: LogEntry) => void;
 }
@@ -107,7 +113,7 @@ export interface LogEntry {
  * ```
  */
 export interface DiabetesResult {
-  options: Required<Omit<DiabetesOptions, 'onLog' | 'batchSize' | 'dataRoot'>> & { batchSize: number | undefined };
+  options: Required<Omit<DiabetesOptions, 'onLog' | 'batchSize' | 'dataRoot' | 'dataFile'>> & { batchSize: number | undefined };
   log: LogEntry[];
   trainLoss: number;
   trainAccuracy: number;
@@ -197,7 +203,11 @@ export async function trainDiabetes(options: DiabetesOptions = {}): Promise<Diab
   if (!(lr > 0)) throw new Error(`the learning rate must be positive, got ${lr}`);
   if (batchSize !== undefined && !(Number.isInteger(batchSize) && batchSize >= 1)) throw new Error(`the batch size must be a whole number ≥ 1, got ${batchSize}`);
 
-  const ds = await diabetes({ root: options.dataRoot ?? sharedDataDir() });
+  if (options.dataFile !== undefined && !existsSync(options.dataFile)) throw new Error(`--data ${options.dataFile}: no such file`);
+  const ds =
+    options.dataFile !== undefined
+      ? await diabetes({ root: options.dataFile, download: false, verify: false })
+      : await diabetes({ root: options.dataRoot ?? sharedDataDir() });
   const split = stratifiedSplit(ds.labels, testFraction, seed);
   const [xAll, yAll] = ds.toTensors();
   const pick = (t: Tensor, idx: readonly number[]): Tensor => tidy(() => indexSelect(t, 0, tensor(Int32Array.from(idx), { dtype: 'int32', device: t.device })));

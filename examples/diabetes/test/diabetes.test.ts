@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -93,6 +93,32 @@ describe("the slide's questions and the flags", () => {
     expect(a.test.filter((i) => labels[i] === 0)).toHaveLength(7); // 34 zeros · 0.2 ≈ 7
     expect(new Set([...a.train, ...a.test]).size).toBe(100);
   });
+
+  it('--data reads a diabetes.csv of your own, relative to where the command was run ($INIT_CWD)', async () => {
+    const own = join(dir, 'own');
+    mkdirSync(own);
+    // a file of the same shape but not hunkim's (so no hash check may reject it): 60 rows, label = first feature > 0
+    const rows = Array.from({ length: 60 }, (_, i) => {
+      const x = Array.from({ length: 8 }, (_, j) => (Math.sin(i * 7.1 + j * 3.3) * 0.9).toFixed(4));
+      return `${x.join(',')},${Number(x[0]) > 0 ? 1 : 0}`;
+    });
+    writeFileSync(join(own, 'my-diabetes.csv'), `${rows.join('\n')}\n`);
+    const before = process.env.INIT_CWD;
+    process.env.INIT_CWD = own;
+    try {
+      const lines: string[] = [];
+      expect(await runCli(['--data', 'my-diabetes.csv', '--epochs', '5', '--quiet', '--report', 'r.html'], (l) => lines.push(l))).toBe(0);
+      expect(lines.join('\n')).toContain(`report: ${join(own, 'r.html')}`);
+      expect(lines.join('\n')).toMatch(/48\/12 rows/); // the 60 rows of the file given
+      expect(existsSync(join(own, 'r.html'))).toBe(true);
+      const missing: string[] = [];
+      expect(await runCli(['--data', 'nope.csv', '--epochs', '5'], (l) => missing.push(l))).toBe(1);
+      expect(missing.join('\n')).toContain(`--data ${join(own, 'nope.csv')}: no such file`);
+    } finally {
+      if (before === undefined) delete process.env.INIT_CWD;
+      else process.env.INIT_CWD = before;
+    }
+  }, LONG);
 
   it('rejects bad flags', async () => {
     const lines: string[] = [];

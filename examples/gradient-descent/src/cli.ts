@@ -1,4 +1,5 @@
-import { parseDevice, releaseDevice, terminalChart, useDevice, flagNumber, parseFlags } from '@fackel/example-report';
+import { fileURLToPath } from 'node:url';
+import { parseDevice, parseFlags, parseOptionList, releaseDevice, terminalChart, useDevice, userPath } from '@fackel/example-report';
 import { DATA_SETS, gradientDescent, parseTarget } from './gradient-descent.js';
 import { gradientDescentReport } from './report.js';
 
@@ -22,7 +23,8 @@ Usage: pnpm --filter @fackel/example-gradient-descent start [-- options]
   --epochs N             passes over the data (default: 10 for slide, 20 for workshop)
   --w0 1                 the starting weight (default 1)
   --device cpu|webgpu    where the tensors live (default cpu)
-  --report FILE          the HTML report (default reports/gradient-descent.html)
+  --report FILE          the HTML report (default reports/gradient-descent.html in this example's folder;
+                         a relative FILE is taken from the folder you ran the command in)
   --quiet                print one line per epoch instead of one per sample
   -h, --help             this text`;
 
@@ -52,30 +54,29 @@ export async function runCli(argv: readonly string[], print: (line: string) => v
   const parsed = parseFlags(
     argv,
     {
-      data: { type: 'string', default: 'workshop' },
-      x: { type: 'string' },
-      target: { type: 'string', default: '2x' },
-      lr: { type: 'string' },
-      epochs: { type: 'string' },
-      w0: { type: 'string' },
-      device: { type: 'string', default: 'cpu' },
-      report: { type: 'string', default: 'reports/gradient-descent.html' },
-      quiet: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
+      data: { kind: 'string', choices: ['slide', 'workshop'], default: 'workshop' },
+      x: { kind: 'string' },
+      target: { kind: 'string', default: '2x' },
+      lr: { kind: 'number', default: 0.01 },
+      epochs: { kind: 'int', min: 0, max: 10_000_000 },
+      w0: { kind: 'number', default: 1 },
+      device: { kind: 'string', default: 'cpu' },
+      report: { kind: 'string' },
+      quiet: { kind: 'boolean', default: false },
+      help: { kind: 'boolean', short: 'h', default: false },
     },
     HELP,
     print,
   );
   if (typeof parsed === 'number') return parsed;
-  const { values } = parsed;
+  const { options: values } = parsed;
   try {
-    if (values.data !== 'slide' && values.data !== 'workshop') throw new Error(`--data must be slide or workshop, got ${JSON.stringify(values.data)}`);
     const set = DATA_SETS[values.data];
-    const xs = values.x !== undefined ? values.x.split(',').map((s) => flagNumber('x', s)) : [...set.xs];
+    const xs = values.x !== undefined ? parseOptionList('x', values.x, { kind: 'number' }) : [...set.xs];
     const target = parseTarget(values.target);
-    const lr = flagNumber('lr', values.lr) ?? 0.01;
-    const epochs = flagNumber('epochs', values.epochs) ?? set.epochs;
-    const w0 = flagNumber('w0', values.w0) ?? 1;
+    const { lr, w0 } = values;
+    const epochs = values.epochs ?? set.epochs;
+    const reportFile = values.report !== undefined ? userPath(values.report) : fileURLToPath(new URL('../reports/gradient-descent.html', import.meta.url));
     const device = await useDevice(parseDevice(values.device));
     try {
       const source = values.x !== undefined ? 'your --x' : set.description;
@@ -104,7 +105,7 @@ export async function runCli(argv: readonly string[], print: (line: string) => v
         print('');
         print(terminalChart([{ name: 'mean loss', values: run.epochs.map((e) => e.meanLoss) }], { title: 'mean loss per epoch (log scale)', logY: true, height: 8 }));
       }
-      const file = await gradientDescentReport(run).write(values.report);
+      const file = await gradientDescentReport(run).write(reportFile);
       print(`\nreport: ${file}`);
     } finally {
       await releaseDevice();

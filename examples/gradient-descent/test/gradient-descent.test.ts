@@ -88,7 +88,7 @@ describe("the slide's questions", () => {
 
   it('rejects bad flags with a clear message', async () => {
     expect((await cli('--target', 'sin(x)')).out).toMatch(/cannot read the target "sin\(x\)"/);
-    expect((await cli('--lr', 'fast')).out).toMatch(/--lr must be a number/);
+    expect((await cli('--lr', 'fast')).out).toMatch(/--lr must be a (decimal )?number/); // the shared parser: "a decimal number (like 0.002 or 2e-3)"
     expect((await cli('--device', 'tpu')).code).toBe(1);
     expect(await runCli(['--bogus'], () => {})).toBe(2);
   });

@@ -1,4 +1,5 @@
-import { parseDevice, percent, releaseDevice, terminalChart, useDevice, flagNumber, parseFlags } from '@fackel/example-report';
+import { fileURLToPath } from 'node:url';
+import { parseDevice, parseFlags, parseOptionList, percent, releaseDevice, terminalChart, useDevice, userPath } from '@fackel/example-report';
 import {
   lastLettersEncoding,
   loadNameData,
@@ -57,9 +58,11 @@ Usage: pnpm --filter @fackel/example-names start [-- options] [NAME …]
   --test-fraction 0.2    share of names held out for testing
   --data FILE|stdlib     a name,gender CSV (default: shared/data/names.csv, else the npm lists)
   --device cpu|webgpu    where the tensors live (default cpu)
-  --report FILE          the HTML report (default reports/names.html)
+  --report FILE          the HTML report (default reports/names.html in this example's folder)
   --quiet                no per-epoch lines
-  -h, --help             this text`;
+  -h, --help             this text
+
+  Relative paths are taken from the folder you ran the command in.`;
 
 /**
  * Runs the program with command-line arguments, printing through `print`; returns the exit code.
@@ -74,57 +77,57 @@ export async function runCli(argv: readonly string[], print: (line: string) => v
   const parsed = parseFlags(
     argv,
     {
-      models: { type: 'string', default: 'naive,last3,ngrams,lstm' },
-      epochs: { type: 'string', default: '10' },
-      hidden: { type: 'string', default: '6,4' },
-      optimizer: { type: 'string', default: 'adam' },
-      lr: { type: 'string' },
-      'batch-size': { type: 'string', default: '64' },
-      'full-batch': { type: 'boolean', default: false },
-      'rnn-epochs': { type: 'string', default: '6' },
-      'rnn-hidden': { type: 'string', default: '64' },
-      embedding: { type: 'string', default: '16' },
-      'rnn-lr': { type: 'string', default: '0.005' },
-      seed: { type: 'string', default: '0' },
-      'test-fraction': { type: 'string', default: '0.2' },
-      data: { type: 'string' },
-      device: { type: 'string', default: 'cpu' },
-      report: { type: 'string', default: 'reports/names.html' },
-      quiet: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
+      models: { kind: 'string', default: 'naive,last3,ngrams,lstm' },
+      epochs: { kind: 'int', min: 1, max: 1_000_000, default: 10 },
+      hidden: { kind: 'string', default: '6,4' },
+      optimizer: { kind: 'string', choices: ['adam', 'sgd'], default: 'adam' },
+      lr: { kind: 'number', min: 0, gt: true },
+      'batch-size': { kind: 'int', min: 1, max: 1_000_000, default: 64 },
+      'full-batch': { kind: 'boolean', default: false },
+      'rnn-epochs': { kind: 'int', min: 1, max: 1_000_000, default: 6 },
+      'rnn-hidden': { kind: 'int', min: 1, max: 4096, default: 64 },
+      embedding: { kind: 'int', min: 1, max: 4096, default: 16 },
+      'rnn-lr': { kind: 'number', min: 0, gt: true, default: 0.005 },
+      seed: { kind: 'int', min: 0, max: 4_294_967_295, default: 0 },
+      'test-fraction': { kind: 'number', min: 0, gt: true, max: 1, lt: true, default: 0.2 },
+      data: { kind: 'string' },
+      device: { kind: 'string', default: 'cpu' },
+      report: { kind: 'string' },
+      quiet: { kind: 'boolean', default: false },
+      help: { kind: 'boolean', short: 'h', default: false },
     },
     HELP,
-    print, true,
+    print,
+    { positionals: true },
   );
   if (typeof parsed === 'number') return parsed;
-  const { values, positionals } = parsed;
+  const { options: values, positionals } = parsed;
   try {
     const models = values.models.split(',').map((m) => m.trim().toLowerCase()).filter(Boolean);
     for (const m of models) if (!/^(naive|last[1-8]|ngrams|lstm|gru)$/.test(m)) throw new Error(`unknown model ${JSON.stringify(m)}: use naive, last1 … last8, ngrams, lstm or gru`);
-    if (values.optimizer !== 'adam' && values.optimizer !== 'sgd') throw new Error(`--optimizer must be adam or sgd, got ${JSON.stringify(values.optimizer)}`);
-    const optimizer: 'adam' | 'sgd' = values.optimizer === 'sgd' ? 'sgd' : 'adam';
-    const seed = flagNumber('seed', values.seed, { integer: true });
+    const { optimizer, seed, testFraction } = values;
     const ff = {
-      epochs: flagNumber('epochs', values.epochs, { integer: true }),
-      hidden: values.hidden.trim() === '' ? [] : values.hidden.split(',').map((s) => flagNumber('hidden', s, { integer: true })),
+      epochs: values.epochs,
+      hidden: parseOptionList('hidden', values.hidden, { kind: 'int', min: 1, max: 100_000 }),
       optimizer,
-      lr: values.lr === undefined ? undefined : flagNumber('lr', values.lr),
-      batchSize: flagNumber('batch-size', values['batch-size'], { integer: true }),
-      fullBatch: values['full-batch'],
+      lr: values.lr,
+      batchSize: values.batchSize,
+      fullBatch: values.fullBatch,
       seed,
     };
     const rnn = {
-      epochs: flagNumber('rnn-epochs', values['rnn-epochs'], { integer: true }),
-      hidden: flagNumber('rnn-hidden', values['rnn-hidden'], { integer: true }),
-      embedding: flagNumber('embedding', values.embedding, { integer: true }),
-      lr: flagNumber('rnn-lr', values['rnn-lr']),
+      epochs: values.rnnEpochs,
+      hidden: values.rnnHidden,
+      embedding: values.embedding,
+      lr: values.rnnLr,
       seed,
     };
-    const testFraction = flagNumber('test-fraction', values['test-fraction']);
+    const dataSource = values.data === undefined || values.data === 'stdlib' ? values.data : userPath(values.data);
+    const reportFile = values.report !== undefined ? userPath(values.report) : fileURLToPath(new URL('../reports/names.html', import.meta.url));
     const device = await useDevice(parseDevice(values.device));
     const results: ModelResult[] = [];
     try {
-      const data = await loadNameData(values.data);
+      const data = await loadNameData(dataSource);
       const split = splitNames(data, testFraction, seed);
       const baseline = majorityShare(split.test.labels);
       const male = data.labels.reduce((a, b) => a + b, 0);
@@ -176,7 +179,7 @@ export async function runCli(argv: readonly string[], print: (line: string) => v
           split: `seed ${seed}: ${split.train.names.length} training / ${split.test.names.length} test names`,
         },
         predictions,
-      }).write(values.report);
+      }).write(reportFile);
       print(`\nreport: ${file}`);
     } finally {
       for (const r of results) r.dispose();

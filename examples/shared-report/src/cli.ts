@@ -1,42 +1,49 @@
-import { parseArgs, type ParseArgsConfig } from 'node:util';
-
-/** The `options` object of `node:util`'s `parseArgs`. */
-type FlagOptions = NonNullable<ParseArgsConfig['options']>;
-
-/** What {@link parseFlags} returns when the program should go on: `parseArgs`'s result. */
-export type ParsedFlags<O extends FlagOptions, P extends boolean> = ReturnType<
-  typeof parseArgs<{ args: string[]; options: O; strict: true; allowPositionals: P }>
->;
+import { resolve } from 'node:path';
+import { UsageError, parseCommandLine, type CommandLineOptions, type OptionSpecs, type ParsedCommandLine, type ParsedOptions } from '@fackel/tools';
 
 /**
- * The command-line front of every example: strict `parseArgs`, then `--help`. Returns the
- * parsed flags, or the exit code to stop with — 2 after printing the error and the help
- * for an unknown or malformed flag, 0 after printing the help. The options must include a
- * boolean `help` flag.
+ * What {@link parseFlags} returns when the program should go on: the parsed options (typed,
+ * camelCase keys) and the positional arguments.
+ *
+ * @example
+ * ```ts
+ * import type { ParsedFlags } from '@fackel/example-report';
+ * type P = ParsedFlags<{ lr: { kind: 'number' } }>; // { options: { lr: number | undefined }, positionals: string[] }
+ * ```
+ */
+export type ParsedFlags<S extends OptionSpecs> = ParsedCommandLine<ParsedOptions<S>>;
+
+/**
+ * The command-line front of every example, with the one parser of `@fackel/tools` that the
+ * `fackel-charrnn` CLI uses too (typed values, whole numbers as plain decimal digits within a
+ * cap, errors naming the option), then `--help`. Returns the parsed flags, or the exit code
+ * to stop with — 2 after printing the error and the help for an unknown or malformed flag, 0
+ * after printing the help. The specs must include a boolean `help` flag.
  *
  * @example
  * ```ts
  * import { parseFlags } from '@fackel/example-report';
  * const HELP = 'usage: demo [--lr X]';
- * const parsed = parseFlags(['--lr', '0.1'], { lr: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, HELP, console.log);
- * if (typeof parsed !== 'number') console.log(parsed.values.lr); // '0.1'
+ * const parsed = parseFlags(['--lr', '0.1'], { lr: { kind: 'number', min: 0, gt: true, default: 0.01 }, help: { kind: 'boolean', short: 'h' } }, HELP, console.log);
+ * if (typeof parsed !== 'number') console.log(parsed.options.lr); // 0.1
  * ```
  */
-export function parseFlags<const O extends FlagOptions, const P extends boolean = false>(
+export function parseFlags<const S extends OptionSpecs>(
   argv: readonly string[],
-  options: O,
+  specs: S,
   help: string,
   print: (line: string) => void,
-  allowPositionals?: P,
-): ParsedFlags<O, P> | number {
-  let parsed: ParsedFlags<O, P>;
+  config: CommandLineOptions = {},
+): ParsedFlags<S> | number {
+  let parsed: ParsedFlags<S>;
   try {
-    parsed = parseArgs({ args: [...argv], options, strict: true, allowPositionals: (allowPositionals ?? false) as P });
+    parsed = parseCommandLine(argv, specs, config);
   } catch (e) {
-    print(`${(e as Error).message}\n\n${help}`);
+    if (!(e instanceof UsageError)) throw e;
+    print(`${e.message}\n\n${help}`);
     return 2;
   }
-  if ((parsed.values as { help?: unknown }).help) {
+  if ((parsed.options as { help?: unknown }).help) {
     print(help);
     return 0;
   }
@@ -44,23 +51,18 @@ export function parseFlags<const O extends FlagOptions, const P extends boolean 
 }
 
 /**
- * Reads a numeric flag, with an error that names the flag: `--epochs must be a whole
- * number, got "ten"`. An absent flag (undefined) stays undefined.
+ * A path the user gave on the command line, made absolute against the folder the user ran the
+ * command in: `$INIT_CWD`, which npm and pnpm set to it when they run a package's script (from
+ * the package's own folder, as `pnpm --filter @fackel/example-diabetes start -- --data x.csv`
+ * does), else the current directory.
  *
  * @example
  * ```ts
- * import { flagNumber } from '@fackel/example-report';
- * console.log(flagNumber('epochs', '20', { integer: true })); // 20
+ * import { userPath } from '@fackel/example-report';
+ * console.log(userPath('data/diabetes.csv')); // e.g. /home/me/fackel/data/diabetes.csv
  * ```
  */
-export function flagNumber(name: string, value: string, options?: { integer?: boolean }): number;
-export function flagNumber(name: string, value: string | undefined, options?: { integer?: boolean }): number | undefined;
-export function flagNumber(name: string, value: string | undefined, options: { integer?: boolean } = {}): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  const integer = options.integer ?? false;
-  if (value.trim() === '' || !Number.isFinite(n) || (integer && !Number.isInteger(n))) {
-    throw new Error(`--${name} must be a ${integer ? 'whole ' : ''}number, got ${JSON.stringify(value)}`);
-  }
-  return n;
+export function userPath(path: string): string {
+  const from = process.env.INIT_CWD;
+  return resolve(from !== undefined && from !== '' ? from : process.cwd(), path);
 }

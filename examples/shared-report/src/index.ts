@@ -1,7 +1,9 @@
 /**
  * `@fackel/example-report`: what the workshop examples share. Self-contained HTML reports with
- * inline SVG charts (the matplotlib plots of the original workshop), a compact text chart for
- * the terminal, the `--device` helper, and where the workshop's data lives. The headless
+ * inline SVG charts (the matplotlib plots of the original workshop; the charts and the
+ * command-line parser come from `@fackel/tools`, shared with the `fackel-charrnn` CLI), a
+ * compact text chart for the terminal, the `--device` helper, paths relative to where the
+ * user ran the command (`userPath`), and where the workshop's data lives. The headless
  * Chromium check used by the tests is the separate entry `@fackel/example-report/chromium`.
  *
  * @example
@@ -26,9 +28,10 @@ export {
   type Bar,
   type BarChartOptions,
   type ConfusionMatrixOptions,
-} from './svg.js';
+} from '@fackel/tools';
 export { terminalChart, type TerminalSeries, type TerminalChartOptions } from './terminal.js';
 export { findWorkspaceRoot, sharedDataDir, sharedDataFile } from './workspace.js';
 export { DEVICES, parseDevice, useDevice, releaseDevice, webgpuSkipReason, type DeviceName } from './device.js';
 export { percent, programArgs } from './format.js';
-export { parseFlags, flagNumber, type ParsedFlags } from './cli.js';
+export { parseFlags, userPath, type ParsedFlags } from './cli.js';
+export { parseOptionValue, parseOptionList, UsageError, type OptionSpec, type OptionSpecs } from '@fackel/tools';

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { barChart, confusionMatrixChart, escapeHtml, findWorkspaceRoot, lineChart, parseDevice, percent, Report, sharedDataDir, terminalChart } from '@fackel/example-report';
+import { barChart, confusionMatrixChart, escapeHtml, findWorkspaceRoot, lineChart, parseDevice, parseFlags, percent, Report, sharedDataDir, terminalChart, userPath } from '@fackel/example-report';
 import { chartProblems, chromiumSkipReason, inspectReport } from '@fackel/example-report/chromium';
 
 const dir = mkdtempSync(join(tmpdir(), 'fackel-report-'));
@@ -60,6 +60,31 @@ describe('helpers', () => {
   it('finds the workspace root and the shared data', () => {
     expect(readFileSync(join(findWorkspaceRoot(), 'pnpm-workspace.yaml'), 'utf8')).toContain('examples/*');
     expect(sharedDataDir()).toMatch(/shared[/\\]data$/);
+  });
+
+  it('parses flags with the parser of @fackel/tools: help, usage errors with exit code 2, typed values', () => {
+    const specs = { lr: { kind: 'number', min: 0, gt: true, default: 0.1 }, epochs: { kind: 'int', min: 1 }, help: { kind: 'boolean', short: 'h' } } as const;
+    const printed: string[] = [];
+    const parsed = parseFlags(['--lr', '2e-3', '--epochs=5'], specs, 'HELP', (l) => printed.push(l));
+    expect(parsed).toEqual({ options: { lr: 0.002, epochs: 5 }, positionals: [] });
+    expect(parseFlags(['-h'], specs, 'HELP', (l) => printed.push(l))).toBe(0);
+    expect(parseFlags(['--epochs', '1e3'], specs, 'HELP', (l) => printed.push(l))).toBe(2);
+    expect(printed.at(-1)).toBe('--epochs must be a whole number >= 1 (decimal digits), got "1e3"\n\nHELP');
+    expect(parseFlags(['--nope'], specs, 'HELP', () => {})).toBe(2);
+  });
+
+  it('takes relative paths from the folder the user ran the command in ($INIT_CWD under npm and pnpm)', () => {
+    const before = process.env.INIT_CWD;
+    try {
+      process.env.INIT_CWD = '/home/me/work';
+      expect(userPath('data/x.csv')).toBe(join('/home/me/work', 'data/x.csv'));
+      expect(userPath('/abs/x.csv')).toBe('/abs/x.csv');
+      delete process.env.INIT_CWD;
+      expect(userPath('x.csv')).toBe(join(process.cwd(), 'x.csv'));
+    } finally {
+      if (before === undefined) delete process.env.INIT_CWD;
+      else process.env.INIT_CWD = before;
+    }
   });
 
   it('formats and checks flags', () => {

@@ -1,4 +1,6 @@
-import { parseDevice, releaseDevice, terminalChart, useDevice, flagNumber, parseFlags } from '@fackel/example-report';
+import { fileURLToPath } from 'node:url';
+import { CORPORA } from '@fackel/data';
+import { parseDevice, parseFlags, parseOptionList, releaseDevice, terminalChart, useDevice, userPath } from '@fackel/example-report';
 import { textgenReport, textgenVerdict } from './report.js';
 import { buildCorpus, TEXT_SETS, TEXTGEN_DEFAULTS, trainTextgen, unigramEntropy, type TextgenOptions } from './textgen.js';
 
@@ -32,9 +34,11 @@ Usage: pnpm --filter @fackel/example-textgen start [-- options]
   --top-k 0              sample only from the k most likely characters (0 = all)
   --save-dir DIR         keep checkpoints there (for fackel-charrnn sample)
   --device cpu|webgpu    where the tensors live (default cpu)
-  --report FILE          the HTML report (default reports/textgen.html)
+  --report FILE          the HTML report (default reports/textgen.html in this example's folder)
   --quiet                no progress lines
-  -h, --help             this text`;
+  -h, --help             this text
+
+  Relative paths (--texts files, --save-dir, --report) are taken from the folder you ran the command in.`;
 
 /**
  * Runs the program with command-line arguments, printing through `print`; returns the exit code.
@@ -49,53 +53,57 @@ export async function runCli(argv: readonly string[], print: (line: string) => v
   const parsed = parseFlags(
     argv,
     {
-      texts: { type: 'string', default: 'de' },
-      'rnn-size': { type: 'string' },
-      'num-layers': { type: 'string' },
-      'batch-size': { type: 'string' },
-      'seq-length': { type: 'string' },
-      epochs: { type: 'string' },
-      lr: { type: 'string' },
-      dropout: { type: 'string' },
-      seed: { type: 'string' },
-      'max-minutes': { type: 'string' },
-      prime: { type: 'string', default: 'Der ' },
-      length: { type: 'string', default: '300' },
-      temperature: { type: 'string', default: '0.5,0.8,1' },
-      'top-k': { type: 'string', default: '0' },
-      'save-dir': { type: 'string' },
-      device: { type: 'string', default: 'cpu' },
-      report: { type: 'string', default: 'reports/textgen.html' },
-      quiet: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
+      texts: { kind: 'string', default: 'de' },
+      'rnn-size': { kind: 'int', min: 1, max: 4096 },
+      'num-layers': { kind: 'int', min: 1, max: 16 },
+      'batch-size': { kind: 'int', min: 1, max: 4096 },
+      'seq-length': { kind: 'int', min: 1, max: 4096 },
+      epochs: { kind: 'int', min: 1, max: 1_000_000 },
+      lr: { kind: 'number', min: 0, gt: true },
+      dropout: { kind: 'number', min: 0, max: 1, lt: true },
+      seed: { kind: 'int', min: 0, max: 4_294_967_295 },
+      'max-minutes': { kind: 'number', min: 0, gt: true, max: 1e7 },
+      prime: { kind: 'string', default: 'Der ' },
+      length: { kind: 'int', min: 0, max: 10_000_000, default: 300 },
+      temperature: { kind: 'string', default: '0.5,0.8,1' },
+      'top-k': { kind: 'int', min: 0, max: 65_536, default: 0 },
+      'save-dir': { kind: 'string' },
+      device: { kind: 'string', default: 'cpu' },
+      report: { kind: 'string' },
+      quiet: { kind: 'boolean', default: false },
+      help: { kind: 'boolean', short: 'h', default: false },
     },
     HELP,
     print,
   );
   if (typeof parsed === 'number') return parsed;
-  const { values } = parsed;
+  const { options: values } = parsed;
   try {
     const given = {
-      rnnSize: flagNumber('rnn-size', values['rnn-size'], { integer: true }),
-      numLayers: flagNumber('num-layers', values['num-layers'], { integer: true }),
-      batchSize: flagNumber('batch-size', values['batch-size'], { integer: true }),
-      seqLength: flagNumber('seq-length', values['seq-length'], { integer: true }),
-      numEpochs: flagNumber('epochs', values.epochs, { integer: true }),
-      learningRate: flagNumber('lr', values.lr),
-      dropout: flagNumber('dropout', values.dropout),
-      seed: flagNumber('seed', values.seed, { integer: true }),
-      maxMinutes: flagNumber('max-minutes', values['max-minutes']),
+      rnnSize: values.rnnSize,
+      numLayers: values.numLayers,
+      batchSize: values.batchSize,
+      seqLength: values.seqLength,
+      numEpochs: values.epochs,
+      learningRate: values.lr,
+      dropout: values.dropout,
+      seed: values.seed,
+      maxMinutes: values.maxMinutes,
       prime: values.prime,
-      length: flagNumber('length', values.length, { integer: true }),
-      temperatures: values.temperature.split(',').map((t) => flagNumber('temperature', t)!),
-      topK: flagNumber('top-k', values['top-k'], { integer: true }),
-      saveDir: values['save-dir'],
+      length: values.length,
+      temperatures: parseOptionList('temperature', values.temperature, { kind: 'number', min: 0, gt: true }),
+      topK: values.topK,
+      saveDir: values.saveDir !== undefined ? userPath(values.saveDir) : undefined,
     };
+    // a set name or a named corpus as it is; files are the user's, relative to where they ran the command
+    const named = Object.hasOwn(TEXT_SETS, values.texts) || (CORPORA as readonly string[]).includes(values.texts);
+    const texts = named ? values.texts : values.texts.split(',').map((f) => (f.trim() === '' ? f : userPath(f.trim()))).join(',');
+    const reportFile = values.report !== undefined ? userPath(values.report) : fileURLToPath(new URL('../reports/textgen.html', import.meta.url));
     const options = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) as TextgenOptions;
     const s = { ...TEXTGEN_DEFAULTS, ...options };
     const device = await useDevice(parseDevice(values.device));
     try {
-      const corpus = await buildCorpus(values.texts);
+      const corpus = await buildCorpus(texts);
       print(`Übung 3: Textgenerierung on ${device.name}`);
       print(`corpus ${corpus.label}: ${corpus.sources.join(' + ')} — ${corpus.text.length} characters, ${new Set(corpus.text).size} distinct`);
       if (corpus.note) print(`note: ${corpus.note}`);
@@ -131,7 +139,7 @@ export async function runCli(argv: readonly string[], print: (line: string) => v
             { title: 'loss (nats per character)', xLabel: 'step', xRange: [readings[0]?.step ?? 1, readings[readings.length - 1]?.step ?? 1], height: 8 },
           ),
         );
-        const file = await textgenReport(run).write(values.report);
+        const file = await textgenReport(run).write(reportFile);
         print(`\nreport: ${file}`);
       } finally {
         run.dispose();

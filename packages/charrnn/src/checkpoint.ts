@@ -63,17 +63,14 @@ const CHECKPOINT_VERSION = 2;
  * import { load } from '@fackel/nn';
  * import type { TrainingState } from '@fackel/charrnn';
  * const st = await load<TrainingState>('save/ckpt-000200.state.safetensors');
- * console.log(st.position.step, st.optimizer.kind, st.optimizer.stateDict.paramGroups[0]!.lr);
+ * console.log(st.position.step, st.optimizerKind, st.optimizer.paramGroups[0]!.lr);
  * ```
  */
 export interface TrainingState {
-  /** The optimizer: its kind and its whole state dict (tensors included). */
-  optimizer: {
-    /** Which optimizer. */
-    kind: 'adam' | 'rmsprop';
-    /** `optimizer.stateDict()`. */
-    stateDict: OptimizerStateDict;
-  };
+  /** Which optimizer wrote `optimizer`. */
+  optimizerKind: 'adam' | 'rmsprop';
+  /** The optimizer's state dict, `optimizer.stateDict()` (its tensors are named `optimizer.state.0.expAvg`, …). */
+  optimizer: OptimizerStateDict;
   /** The learning-rate scheduler's state dict. */
   scheduler: SchedulerStateDict;
   /** Generator states. */
@@ -84,7 +81,12 @@ export interface TrainingState {
   /** Where training stood. */
   position: TrainPosition;
   /** The LSTM state carried into the next batch (`[numLayers, batch, hiddenSize]` each), or null. */
-  hidden: { h: Tensor; c: Tensor } | null;
+  hidden: {
+    /** The hidden state. */
+    h: Tensor;
+    /** The cell state. */
+    c: Tensor;
+  } | null;
 }
 
 /**
@@ -613,15 +615,16 @@ function checkTrainingState(value: unknown, file: string, config: CharRNNConfig,
       return v as number;
     };
     const root = obj(value, '(the file)');
-    const optimizer = obj(root.optimizer, 'optimizer');
-    if (optimizer.kind !== 'adam' && optimizer.kind !== 'rmsprop') bad('optimizer.kind', 'must be "adam" or "rmsprop"', optimizer.kind);
-    const sd = obj(optimizer.stateDict, 'optimizer.stateDict');
-    obj(sd.state, 'optimizer.stateDict.state');
-    if (!Array.isArray(sd.paramGroups)) bad('optimizer.stateDict.paramGroups', 'must be an array', sd.paramGroups);
+    if (root.optimizerKind !== 'adam' && root.optimizerKind !== 'rmsprop') bad('optimizerKind', 'must be "adam" or "rmsprop"', root.optimizerKind);
+    const sd = obj(root.optimizer, 'optimizer');
+    obj(sd.state, 'optimizer.state');
+    if (!Array.isArray(sd.paramGroups)) bad('optimizer.paramGroups', 'must be an array', sd.paramGroups);
     obj(root.scheduler, 'scheduler');
     const dropout = obj(obj(root.rng, 'rng').dropout, 'rng.dropout');
     if (!Array.isArray(dropout.s) || dropout.s.length !== 4) bad('rng.dropout.s', 'must be 4 whole numbers', dropout.s);
-    (dropout.s as unknown[]).forEach((w, i) => whole(w, `rng.dropout.s.${i}`, 0xffffffff));
+    (dropout.s as unknown[]).forEach((w, i) => {
+      if (typeof w !== 'number' || !Number.isInteger(w) || w < -0x80000000 || w > 0xffffffff) bad(`rng.dropout.s.${i}`, 'must be a 32-bit whole number', w);
+    });
     if (dropout.spareNormal !== null && (typeof dropout.spareNormal !== 'number' || !Number.isFinite(dropout.spareNormal))) bad('rng.dropout.spareNormal', 'must be a number or null', dropout.spareNormal);
     if (typeof dropout.seed !== 'number' || !Number.isFinite(dropout.seed)) bad('rng.dropout.seed', 'must be a number', dropout.seed);
     const position = obj(root.position, 'position');
@@ -663,7 +666,8 @@ function trainingFromVersion1(meta: CheckpointMeta, flat: Record<string, Tensor>
   const h = flat['hidden.h'];
   const c = flat['hidden.c'];
   const value = {
-    optimizer: { kind: meta.optimizer.kind, stateDict },
+    optimizerKind: meta.optimizer.kind,
+    optimizer: stateDict,
     scheduler: meta.scheduler,
     rng: meta.rng,
     position: meta.position,

@@ -14,7 +14,20 @@ import { FackelError } from '@fackel/tensor';
  * console.log(EXIT_CODES.filesystem); // 4
  * ```
  */
-export const EXIT_CODES = Object.freeze({ ok: 0, failed: 1, usage: 2, data: 3, filesystem: 4, interrupted: 130 } as const);
+export const EXIT_CODES = Object.freeze({
+  /** Success. */
+  ok: 0,
+  /** Training diverged (NaN or an exploded loss), or an unexpected internal error. */
+  failed: 1,
+  /** A wrong option or argument, or a save directory that holds another run without `--resume`/`--force`. */
+  usage: 2,
+  /** An unusable text or checkpoint. */
+  data: 3,
+  /** Disk full, read-only, permission denied, a path that is not a directory, a locked save directory. */
+  filesystem: 4,
+  /** Stopped by Ctrl-C (128 + SIGINT). */
+  interrupted: 130,
+} as const);
 
 /**
  * A save directory that cannot be used as asked: it holds another run (`'holds-run'`: pass
@@ -184,7 +197,17 @@ const DATA_ERRORS = new Set(['DataFormatError', 'VocabularyError', 'DownloadErro
  * console.log(describeError(e)); // { exitCode: 4, message: 'disk full (ENOSPC) while writing save/x.json', internal: false }
  * ```
  */
-export function describeError(e: unknown, fallbackIntact?: string): { exitCode: number; message: string; internal: boolean } {
+export function describeError(
+  e: unknown,
+  fallbackIntact?: string,
+): {
+  /** The exit status for it ({@link EXIT_CODES}). */
+  exitCode: number;
+  /** The one line to print. */
+  message: string;
+  /** Whether it is an unexpected internal error (not one of Fackel's or the file system's). */
+  internal: boolean;
+} {
   let exitCode: number;
   let message: string;
   let internal = false;

@@ -111,6 +111,8 @@ export type TrainEvent =
       charsPerSec: number;
       /** Training seconds so far. */
       seconds: number;
+      /** Estimated seconds left (by steps, or by `maxMinutes` when that ends sooner), as in the `step` event. */
+      etaSeconds: number;
     }
   | {
       /** The validation loss was measured (eval mode; the first `--val-batches` batches of the split). */

@@ -49,24 +49,27 @@ function fmtRate(v: number): string {
 
 /**
  * The original's progress line, `Epoch: 1/25... Step: 20... Loss: 3.1234... Val Loss: 3.0987`,
- * followed by the speed.
+ * followed by the speed and, when known, the estimated time left — so a log file or a pipe
+ * shows the ETA too, not only the live bar on a terminal.
  *
  * @example
  * ```ts
  * import { plainProgressLine } from '@fackel/charrnn';
- * plainProgressLine({ epoch: 1, epochs: 25, step: 20, loss: 3.1234, valLoss: 3.0987, charsPerSec: 5000 });
- * // 'Epoch: 1/25... Step: 20... Loss: 3.1234... Val Loss: 3.0987... Chars/s: 5,000'
+ * console.log(plainProgressLine({ epoch: 1, epochs: 25, step: 20, loss: 3.1234, valLoss: 3.0987, charsPerSec: 5000, etaSeconds: 245 }));
+ * // 'Epoch: 1/25... Step: 20... Loss: 3.1234... Val Loss: 3.0987... Chars/s: 5,000... ETA: 4:05'
  * ```
  */
-export function plainProgressLine(p: { epoch: number; epochs: number; step: number; loss: number; valLoss?: number; charsPerSec: number }): string {
-  return `Epoch: ${p.epoch}/${p.epochs}... Step: ${p.step}... Loss: ${fmtLoss(p.loss)}... Val Loss: ${fmtLoss(p.valLoss)}... Chars/s: ${fmtRate(p.charsPerSec)}`;
+export function plainProgressLine(p: { epoch: number; epochs: number; step: number; loss: number; valLoss?: number; charsPerSec: number; etaSeconds?: number }): string {
+  const eta = p.etaSeconds !== undefined ? `... ETA: ${formatDuration(p.etaSeconds)}` : '';
+  return `Epoch: ${p.epoch}/${p.epochs}... Step: ${p.step}... Loss: ${fmtLoss(p.loss)}... Val Loss: ${fmtLoss(p.valLoss)}... Chars/s: ${fmtRate(p.charsPerSec)}${eta}`;
 }
 
 /**
  * Renders {@link TrainEvent}s for a person. On a terminal (`out.isTTY`) it draws one live
  * progress bar (epoch, step, training and validation loss, characters per second, ETA),
  * redrawn at most ten times a second, with messages printed above it. Otherwise it prints
- * plain lines in the original's format at each print step, plus checkpoint and stop lines.
+ * plain lines in the original's format at each print step, with the speed and the ETA
+ * appended, plus checkpoint and stop lines.
  * Warnings and the sentence of a failed run (NaN, an exploded loss) go to `err`.
  *
  * @example

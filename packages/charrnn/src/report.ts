@@ -1,3 +1,5 @@
+import { escapeHtml, lineChart } from '@fackel/tools';
+
 /**
  * One point of a training run's history: the mean training loss over the steps since the
  * previous point and, where it was measured at that step, the validation loss.
@@ -61,27 +63,13 @@ export interface ReportData {
   facts?: Record<string, string | number>;
 }
 
-function esc(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
-
-function niceTicks(lo: number, hi: number, count: number): number[] {
-  if (!(hi > lo)) return [lo];
-  const raw = (hi - lo) / Math.max(1, count);
-  const mag = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag;
-  const out: number[] = [];
-  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(Number(v.toPrecision(12)));
-  return out;
-}
-
-function fmtTick(v: number): string {
-  if (Math.abs(v) >= 10000) return `${Math.round(v / 1000)}k`;
-  return String(Number(v.toFixed(3)));
-}
+const esc = escapeHtml;
 
 /**
- * An SVG line chart (inline, no scripts) of training and validation loss against the step.
+ * An SVG line chart (inline, no scripts) of training and validation loss against the step,
+ * drawn by `lineChart` of `@fackel/tools` (the charts of the workshop examples): the training
+ * loss as `path.series.train`, the validation loss as `path.series.val` with a dot per
+ * measurement. A diverged (non-finite) loss breaks the line instead of spoiling the scale.
  *
  * @example
  * ```ts
@@ -90,60 +78,23 @@ function fmtTick(v: number): string {
  * ```
  */
 export function lossChartSvg(history: readonly HistoryPoint[], size = { width: 760, height: 360 }): string {
-  const { width, height } = size;
-  const m = { left: 56, right: 16, top: 16, bottom: 44 };
-  const train = history.filter((p) => p.loss !== undefined && Number.isFinite(p.loss)).map((p) => [p.step, p.loss!] as const);
-  const val = history.filter((p) => p.valLoss !== undefined && Number.isFinite(p.valLoss)).map((p) => [p.step, p.valLoss!] as const);
-  const all = [...train, ...val];
-  if (all.length === 0) {
-    return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" role="img" aria-label="no losses recorded yet"><text x="${width / 2}" y="${height / 2}" text-anchor="middle" fill="#666">no losses recorded yet</text></svg>`;
+  const train = history.filter((p) => p.loss !== undefined).map((p) => [p.step, p.loss!] as const);
+  const val = history.filter((p) => p.valLoss !== undefined).map((p) => [p.step, p.valLoss!] as const);
+  if (![...train, ...val].some(([, y]) => Number.isFinite(y))) {
+    const { width, height } = size;
+    return `<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="${width}" height="${height}" role="img" aria-label="no losses recorded yet"><text x="${width / 2}" y="${height / 2}" text-anchor="middle" fill="#666">no losses recorded yet</text></svg>`;
   }
-  let x0 = Math.min(0, ...all.map((p) => p[0]));
-  let x1 = Math.max(...all.map((p) => p[0]));
-  if (x1 === x0) x1 = x0 + 1;
-  let y0 = Math.min(...all.map((p) => p[1]));
-  let y1 = Math.max(...all.map((p) => p[1]));
-  if (y1 - y0 < 1e-6) {
-    y0 -= 0.5;
-    y1 += 0.5;
-  }
-  const pad = (y1 - y0) * 0.05;
-  y0 = Math.max(0, y0 - pad);
-  y1 += pad;
-  x0 = Math.max(0, x0);
-  const pw = width - m.left - m.right;
-  const ph = height - m.top - m.bottom;
-  const sx = (x: number) => m.left + ((x - x0) / (x1 - x0)) * pw;
-  const sy = (y: number) => m.top + (1 - (y - y0) / (y1 - y0)) * ph;
-  const pts = (s: readonly (readonly [number, number])[]) => s.map(([x, y]) => `${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join(' ');
-  const parts: string[] = [];
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="training and validation loss by step">`);
-  parts.push(`<rect x="${m.left}" y="${m.top}" width="${pw}" height="${ph}" fill="#fff" stroke="#ccc"/>`);
-  for (const t of niceTicks(y0, y1, 6)) {
-    const y = sy(t).toFixed(1);
-    parts.push(`<line x1="${m.left}" x2="${m.left + pw}" y1="${y}" y2="${y}" stroke="#eee"/>`);
-    parts.push(`<text x="${m.left - 6}" y="${y}" dy="0.32em" text-anchor="end" font-size="11" fill="#444">${fmtTick(t)}</text>`);
-  }
-  for (const t of niceTicks(x0, x1, 8)) {
-    const x = sx(t).toFixed(1);
-    parts.push(`<line x1="${x}" x2="${x}" y1="${m.top}" y2="${m.top + ph}" stroke="#f2f2f2"/>`);
-    parts.push(`<text x="${x}" y="${m.top + ph + 16}" text-anchor="middle" font-size="11" fill="#444">${fmtTick(t)}</text>`);
-  }
-  parts.push(`<text x="${m.left + pw / 2}" y="${height - 6}" text-anchor="middle" font-size="12" fill="#222">step</text>`);
-  parts.push(`<text transform="translate(14 ${m.top + ph / 2}) rotate(-90)" text-anchor="middle" font-size="12" fill="#222">loss (nats/char)</text>`);
-  if (train.length > 0) {
-    parts.push(`<polyline class="curve train" data-series="train" points="${pts(train)}" fill="none" stroke="#1f6feb" stroke-width="1.6"/>`);
-  }
-  if (val.length > 0) {
-    parts.push(`<polyline class="curve val" data-series="val" points="${pts(val)}" fill="none" stroke="#e8590c" stroke-width="2"/>`);
-    for (const [x, y] of val) parts.push(`<circle cx="${sx(x).toFixed(1)}" cy="${sy(y).toFixed(1)}" r="2.6" fill="#e8590c"/>`);
-  }
-  const lx = m.left + pw - 150;
-  parts.push(`<rect x="${lx}" y="${m.top + 8}" width="140" height="44" fill="#fff" stroke="#ddd"/>`);
-  parts.push(`<line x1="${lx + 8}" x2="${lx + 32}" y1="${m.top + 22}" y2="${m.top + 22}" stroke="#1f6feb" stroke-width="2"/><text x="${lx + 38}" y="${m.top + 22}" dy="0.32em" font-size="12">training loss</text>`);
-  parts.push(`<line x1="${lx + 8}" x2="${lx + 32}" y1="${m.top + 40}" y2="${m.top + 40}" stroke="#e8590c" stroke-width="2"/><text x="${lx + 38}" y="${m.top + 40}" dy="0.32em" font-size="12">validation loss</text>`);
-  parts.push('</svg>');
-  return parts.join('\n');
+  return lineChart({
+    id: 'loss',
+    width: size.width,
+    height: size.height,
+    xLabel: 'step',
+    yLabel: 'loss (nats/char)',
+    series: [
+      ...(train.length > 0 ? [{ name: 'training loss', points: train, color: '#1f6feb', width: 1.6, className: 'train' }] : []),
+      ...(val.length > 0 ? [{ name: 'validation loss', points: val, color: '#e8590c', markers: true, className: 'val' }] : []),
+    ],
+  });
 }
 
 /**

@@ -714,8 +714,8 @@ async function trainLocked(options: TrainOptions, saveDir: string | null, resume
     const tr = ckpt!.training;
     try {
       if (tr) {
-        if (tr.optimizer.kind !== s.optimizer) throw new CheckpointError(`${ckpt!.path}: the checkpoint's optimizer is ${tr.optimizer.kind}, not ${s.optimizer}`);
-        optimizer.loadStateDict(tr.optimizer.stateDict);
+        if (tr.optimizerKind !== s.optimizer) throw new CheckpointError(`${ckpt!.path}: the checkpoint's optimizer is ${tr.optimizerKind}, not ${s.optimizer}`);
+        optimizer.loadStateDict(tr.optimizer);
         scheduler.loadStateDict(tr.scheduler);
         dropoutGen.setState(tr.rng.dropout);
       }
@@ -802,6 +802,12 @@ async function trainLocked(options: TrainOptions, saveDir: string | null, resume
   let explodedWhat: string | undefined;
   let message = '';
   const elapsed = (): number => (performance.now() - t0) / 1000;
+  /** Seconds left: by the steps' pace in this run, or by `maxMinutes` when that ends sooner. */
+  const etaSeconds = (secs: number): number => {
+    const rate = (step - startStep) / Math.max(secs, 1e-9);
+    const eta = (totalSteps - step) / Math.max(rate, 1e-9);
+    return s.maxMinutes !== null ? Math.min(eta, Math.max(0, s.maxMinutes * 60 - secs)) : eta;
+  };
   const charsPerSec = (): number => (trainMs > 0 ? ((step - startStep) * batchSize * seqLength) / (trainMs / 1000) : 0);
   const stepEpoch = (): number => Math.min(s.numEpochs, Math.floor((step - 1) / stepsPerEpoch) + 1);
 
@@ -905,7 +911,8 @@ async function trainLocked(options: TrainOptions, saveDir: string | null, resume
           },
           weights,
           state: {
-            optimizer: { kind: s.optimizer, stateDict: optimizer.stateDict() },
+            optimizerKind: s.optimizer,
+            optimizer: optimizer.stateDict(),
             scheduler: scheduler.stateDict(),
             rng: { dropout: dropoutGen.getState() },
             position: { step, epoch, batch, hidden: hidden !== null, seconds: secondsBefore + elapsed() },
@@ -964,14 +971,23 @@ async function trainLocked(options: TrainOptions, saveDir: string | null, resume
             break outer;
           }
           if (step % s.printEvery === 0 || isLast) {
-            emit({ type: 'print', step, epoch: thisEpoch, epochs: s.numEpochs, loss: lastLoss!, ...(lastValLoss !== undefined ? { valLoss: lastValLoss } : {}), valFresh: lastValStep === step, charsPerSec: charsPerSec(), seconds: secondsBefore + elapsed() });
+            emit({
+              type: 'print',
+              step,
+              epoch: thisEpoch,
+              epochs: s.numEpochs,
+              loss: lastLoss!,
+              ...(lastValLoss !== undefined ? { valLoss: lastValLoss } : {}),
+              valFresh: lastValStep === step,
+              charsPerSec: charsPerSec(),
+              seconds: secondsBefore + elapsed(),
+              etaSeconds: etaSeconds(elapsed()),
+            });
           }
           if (wantCkpt) await checkpoint();
         }
         const secs = elapsed();
-        const rate = (step - startStep) / Math.max(secs, 1e-9);
-        let eta = (totalSteps - step) / Math.max(rate, 1e-9);
-        if (s.maxMinutes !== null) eta = Math.min(eta, Math.max(0, s.maxMinutes * 60 - secs));
+        const eta = etaSeconds(secs);
         emit({
           type: 'step',
           step,

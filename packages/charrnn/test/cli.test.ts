@@ -17,6 +17,14 @@ describe('argument parsing', () => {
     expect(options).toEqual({ rnnSize: 64, inputs: ['a.txt', 'b.txt'], dropout: 0.2, device: 'webgpu', gradClip: 0 });
     expect(parseArgs('sample', ['ck', '--num_samples', '5', '--top_k', '3']).options).toEqual({ length: 5, topK: 3 });
   });
+  test("char-rnn's single-dash spellings and pytorch-charRNN's names (the parser of @fackel/tools)", () => {
+    const { options } = parseArgs('train', ['-rnn_size', '64', '-num_layers', '3', '-max_epochs', '5', '-learning_rate', '2e-3', '-data_dir', 'a.txt', '-checkpoint_dir', 'cv', '-h']);
+    expect(options).toEqual({ rnnSize: 64, numLayers: 3, numEpochs: 5, learningRate: 0.002, inputs: ['a.txt'], saveDir: 'cv', help: true });
+    expect(parseArgs('train', ['--n_hidden', '32', '--n_layers', '1', '--drop_prob', '0.3', '--clip', '5']).options).toEqual({ rnnSize: 32, numLayers: 1, dropout: 0.3, gradClip: 5 });
+    expect(parseArgs('sample', ['cv/latest.json', '-primetext', 'The', '-length', '50', '-temperature', '0.7'])).toEqual({ options: { prime: 'The', length: 50, temperature: 0.7 }, positionals: ['cv/latest.json'] });
+    expect(() => parseArgs('train', ['-x'])).toThrow(/unknown option -x/);
+    expect(() => parseArgs('train', ['-rnn_size', '0x10'])).toThrow(/--rnn-size must be a whole number from 1 to 4096 \(decimal digits\)/);
+  });
   test('mistakes name the option', () => {
     expect(() => parseArgs('train', ['--rnn-size', 'x'])).toThrow(/--rnn-size must be a whole number/);
     expect(() => parseArgs('train', ['--dropout', '1'])).toThrow(/--dropout must be < 1/);
@@ -58,7 +66,9 @@ describe('fackel-charrnn (in-process)', () => {
     expect(c.err()).toBe('');
     expect(code).toBe(0);
     const out = c.out();
-    expect(out).toMatch(/^Epoch: 1\/2\.\.\. Step: 4\.\.\. Loss: \d\.\d{4}\.\.\. Val Loss: (-|\d\.\d{4})\.\.\. Chars\/s: [\d,]+$/m);
+    // the original's line, then the speed and the ETA (not only on a terminal)
+    expect(out).toMatch(/^Epoch: 1\/2\.\.\. Step: 4\.\.\. Loss: \d\.\d{4}\.\.\. Val Loss: (-|\d\.\d{4})\.\.\. Chars\/s: [\d,]+\.\.\. ETA: \d+:\d\d$/m);
+    expect(out).toMatch(/^Epoch: 2\/2\.\.\. Step: 24\.\.\. .*\.\.\. ETA: 0:00$/m);
     expect(out).toMatch(/^Epoch: 2\/2\.\.\. Step: 24\.\.\. Loss: \d\.\d{4}\.\.\. Val Loss: \d\.\d{4}/m);
     expect(out).toMatch(/Checkpoint at step 8 \(val loss \d\.\d{4}, best so far\)/);
     expect(out).toMatch(/--- sample at step 24 \(temperature 0\.8\) ---\n[\s\S]{30}\n---/);

@@ -29,8 +29,11 @@ describe('HTML report', () => {
     const html = readFileSync(reportFile, 'utf8');
     expect(html).toMatch(/^<!doctype html>/);
     expect(html).not.toMatch(/<script|<link|src="http|href="http/); // self-contained
-    expect(html).toMatch(/<polyline class="curve train"[^>]* points="([\d.]+,[\d.]+ ){10,}/);
-    expect(html).toMatch(/<polyline class="curve val"/);
+    // the chart of @fackel/tools (the one the workshop examples draw with)
+    expect(html).toMatch(/<svg class="chart" data-kind="line"/);
+    expect(html).toMatch(/<path class="series train"[^>]* d="M[\d.]+ [\d.]+(L[\d.]+ [\d.]+){10,}"/);
+    expect(html).toMatch(/<path class="series val"/);
+    expect(html).toMatch(/<g class="markers val"[^>]*>(<circle class="point"[^>]*\/>){3}/);
     expect(html).toMatch(/<th>rnnSize<\/th><td>16<\/td>/);
     expect(html).toMatch(/<th>learningRate<\/th><td>0.002<\/td>/);
     expect((html.match(/<section class="sample">/g) ?? []).length).toBe(3); // steps 12, 24, 36
@@ -51,11 +54,11 @@ describe('HTML report', () => {
       await page.goto(pathToFileURL(reportFile).href);
       expect(await page.title()).toMatch(/char-RNN training report/);
       for (const series of ['train', 'val']) {
-        const box = await page.locator(`polyline.curve.${series}`).boundingBox();
+        const box = await page.locator(`path.series.${series}`).boundingBox();
         expect(box, series).not.toBeNull();
         expect(box!.width).toBeGreaterThan(300);
         expect(box!.height).toBeGreaterThan(5);
-        const length = await page.locator(`polyline.curve.${series}`).evaluate((el) => (el as unknown as { getTotalLength(): number }).getTotalLength());
+        const length = await page.locator(`path.series.${series}`).evaluate((el) => (el as unknown as { getTotalLength(): number }).getTotalLength());
         expect(length).toBeGreaterThan(300);
       }
       const chart = await page.locator('#loss-chart svg').boundingBox();

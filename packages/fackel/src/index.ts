@@ -37,6 +37,8 @@
  *   `gradcheck`, `sumTo` and their types;
  * - from {@link "@fackel/backend-cpu"! | @fackel/backend-cpu}: `CpuBackend`, `setCpuThreads`,
  *   `getCpuThreads`;
+ * - `save` and `load` (`torch.save`/`torch.load`: a nested checkpoint in one safetensors file)
+ *   from {@link "@fackel/nn"! | @fackel/nn};
  * - {@link "@fackel/nn"! | @fackel/nn} as the namespace `nn` (`nn.Linear`, `nn.LSTM`, `nn.CrossEntropyLoss`, …),
  *   {@link "@fackel/optim"! | @fackel/optim} as `optim` (`optim.Adam`, `optim.StepLR`, …) and
  *   {@link "@fackel/data"! | @fackel/data} as `data` (`data.DataLoader`, …).
@@ -271,6 +273,8 @@ export { CpuBackend, setCpuThreads, getCpuThreads } from '@fackel/backend-cpu';
  * ```
  */
 export * as nn from '@fackel/nn';
+// `torch.save` / `torch.load` at the top level, where PyTorch users look for them.
+export { save, load } from '@fackel/nn';
 /**
  * `torch.optim`'s counterpart: SGD, Adam, AdamW, RMSprop, Adagrad, learning-rate schedulers
  * and gradient clipping.

@@ -39,6 +39,19 @@ describe('fackel umbrella', () => {
     expect(lossOf()).toBeLessThan(before / 2);
   });
 
+  it('exports torch.save / torch.load at the top level', () => {
+    expect(fackel.save).toBe(nnPkg.save);
+    expect(fackel.load).toBe(nnPkg.load);
+    expect(nn.save).toBe(nnPkg.save);
+  });
+
+  it('exports nothing besides tensor\'s public API but the listed names', () => {
+    // A new top-level export: add it here (and to the list in the module comment of src/index.ts).
+    const OTHERS = ['enableAutograd', 'grad', 'defineFunction', 'gradcheck', 'sumTo', 'CpuBackend', 'setCpuThreads', 'getCpuThreads', 'nn', 'optim', 'data', 'save', 'load'];
+    const extra = Object.keys(fackel).filter((name) => !(name in tensorPkg));
+    expect(extra.sort()).toEqual([...OTHERS].sort());
+  });
+
   it("re-exports tensor's public API by name and none of its internals", () => {
     const umbrella = fackel as Record<string, unknown>;
     for (const name of TENSOR_INTERNALS) {

@@ -2,7 +2,8 @@
  * `@fackel/nn`: PyTorch's training vocabulary for Fackel. `Module` with parameters,
  * buffers and state dicts under PyTorch's names; containers; layers (`Linear`,
  * `Embedding`, `LSTM`, `GRU`, `RNN`, cells, `Dropout`, activations); losses; `init`; the
- * functional forms (`functional`); and safetensors files that PyTorch reads and writes.
+ * functional forms (`functional`); safetensors files that PyTorch reads and writes; and
+ * `save`/`load`, `torch.save`/`torch.load` for whole checkpoints in one safetensors file.
  *
  * @example
  * ```ts
@@ -60,3 +61,4 @@ export {
   type SafetensorsContents,
   type LoadSafetensorsOptions,
 } from './safetensors.js';
+export { save, load, saveToBytes, loadFromBytes, SAVE_STRUCTURE_KEY, SAVE_FORMAT_VERSION, type SaveValue, type SaveOptions, type LoadOptions } from './save.js';

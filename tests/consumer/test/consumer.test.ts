@@ -229,7 +229,7 @@ describe('npm install fackel (from the packed tarballs, offline)', () => {
   it('packs every publishable package, each with a README and the LICENSE', async () => {
     const names = [...tarballs.keys()].sort();
     expect(names).toEqual(
-      ['@fackel/autograd', '@fackel/backend-cpu', '@fackel/backend-webgpu', '@fackel/charrnn', '@fackel/data', '@fackel/datasets', '@fackel/nn', '@fackel/optim', '@fackel/tensor', 'fackel'].sort(),
+      ['@fackel/autograd', '@fackel/backend-cpu', '@fackel/backend-webgpu', '@fackel/charrnn', '@fackel/data', '@fackel/datasets', '@fackel/nn', '@fackel/optim', '@fackel/tensor', '@fackel/tools', 'fackel'].sort(),
     );
     for (const [name, { file, dir }] of tarballs) {
       const files = (await ok('tar', ['-tzf', file], work)).split('\n');

@@ -1,7 +1,11 @@
-// Inline SVG charts for the examples' HTML reports: no scripts, no external resources.
-// Every chart is an <svg class="chart" data-kind="…"> so a test can find and measure it:
-// line series are <path class="series">, scatter points <circle class="point">, bars
-// <rect class="bar"> and confusion-matrix cells <rect class="cell">.
+/**
+ * Inline SVG charts for self-contained HTML reports (the `fackel-charrnn` training report and
+ * the workshop examples'): no scripts, no external resources. Every chart is an
+ * `<svg class="chart" data-kind="…">` so a test can find and measure it: line series are
+ * `<path class="series">`, scatter points `<circle class="point">`, bars `<rect class="bar">`
+ * and confusion-matrix cells `<rect class="cell">`.
+ * @module
+ */
 
 /** A palette that stays readable on white and for the common colour-vision deficiencies. */
 const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#17becf', '#7f7f7f'];
@@ -11,7 +15,7 @@ const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b
  *
  * @example
  * ```ts
- * import { escapeHtml } from '@fackel/example-report';
+ * import { escapeHtml } from '@fackel/tools';
  * escapeHtml('a < b & "c"'); // 'a &lt; b &amp; &quot;c&quot;'
  * ```
  */
@@ -24,7 +28,7 @@ export function escapeHtml(text: string): string {
  *
  * @example
  * ```ts
- * import type { Series } from '@fackel/example-report';
+ * import type { Series } from '@fackel/tools';
  * const loss: Series = { name: 'train loss', points: [[1, 0.9], [2, 0.7], [3, 0.6]] };
  * ```
  */
@@ -43,8 +47,12 @@ export interface Series {
   opacity?: number;
   /** `'line'` (default) joins the points; `'points'` draws a dot per point. */
   style?: 'line' | 'points';
+  /** With `style: 'line'`, also a dot at every point (e.g. sparse validation losses). */
+  markers?: boolean;
   /** Leave the series out of the legend (default true = shown). */
   legend?: boolean;
+  /** More CSS classes for the series' element (`class="series train"`), for styling and tests. */
+  className?: string;
 }
 
 /**
@@ -52,20 +60,28 @@ export interface Series {
  *
  * @example
  * ```ts
- * import type { LineChartOptions } from '@fackel/example-report';
+ * import type { LineChartOptions } from '@fackel/tools';
  * const o: LineChartOptions = { title: 'Loss', xLabel: 'epoch', yLabel: 'BCE', series: [], logY: true };
  * ```
  */
 export interface LineChartOptions {
+  /** The lines (or point sets), drawn in order. */
   series: readonly Series[];
+  /** The chart's title, above the legend. */
   title?: string;
+  /** The x axis' label. */
   xLabel?: string;
+  /** The y axis' label. */
   yLabel?: string;
-  /** Pixel size of the drawing (default 640 × 320). */
+  /** Width of the drawing in pixels (default 640). */
   width?: number;
+  /** Height of the drawing in pixels (default: a 240-pixel plot plus title, legend and axis). */
   height?: number;
-  /** Fixed axis ranges; by default they cover every finite point. Points outside are clipped. */
+  /** The `id` of the `<svg>` (default: `chart-N`, unique in the process). */
+  id?: string;
+  /** A fixed x range; by default it covers every finite point. Points outside are clipped. */
   xDomain?: readonly [number, number];
+  /** A fixed y range (in data units, also on a log axis); by default it covers every finite point. Points outside are clipped. */
   yDomain?: readonly [number, number];
   /** Logarithmic y axis (values ≤ 0 are left out). */
   logY?: boolean;
@@ -162,7 +178,7 @@ function legendRows(entries: LegendEntry[], left: number, right: number): number
  *
  * @example
  * ```ts
- * import { lineChart } from '@fackel/example-report';
+ * import { lineChart } from '@fackel/tools';
  * const svg = lineChart({
  *   title: 'Training loss', xLabel: 'epoch', yLabel: 'loss',
  *   series: [{ name: 'train', points: [[1, 0.69], [2, 0.6], [3, 0.55]] }],
@@ -201,7 +217,7 @@ export function lineChart(options: LineChartOptions): string {
   const sx = (x: number): number => MARGIN.left + (x1 === x0 ? plotW / 2 : ((x - x0) / (x1 - x0)) * plotW);
   const sy = (y: number): number => top + plotH - ((y - y0) / (y1 - y0)) * plotH;
 
-  const id = chartId('chart');
+  const id = options.id ?? chartId('chart');
   const out: string[] = [];
   out.push(
     `<svg class="chart" data-kind="line" id="${id}" xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img"${options.title ? ` aria-label="${escapeHtml(options.title)}"` : ''}>`,
@@ -241,11 +257,13 @@ export function lineChart(options: LineChartOptions): string {
     const color = s.color ?? PALETTE[i % PALETTE.length];
     const opacity = s.opacity ?? 1;
     const name = escapeHtml(s.name);
-    if (s.style === 'points') {
-      const dots = s.points
+    const extra = s.className ? ` ${escapeHtml(s.className)}` : '';
+    const dots = (r: number): string[] =>
+      s.points
         .filter(([x, y]) => Number.isFinite(x) && Number.isFinite(ty(y)))
-        .map(([x, y]) => `<circle class="point" cx="${num(sx(x))}" cy="${num(sy(ty(y)))}" r="4" fill="${color}" fill-opacity="${opacity}"/>`);
-      body.push(`<g data-series="${name}">${dots.join('')}</g>`);
+        .map(([x, y]) => `<circle class="point" cx="${num(sx(x))}" cy="${num(sy(ty(y)))}" r="${r}" fill="${color}" fill-opacity="${opacity}"/>`);
+    if (s.style === 'points') {
+      body.push(`<g class="points${extra}" data-series="${name}">${dots(4).join('')}</g>`);
     } else {
       let d = '';
       let pen = false;
@@ -262,9 +280,10 @@ export function lineChart(options: LineChartOptions): string {
       }
       if (d !== '') {
         body.push(
-          `<path class="series" data-series="${name}" d="${d}" fill="none" stroke="${color}" stroke-width="${s.width ?? 2}" stroke-opacity="${opacity}" stroke-linejoin="round"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`,
+          `<path class="series${extra}" data-series="${name}" d="${d}" fill="none" stroke="${color}" stroke-width="${s.width ?? 2}" stroke-opacity="${opacity}" stroke-linejoin="round"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`,
         );
       }
+      if (s.markers) body.push(`<g class="markers${extra}" data-series="${name}">${dots(2.6).join('')}</g>`);
     }
   });
   out.push(`<g clip-path="url(#${id}-clip)">${body.join('')}</g>`);
@@ -293,7 +312,7 @@ function logTicks(y0: number, y1: number): (readonly [number, number])[] {
  *
  * @example
  * ```ts
- * import type { ConfusionMatrixOptions } from '@fackel/example-report';
+ * import type { ConfusionMatrixOptions } from '@fackel/tools';
  * const o: ConfusionMatrixOptions = { labels: ['f', 'm'], matrix: [[50, 5], [8, 37]], title: 'Test set' };
  * ```
  */
@@ -302,6 +321,7 @@ export interface ConfusionMatrixOptions {
   labels: readonly string[];
   /** `matrix[actual][predicted]` = count. */
   matrix: readonly (readonly number[])[];
+  /** The chart's title. */
   title?: string;
   /** Size of one cell in pixels (default 72). */
   cell?: number;
@@ -313,7 +333,7 @@ export interface ConfusionMatrixOptions {
  *
  * @example
  * ```ts
- * import { confusionMatrixChart } from '@fackel/example-report';
+ * import { confusionMatrixChart } from '@fackel/tools';
  * const svg = confusionMatrixChart({ labels: ['diabetic', 'not diabetic'], matrix: [[30, 22], [14, 86]] });
  * ```
  */
@@ -365,13 +385,16 @@ export function confusionMatrixChart(options: ConfusionMatrixOptions): string {
  *
  * @example
  * ```ts
- * import type { Bar } from '@fackel/example-report';
+ * import type { Bar } from '@fackel/tools';
  * const b: Bar = { label: 'last letter', value: 0.76 };
  * ```
  */
 export interface Bar {
+  /** The text left of the bar. */
   label: string;
+  /** The bar's value (its length, against the chart's `max`). */
   value: number;
+  /** CSS colour; default from the palette by position. */
   color?: string;
 }
 
@@ -380,19 +403,27 @@ export interface Bar {
  *
  * @example
  * ```ts
- * import type { BarChartOptions } from '@fackel/example-report';
+ * import type { BarChartOptions } from '@fackel/tools';
  * const o: BarChartOptions = { bars: [{ label: 'GRU', value: 0.88 }], max: 1, reference: { label: 'majority', value: 0.61 } };
  * ```
  */
 export interface BarChartOptions {
+  /** The bars, top to bottom. */
   bars: readonly Bar[];
+  /** The chart's title. */
   title?: string;
   /** The value of a full-length bar (default: the largest value). */
   max?: number;
   /** A dashed vertical line, e.g. the majority baseline. */
-  reference?: { label: string; value: number };
+  reference?: {
+    /** The text under the line. */
+    label: string;
+    /** Where the line is drawn. */
+    value: number;
+  };
   /** Formats the number printed after each bar (default: as a percentage of 1). */
   format?: (v: number) => string;
+  /** Width of the drawing in pixels (default 640). */
   width?: number;
 }
 
@@ -401,7 +432,7 @@ export interface BarChartOptions {
  *
  * @example
  * ```ts
- * import { barChart } from '@fackel/example-report';
+ * import { barChart } from '@fackel/tools';
  * const svg = barChart({
  *   title: 'Test accuracy', max: 1,
  *   bars: [{ label: 'naive', value: 0.64 }, { label: 'GRU', value: 0.88 }],
