@@ -36,7 +36,7 @@
  * calls.
  */
 
-import { Code, F32, I32, V128, functionBody, name, section, uleb } from '../wasm/emit.js';
+import { Code, F32, I32, V128, functionBody, name, section, sharedMemoryImport, uleb, wasmModule } from '../wasm/emit.js';
 
 // Minimal typings for the WebAssembly JS API (the project's `lib` has no DOM and this
 // @types/node version does not declare the global).
@@ -49,13 +49,15 @@ export interface WasmMemoryLike {
   readonly buffer: ArrayBufferLike;
   grow(deltaPages: number): number;
 }
-interface WasmApi {
+/** Minimal typings of the WebAssembly JS API. */
+export interface WasmApi {
   validate(bytes: Uint8Array): boolean;
   Module: new (bytes: Uint8Array) => WasmModuleLike;
   Memory: new (descriptor: { initial: number; maximum?: number; shared?: boolean }) => WasmMemoryLike;
   Instance: new (module: WasmModuleLike, imports: object) => { readonly exports: Record<string, unknown> };
 }
-const wasmApi: WasmApi | undefined = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+/** The WebAssembly API, or undefined where the runtime has none. */
+export const wasmApi: WasmApi | undefined = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
 
 /**
  * A register blocking of the micro-kernel: `mr` rows of A by `4·nv` columns of B held in
@@ -341,12 +343,11 @@ export function matmulWasmBytes(tile: Readonly<WasmTile> = WASM_TILE): Uint8Arra
     0x60, ...uleb(GEMM_PARAMS), ...new Array<number>(GEMM_PARAMS).fill(I32), 0,
     0x60, ...uleb(PACK_PARAMS), ...new Array<number>(PACK_PARAMS).fill(I32), 0,
   ]);
-  // memory import, limits flag 0x03 = shared with maximum
-  const imports = section(2, [1, ...name('env'), ...name('mem'), 0x02, 0x03, ...uleb(1), ...uleb(WASM_MAX_PAGES)]);
+  const imports = sharedMemoryImport(WASM_MAX_PAGES);
   const funcs = section(3, [3, 0, 1, 1]);
   const exports = section(7, [3, ...name('gemm'), 0x00, 0, ...name('packA'), 0x00, 1, ...name('packB'), 0x00, 2]);
   const code = section(10, [3, ...gemmFunctionBody(tile), ...packFunctionBody(tile.mr), ...packFunctionBody(4 * tile.nv)]);
-  return new Uint8Array([0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0, ...type, ...imports, ...funcs, ...exports, ...code]);
+  return wasmModule(type, imports, funcs, exports, code);
 }
 
 /** The raw exported kernel (see the file comment; all addresses and strides in bytes). */

@@ -29,7 +29,8 @@ import { availableParallelism } from 'node:os';
 import type { TypedArray, View } from '@fackel/tensor';
 import { gemmPackedF32, makeWasmGemm, type GemmFn } from './matmul-kernel.js';
 import { MAX_CHUNKS, MatmulPool, type MatmulJob } from './matmul-pool.js';
-import { WASM_MAX_PAGES, WASM_MR, WASM_NR, WASM_RESERVED_BYTES, WASM_TMP_BYTES, getWasmMatmul, type WasmMatmul } from './matmul-wasm.js';
+import { memoryF32 } from '../wasm/memory.js';
+import { WASM_MR, WASM_NR, WASM_RESERVED_BYTES, WASM_TMP_BYTES, getWasmMatmul, type WasmMatmul } from './matmul-wasm.js';
 
 /**
  * Products with fewer multiply-adds (batch·m·n·k) than this stay on the calling thread, per
@@ -719,28 +720,8 @@ function denseSpan(offset: number, s0: number, sRow: number, sDepth: number, cou
   return len <= 2 * count * rows * depth + 4096 ? [offset, len] : null;
 }
 
-// The main thread's wasm GEMM (edge-tile area 0) and its view of the memory.
+// The main thread's wasm GEMM (edge-tile area 0).
 let mainWasmGemm: GemmFn | null = null;
-let wasmView: Float32Array = new Float32Array(0);
-
-/** A view of the wasm memory holding at least `end` elements, or null if it cannot grow. */
-function wasmScratch(wasm: WasmMatmul, end: number): Float32Array | null {
-  const bytes = end * 4;
-  const have = wasm.memory.buffer.byteLength;
-  if (bytes > have) {
-    const maxBytes = WASM_MAX_PAGES * 65536;
-    if (bytes > maxBytes) return null;
-    const want = Math.min(maxBytes, Math.max(bytes, Math.ceil(have * 1.25)));
-    try {
-      wasm.memory.grow(Math.ceil((want - have) / 65536));
-    } catch {
-      return null;
-    }
-  }
-  // The memory's buffer object changes (only) when it grows.
-  if (wasmView.buffer !== wasm.memory.buffer) wasmView = new Float32Array(wasm.memory.buffer);
-  return wasmView;
-}
 
 function matmulWasm(
   wasm: WasmMatmul, a: View<Float32Array>, b: View<Float32Array>, out: Float32Array,
@@ -763,7 +744,7 @@ function matmulWasm(
   const aSrc = L.end;
   const bSrc = aSrc + (aSpan === null ? 0 : roundUp(aSpan[1], 16));
   const end = bSrc + (bSpan === null ? 0 : bSpan[1]);
-  const view = wasmScratch(wasm, end);
+  const view = memoryF32(wasm.memory, 4 * end);
   if (view === null) return false;
   if (aDirect) {
     for (let bi = 0; bi < L.aCount; bi++) copyRows(a.buffer, a.offset + bi * aBs, a.strides[2], k, m, view, L.aOff + bi * L.aPanel, L.aLd);

@@ -147,3 +147,16 @@ export function functionBody(locals: readonly (readonly [number, number])[], cod
   const body = [...decl, ...code.bytes];
   return [...uleb(body.length), ...body];
 }
+
+/**
+ * The import section of a kernel module: the one shared memory `env.mem`, at least one page
+ * and at most `maxPages` (limits flag 0x03 = shared, with a maximum).
+ */
+export function sharedMemoryImport(maxPages: number): number[] {
+  return section(2, [1, ...name('env'), ...name('mem'), 0x02, 0x03, ...uleb(1), ...uleb(maxPages)]);
+}
+
+/** A module: the magic number and version 1, then `sections` in order. */
+export function wasmModule(...sections: readonly number[][]): Uint8Array {
+  return new Uint8Array([0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0, ...sections.flat()]);
+}

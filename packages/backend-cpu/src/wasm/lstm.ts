@@ -22,7 +22,7 @@
  * {@link wasmLstmBackward} copy them into the scratch region of the shared memory in chunks of
  * rows (at most {@link CHUNK_BYTES} per call), run the kernel, and copy the results out.
  */
-import { Code, I32, V128, functionBody, name, section, uleb } from './emit.js';
+import { Code, I32, V128, functionBody, name, section, sharedMemoryImport, wasmModule } from './emit.js';
 import { MATH_TEMPS, emitSigmoid, emitTanh } from './math.js';
 import { SCRATCH_BASE, instantiateWithSharedMemory, scratchF32 } from './memory.js';
 import { WASM_MAX_PAGES } from '../kernels/matmul-wasm.js';
@@ -228,14 +228,13 @@ export function lstmWasmBytes(): Uint8Array {
   const fwdType = [0x60, 6, ...new Array<number>(6).fill(I32), 0];
   const bwdType = [0x60, 8, ...new Array<number>(8).fill(I32), 0];
   const type = section(1, [2, ...fwdType, ...bwdType]);
-  // the shared memory: limits flag 0x03 = shared, with a maximum (as the matmul module declares it)
-  const imports = section(2, [1, ...name('env'), ...name('mem'), 0x02, 0x03, ...uleb(1), ...uleb(WASM_MAX_PAGES)]);
+  const imports = sharedMemoryImport(WASM_MAX_PAGES);
   const funcs = section(3, [2, 0, 1]);
   const exports = section(7, [2, ...name('fwd'), 0x00, 0, ...name('bwd'), 0x00, 1]);
   const fwd = forwardBody();
   const bwd = backwardBody();
   const code = section(10, [2, ...fwd, ...bwd]);
-  return new Uint8Array([0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0, ...type, ...imports, ...funcs, ...exports, ...code]);
+  return wasmModule(type, imports, funcs, exports, code);
 }
 
 type Fwd = (gates: number, c: number, hc: number, act: number, n: number, h: number) => void;

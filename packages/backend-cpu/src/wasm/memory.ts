@@ -5,20 +5,10 @@
  * included), so a kernel copies its operands in, runs, and copies its results out before it
  * returns, and never keeps data there between calls.
  */
-import { WASM_MAX_PAGES, WASM_RESERVED_BYTES, getWasmMatmul, type WasmMemoryLike, type WasmModuleLike } from '../kernels/matmul-wasm.js';
+import { WASM_MAX_PAGES, WASM_RESERVED_BYTES, getWasmMatmul, wasmApi, type WasmMemoryLike } from '../kernels/matmul-wasm.js';
 
 /** First byte of the scratch region (below it: matmul's per-thread edge-tile areas). */
 export const SCRATCH_BASE = WASM_RESERVED_BYTES;
-
-// Minimal typings of the WebAssembly JS API (the project's `lib` has no DOM).
-interface WasmApi {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => WasmModuleLike;
-  Instance: new (module: WasmModuleLike, imports: object) => { readonly exports: Record<string, unknown> };
-}
-
-/** The WebAssembly API, or undefined where the runtime has none. */
-export const wasmApi: WasmApi | undefined = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
 
 /**
  * The backend's shared memory, or null where WebAssembly SIMD or shared memory is unavailable
@@ -41,20 +31,16 @@ export function instantiateWithSharedMemory(bytes: Uint8Array): Record<string, u
 let view: Float32Array<ArrayBufferLike> = new Float32Array(0);
 
 /**
- * A float32 view of the whole shared memory in which the `bytes` bytes from
- * {@link SCRATCH_BASE} exist, growing the memory when needed (as matmul does); null if there
- * is no shared memory or it cannot grow that far. Index `SCRATCH_BASE / 4` is the first
- * scratch element. The view is valid until the memory grows (the next call may grow it).
+ * A float32 view of the whole of `memory` in which its first `endBytes` bytes exist, growing
+ * it when needed (by at least a quarter, up to {@link WASM_MAX_PAGES}); null if it cannot grow
+ * that far. The view is valid until the memory grows. Matmul and the other kernels share it.
  */
-export function scratchF32(bytes: number): Float32Array<ArrayBufferLike> | null {
-  const memory = sharedMemory();
-  if (memory === null) return null;
-  const end = SCRATCH_BASE + bytes;
+export function memoryF32(memory: WasmMemoryLike, endBytes: number): Float32Array<ArrayBufferLike> | null {
   const have = memory.buffer.byteLength;
-  if (end > have) {
+  if (endBytes > have) {
     const maxBytes = WASM_MAX_PAGES * 65536;
-    if (end > maxBytes) return null;
-    const want = Math.min(maxBytes, Math.max(end, Math.ceil(have * 1.25)));
+    if (endBytes > maxBytes) return null;
+    const want = Math.min(maxBytes, Math.max(endBytes, Math.ceil(have * 1.25)));
     try {
       memory.grow(Math.ceil((want - have) / 65536));
     } catch {
@@ -64,4 +50,15 @@ export function scratchF32(bytes: number): Float32Array<ArrayBufferLike> | null 
   // The buffer object changes (only) when the memory grows.
   if (view.buffer !== memory.buffer) view = new Float32Array(memory.buffer);
   return view;
+}
+
+/**
+ * A float32 view of the whole shared memory in which the `bytes` bytes from
+ * {@link SCRATCH_BASE} exist (see {@link memoryF32}); null if there is no shared memory or it
+ * cannot grow that far. Index `SCRATCH_BASE / 4` is the first scratch element. The view is
+ * valid until the memory grows (the next call may grow it).
+ */
+export function scratchF32(bytes: number): Float32Array<ArrayBufferLike> | null {
+  const memory = sharedMemory();
+  return memory === null ? null : memoryF32(memory, SCRATCH_BASE + bytes);
 }

@@ -13,7 +13,7 @@
  */
 import type { UnaryOp } from '@fackel/tensor';
 import { WASM_MAX_PAGES } from '../kernels/matmul-wasm.js';
-import { Code, I32, V128, functionBody, name, section, uleb } from './emit.js';
+import { Code, I32, V128, functionBody, name, section, sharedMemoryImport, wasmModule } from './emit.js';
 import { MATH_TEMPS, emitExp, emitSigmoid, emitTanh } from './math.js';
 import { SCRATCH_BASE, instantiateWithSharedMemory, scratchF32 } from './memory.js';
 
@@ -71,12 +71,11 @@ function binaryBody(op: WasmBinaryOp): number[] {
 export function unaryWasmBytes(): Uint8Array {
   const all = OPS.length + BIN_OPS.length;
   const type = section(1, [2, 0x60, 2, I32, I32, 0, 0x60, 3, I32, I32, I32, 0]);
-  // the shared memory: limits flag 0x03 = shared, with a maximum (as the matmul module declares it)
-  const imports = section(2, [1, ...name('env'), ...name('mem'), 0x02, 0x03, ...uleb(1), ...uleb(WASM_MAX_PAGES)]);
+  const imports = sharedMemoryImport(WASM_MAX_PAGES);
   const funcs = section(3, [all, ...OPS.map(() => 0), ...BIN_OPS.map(() => 1)]);
   const exports = section(7, [all, ...[...OPS, ...BIN_OPS].flatMap((op, i) => [...name(op), 0x00, i])]);
   const code = section(10, [all, ...OPS.flatMap((op) => body(op)), ...BIN_OPS.flatMap((op) => binaryBody(op))]);
-  return new Uint8Array([0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0, ...type, ...imports, ...funcs, ...exports, ...code]);
+  return wasmModule(type, imports, funcs, exports, code);
 }
 
 type Fn = (ptr: number, vectors: number) => void;
