@@ -77,8 +77,6 @@ interface Ledger {
   readonly buffer: unknown;
   /** In debug mode: the creating tensor (`[2, 3] float32 on 'cpu'`) and the stack where it was made. */
   readonly origin: { what: string; stack: string } | undefined;
-  /** Whether the storage is registered with the safety net. */
-  readonly registered: boolean;
 }
 
 // The safety net for storages the garbage collector collects while tensors on them were never
@@ -137,7 +135,7 @@ export class Storage {
     device.liveBytes += size * itemSize(dtype);
     const collectable = typeof device.backend.forget === 'function';
     if (origin !== undefined || !collectable) {
-      const ledger: Ledger = { device, dtype, size, refs: 1, buffer: collectable ? undefined : buffer, origin, registered: true };
+      const ledger: Ledger = { device, dtype, size, refs: 1, buffer: collectable ? undefined : buffer, origin };
       this.#ledger = ledger;
       safetyNet.register(this, ledger, ledger);
     } else this.#ledger = null;

@@ -106,10 +106,10 @@ export function isDType(x: unknown): x is DType {
   return typeof x === 'string' && (DTYPES as readonly string[]).includes(x);
 }
 
-/** The smallest int32. */
-const INT32_MIN = -2147483648;
-/** The largest int32. */
-const INT32_MAX = 2147483647;
+/** @internal The smallest int32. */
+export const INT32_MIN = -2147483648;
+/** @internal The largest int32. */
+export const INT32_MAX = 2147483647;
 
 /**
  * @internal Converts a JavaScript number to the value a creation function stores for `dtype`:

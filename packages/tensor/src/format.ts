@@ -20,6 +20,7 @@
 // and attributes in camelCase; otherwise the text is PyTorch's.
 import type { View } from './backend.js';
 import type { DType, TypedArray } from './dtype.js';
+import { contiguousStrides, shapeSize } from './shape.js';
 import type { Tensor } from './tensor.js';
 
 /** Digits after the point (fixed) or after the first digit (scientific). */
@@ -93,13 +94,8 @@ function assemble(plan: ReadPlan, read: readonly TypedArray[]): Kept {
   const { kept, cut } = plan;
   if (read.length === 1) return { data: read[0]!, kept, cut };
   const nd = kept.length;
-  const strides = new Array<number>(nd);
-  let size = 1;
-  for (let d = nd - 1; d >= 0; d--) {
-    strides[d] = size;
-    size *= kept[d]!;
-  }
-  const out = new Float64Array(size);
+  const strides = contiguousStrides(kept);
+  const out = new Float64Array(shapeSize(kept));
   plan.blocks.forEach((b, k) => {
     const src = read[k]!;
     const shape = b.view.shape;
@@ -232,12 +228,7 @@ function renderValues(ndim: number, values: Kept, f: ElementFormat): string {
   const { data, kept, cut } = values;
   const pad = (v: number): string => f.text(v).padStart(f.width);
   if (ndim === 0) return pad(data[0]!);
-  const sizes = new Array<number>(ndim);
-  let size = 1;
-  for (let d = ndim - 1; d >= 0; d--) {
-    sizes[d] = size;
-    size *= kept[d]!;
-  }
+  const sizes = contiguousStrides(kept);
   const render = (d: number, base: number, indent: number): string => {
     const n = kept[d]!;
     if (d === ndim - 1) {

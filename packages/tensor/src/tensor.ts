@@ -49,6 +49,11 @@ export class ValuesIndices {
   }
 }
 
+/** @internal Whether `x` is a tensor of any loaded copy of this package (what `x instanceof Tensor` tests, without the call). */
+export function isTensor(x: unknown): x is Tensor {
+  return typeof x === 'object' && x !== null && (x as { isTensor?: unknown }).isTensor === true;
+}
+
 /**
  * An n-dimensional array on a device, with PyTorch's methods in camelCase.
  *
@@ -78,7 +83,7 @@ export class Tensor {
    */
   static [Symbol.hasInstance](value: unknown): value is Tensor {
     if (this !== Tensor) return Function.prototype[Symbol.hasInstance].call(this, value);
-    return typeof value === 'object' && value !== null && (value as { isTensor?: unknown }).isTensor === true;
+    return isTensor(value);
   }
 
   /** Always true; lets code recognise tensors without `instanceof` (what `instanceof Tensor` tests). */

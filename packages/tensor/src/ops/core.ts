@@ -8,7 +8,7 @@ import { DTypeError, DeviceError, fmtShape } from '../errors.js';
 import { isDebug } from '../debug.js';
 import { getAutograd, isGradEnabled, type RecordedInput } from '../grad-mode.js';
 import { broadcastStrides, contiguousStrides, shapeSize } from '../shape.js';
-import { Tensor, type TensorLike } from '../tensor.js';
+import { Tensor, isTensor, type TensorLike } from '../tensor.js';
 
 /** @internal Wraps a freshly allocated contiguous kernel output as a tensor (for Fackel's own packages; not a stable API). */
 export function wrap(device: Device, buffer: unknown, dtype: DType, shape: readonly number[]): Tensor {
@@ -24,10 +24,7 @@ export function wrapShape(device: Device, buffer: unknown, dtype: DType, shape: 
   return new Tensor(storage, shape, contiguousStrides(shape), 0);
 }
 
-/** Whether `x` is a tensor of any loaded copy of this package (what `x instanceof Tensor` tests, without the call). */
-export function isTensor(x: unknown): x is Tensor {
-  return typeof x === 'object' && x !== null && (x as { isTensor?: unknown }).isTensor === true;
-}
+export { isTensor };
 
 /** Where a storage was made, for debug mode's report of tensors collected without `dispose()`. */
 function originOf(shape: readonly number[], dtype: DType, device: Device): { what: string; stack: string } {

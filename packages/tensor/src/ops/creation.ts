@@ -1,6 +1,6 @@
 import type { Device } from '../device.js';
 import type { DType, TypedArray } from '../dtype.js';
-import { arrayType, checkedValue, isDType, isFloatingPoint } from '../dtype.js';
+import { INT32_MAX, INT32_MIN, arrayType, checkedValue, isDType, isFloatingPoint } from '../dtype.js';
 import { DTypeError, FackelError, ShapeError, fmtShape } from '../errors.js';
 import { Generator, defaultGenerator } from '../random.js';
 import { checkShape, shapeSize } from '../shape.js';
@@ -78,7 +78,7 @@ export function fromHost(host: TypedArray, shape: readonly number[], dtype: DTyp
       for (let i = 0; i < host.length; i++) {
         const v = host[i]!;
         // NaN fails both comparisons.
-        conv[i] = v >= -2147483648 && v <= 2147483647 ? Math.trunc(v) : checkedValue(v, dtype, op, positionOf(i, shape));
+        conv[i] = v >= INT32_MIN && v <= INT32_MAX ? Math.trunc(v) : checkedValue(v, dtype, op, positionOf(i, shape));
       }
     } else conv.set(host);
     data = conv;

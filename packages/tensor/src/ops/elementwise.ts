@@ -5,8 +5,7 @@ import { DTypeError, FackelError, ShapeError, ZeroDivisionError, fmtShape } from
 import { BINARY_OPS, UNARY_OPS } from '../op-table.js';
 import { broadcastShapes } from '../shape.js';
 import { Tensor, type TensorLike } from '../tensor.js';
-import { broadcastView, checkDeviceDType, deviceOf, deviceOf2, isTensor, markNonDifferentiable, promoteOperands, record, sameShape, scalarDType, wouldRecord2, wrap, wrapShape } from './core.js';
-import { promoteTypes } from '../dtype.js';
+import { broadcastView, checkDeviceDType, deviceOf, deviceOf2, isTensor, markNonDifferentiable, promoteOperands, record, sameShape, wouldRecord2, wrap, wrapShape } from './core.js';
 
 function unaryDType(op: UnaryOp, dtype: DType): DType {
   switch (UNARY_OPS[op].dtype) {
@@ -79,7 +78,7 @@ export function binary(op: BinaryOp, a: TensorLike, b: TensorLike): Tensor {
   const device = deviceOf2(op, a, b);
   // the output shares an operand's shape array when no broadcast changes it (shapes are never mutated)
   const shape = ta && tb ? (sameShape(a.shape, b.shape) ? a.shape : broadcastShapes(a.shape, b.shape, op)) : ta ? (a as Tensor).shape : (b as Tensor).shape;
-  const computeDtype = ta && tb ? promoteTypes(a.dtype, b.dtype) : ta ? scalarDType(b as number, a.dtype) : scalarDType(a as number, (b as Tensor).dtype);
+  const computeDtype = promoteOperands(a, b);
   const outDtype = resultDType(op, computeDtype);
   // a dtype of a tensor operand is supported by its device already
   if (!((ta && outDtype === (a as Tensor).dtype) || (tb && outDtype === (b as Tensor).dtype))) checkDeviceDType(device, outDtype, op);
