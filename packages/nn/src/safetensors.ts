@@ -1,6 +1,6 @@
 import { open } from 'node:fs/promises';
 import { Device, FackelError, Tensor, fmtShape, tensor, type DType, type TypedArray } from '@fackel/tensor';
-import { writeFileAtomic as sharedWriteFileAtomic } from '@fackel/tensor/node';
+import { writeFileAtomic } from '@fackel/tensor/node';
 
 /**
  * The safetensors format (https://github.com/huggingface/safetensors), written and read by
@@ -127,8 +127,8 @@ function describeJson(v: unknown): string {
   return typeof v === 'string' ? `the string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)}` : `a ${typeof v}`;
 }
 
-/** Defines an own, enumerable property: unlike `o[key] = v`, also right for the key `__proto__`. */
-function setOwn<T>(o: Record<string, T>, key: string, value: T): void {
+/** @internal Defines an own, enumerable property: unlike `o[key] = v`, also right for the key `__proto__`. */
+export function setOwn<T>(o: Record<string, T>, key: string, value: T): void {
   Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
@@ -633,10 +633,11 @@ export async function serializeSafetensors(
     for (const [k, v] of Object.entries(metadata)) setOwn(meta, k, v);
     setOwn(header, '__metadata__', meta);
   }
+  // every read-back in flight at once (one round trip to the device, not one per tensor)
+  const hosts = await Promise.all(ordered.map(({ t }) => t.data()));
   let offset = 0;
-  for (const { name, t, st } of ordered) {
-    const host = await t.data();
-    const bytes = toLittleEndianBytes(host, st);
+  for (const [i, { name, t, st }] of ordered.entries()) {
+    const bytes = toLittleEndianBytes(hosts[i]!, st);
     setOwn(header, name, { dtype: st, shape: [...t.shape], data_offsets: [offset, offset + bytes.length] });
     datas.push(bytes);
     offset += bytes.length;
@@ -670,22 +671,6 @@ function toLittleEndianBytes(host: TypedArray, st: SafetensorsDType): Uint8Array
   return out;
 }
 
-/** @internal Test hooks for {@link writeFileAtomic}. */
-export interface AtomicWriteHooks {
-  /** Called after the temporary file is written and synced, before the rename. */
-  beforeRename?(tempPath: string): void | Promise<void>;
-}
-
-/**
- * @internal Writes `bytes` to `path` atomically with the shared writer of
- * `@fackel/tensor/node` (temporary file `.<name>.<pid>.<random>.fackel-tmp` in the same
- * directory, fsync, rename, fsync of the directory). On any failure the temporary file is
- * removed and the previous file at `path` is left untouched.
- */
-export async function writeFileAtomic(path: string, bytes: Uint8Array, hooks: AtomicWriteHooks = {}): Promise<void> {
-  await sharedWriteFileAtomic(path, bytes, { fsync: true, ...(hooks.beforeRename ? { beforeRename: (t: string) => hooks.beforeRename!(t) } : {}) });
-}
-
 /**
  * Saves tensors (e.g. `module.stateDict()`) as a safetensors file that Python's
  * `safetensors` and PyTorch code read (`load_state_dict` takes the same keys). The write
@@ -705,5 +690,5 @@ export async function saveSafetensors(
   metadata?: Record<string, string> | null,
 ): Promise<void> {
   const bytes = await serializeSafetensors(tensors, metadata);
-  await writeFileAtomic(path, bytes);
+  await writeFileAtomic(path, bytes, { fsync: true });
 }

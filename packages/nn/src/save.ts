@@ -1,6 +1,6 @@
 import { Device, Tensor, getDefaultDevice, getDevice } from '@fackel/tensor';
 import { writeFileAtomic } from '@fackel/tensor/node';
-import { SafetensorsError, loadSafetensors, parseSafetensors, serializeSafetensors, type SafetensorsContents } from './safetensors.js';
+import { SafetensorsError, loadSafetensors, parseSafetensors, serializeSafetensors, setOwn, type SafetensorsContents } from './safetensors.js';
 
 /**
  * `torch.save` and `torch.load` for Fackel: any nested object of tensors, numbers, strings,
@@ -122,11 +122,6 @@ function describe(x: unknown): string {
   }
   if (typeof x === 'string') return `the string ${JSON.stringify(x.length > 40 ? `${x.slice(0, 40)}…` : x)}`;
   return typeof x === 'bigint' ? 'a BigInt' : `a ${typeof x}`;
-}
-
-/** Defines an own, enumerable property (also right for the key `__proto__`). */
-function setOwn(o: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 function isPlainObject(x: object): boolean {
@@ -291,8 +286,8 @@ export async function saveToBytes(value: SaveValue | object, options: SaveOption
   const { root, tensors } = encode(value);
   const structure = JSON.stringify({ version: SAVE_FORMAT_VERSION, root });
   const metadata: Record<string, string> = { format: 'pt' };
-  for (const [k, v] of Object.entries(extra)) setOwn(metadata as Record<string, unknown>, k, v);
-  setOwn(metadata as Record<string, unknown>, SAVE_STRUCTURE_KEY, structure);
+  for (const [k, v] of Object.entries(extra)) setOwn(metadata, k, v);
+  setOwn(metadata, SAVE_STRUCTURE_KEY, structure);
   return serializeSafetensors(tensors, metadata);
 }
 

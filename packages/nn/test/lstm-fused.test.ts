@@ -5,22 +5,14 @@
 // sequences; on the CPU and, where an adapter exists, on WebGPU.
 import { enableAutograd } from '@fackel/autograd';
 import { registerCpuBackend } from '@fackel/backend-cpu';
-import { createWebGPUBackend } from '@fackel/backend-webgpu';
-import { Generator, initDevice, memory, noGrad, randn, registerBackend, tidy, type Tensor } from '@fackel/tensor';
+import { Generator, memory, noGrad, randn, tidy, type Tensor } from '@fackel/tensor';
 import { describe, expect, it } from 'vitest';
 import { LSTM, type RNNOptions } from '../src/index.js';
+import { setupWebGPU } from './webgpu-helpers.js';
 
 registerCpuBackend();
 enableAutograd();
-registerBackend('webgpu', () => createWebGPUBackend());
-let unavailable: string | null = null;
-try {
-  await initDevice('webgpu');
-} catch (e) {
-  unavailable = (e as Error).message.split('\n')[0]!;
-}
-const skipGpu = unavailable !== null && process.env.REQUIRE_WEBGPU !== '1';
-if (skipGpu) console.warn(`skipping the fused LSTM on WebGPU: ${unavailable}`);
+const skipGpu = await setupWebGPU('the fused LSTM');
 
 interface Case {
   name: string;

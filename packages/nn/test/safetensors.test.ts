@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { registerCpuBackend } from '@fackel/backend-cpu';
 import { arange, ones, randn, tensor, zeros, type Tensor } from '@fackel/tensor';
+import { TEMP_FILE_PATTERN, writeFileAtomic } from '@fackel/tensor/node';
 import { LSTM, SafetensorsError, loadSafetensors, parseSafetensors, saveSafetensors, serializeSafetensors } from '../src/index.js';
-import { writeFileAtomic } from '../src/safetensors.js';
 import { FIXTURES, scratch } from './helpers.js';
 
 registerCpuBackend();
@@ -218,6 +218,7 @@ describe('atomic writes', () => {
     let tempSeen = '';
     await expect(
       writeFileAtomic(path, newBytes, {
+        fsync: true,
         beforeRename: (temp) => {
           tempSeen = temp;
           expect(readFileSync(temp).length).toBe(newBytes.length); // fully written and synced
@@ -227,7 +228,7 @@ describe('atomic writes', () => {
     ).rejects.toThrow('simulated crash');
     expect(readFileSync(path)).toEqual(before);
     expect(existsSync(tempSeen)).toBe(false);
-    expect(readdirSync(tmp.dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    expect(readdirSync(tmp.dir).filter((f) => TEMP_FILE_PATTERN.test(f))).toEqual([]);
   });
 
   it('a failure while serializing never touches the file', async () => {
@@ -245,6 +246,6 @@ describe('atomic writes', () => {
     await saveSafetensors(path, { a: ones([2]) });
     await saveSafetensors(path, { b: zeros([3]) });
     expect(Object.keys((await loadSafetensors(path)).tensors)).toEqual(['b']);
-    expect(readdirSync(tmp.dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    expect(readdirSync(tmp.dir).filter((f) => TEMP_FILE_PATTERN.test(f))).toEqual([]);
   });
 });

@@ -1,22 +1,14 @@
 // save() reads tensors back from the GPU; load(path, { device: 'webgpu' }) places them there.
 // Skipped with a reason when no WebGPU adapter exists, unless REQUIRE_WEBGPU=1 (CI).
 import { registerCpuBackend } from '@fackel/backend-cpu';
-import { createWebGPUBackend } from '@fackel/backend-webgpu';
-import { arange, getDevice, initDevice, registerBackend, tensor, type Tensor } from '@fackel/tensor';
+import { arange, getDevice, tensor, type Tensor } from '@fackel/tensor';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Linear, SafetensorsError, load, save } from '../src/index.js';
 import { scratch } from './helpers.js';
+import { setupWebGPU } from './webgpu-helpers.js';
 
 registerCpuBackend();
-registerBackend('webgpu', () => createWebGPUBackend());
-let unavailable: string | null = null;
-try {
-  await initDevice('webgpu');
-} catch (e) {
-  unavailable = (e as Error).message.split('\n')[0]!;
-}
-const skip = unavailable !== null && process.env.REQUIRE_WEBGPU !== '1';
-if (skip) console.warn(`skipping save/load on WebGPU: ${unavailable}`);
+const skip = await setupWebGPU('save/load');
 
 const tmp = scratch();
 afterAll(() => tmp.cleanup());

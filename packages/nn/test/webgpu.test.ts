@@ -3,23 +3,15 @@
 // WebGPU adapter exists, unless REQUIRE_WEBGPU=1 (CI), where that fails.
 import { enableAutograd } from '@fackel/autograd';
 import { registerCpuBackend } from '@fackel/backend-cpu';
-import { createWebGPUBackend } from '@fackel/backend-webgpu';
 import { Adam } from '@fackel/optim';
-import { Generator, initDevice, memory, randint, randn, registerBackend, tidy, type Tensor } from '@fackel/tensor';
+import { Generator, memory, randint, randn, tidy, type Tensor } from '@fackel/tensor';
 import { describe, expect, it } from 'vitest';
 import { CrossEntropyLoss, LSTM, Linear, MSELoss, Sequential, Tanh } from '../src/index.js';
+import { setupWebGPU } from './webgpu-helpers.js';
 
 registerCpuBackend();
 enableAutograd();
-registerBackend('webgpu', () => createWebGPUBackend());
-let unavailable: string | null = null;
-try {
-  await initDevice('webgpu');
-} catch (e) {
-  unavailable = (e as Error).message.split('\n')[0]!;
-}
-const skip = unavailable !== null && process.env.REQUIRE_WEBGPU !== '1';
-if (skip) console.warn(`skipping nn on WebGPU: ${unavailable}`);
+const skip = await setupWebGPU('nn');
 
 async function maxAbsDiff(a: Tensor, b: Tensor): Promise<number> {
   const x = await a.data();
