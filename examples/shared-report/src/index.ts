@@ -34,4 +34,4 @@ export { findWorkspaceRoot, sharedDataDir, sharedDataFile } from './workspace.js
 export { DEVICES, parseDevice, useDevice, releaseDevice, webgpuSkipReason, type DeviceName } from './device.js';
 export { percent, programArgs } from './format.js';
 export { parseFlags, userPath, type ParsedFlags } from './cli.js';
-export { parseOptionValue, parseOptionList, UsageError, type OptionSpec, type OptionSpecs } from '@fackel/tools';
+export { parseOptionList } from '@fackel/tools';

@@ -251,11 +251,29 @@ const MAX_JSON_BYTES = 64 * 1024 * 1024;
 /** The largest safetensors header read. */
 const MAX_HEADER_BYTES = 16 * 1024 * 1024;
 
-function sha256Hex(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
+/**
+ * SHA-256 (hex) of bytes, or of a string's UTF-8 encoding.
+ *
+ * @internal
+ * @example
+ * ```ts
+ * sha256Hex('abc'); // 'ba7816bf…'
+ * ```
+ */
+export function sha256Hex(data: Uint8Array | string): string {
+  return createHash('sha256').update(data).digest('hex');
 }
 
-function fileKind(st: Stats): string {
+/**
+ * What a file that is not a regular file is, in words (`'a directory'`, `'a FIFO (named pipe)'`, …).
+ *
+ * @internal
+ * @example
+ * ```ts
+ * fileKind(statSync('/tmp')); // 'a directory'
+ * ```
+ */
+export function fileKind(st: Stats): string {
   if (st.isDirectory()) return 'a directory';
   if (st.isFIFO()) return 'a FIFO (named pipe)';
   if (st.isCharacterDevice()) return 'a character device';

