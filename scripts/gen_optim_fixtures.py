@@ -29,6 +29,7 @@ Format (options are written with Fackel's camelCase names):
       "schedulers": [ {
           "id": "steplr/basic", "lrs": [0.1, 0.02],          # initial lr of each group
           "schedulers": [ { "name": "StepLR", "options": {...} } ],  # applied in order (chained)
+                          # SequentialLR's options: { "schedulers": [specs], "milestones": [...] }
           "metrics": null | [numbers],                       # ReduceLROnPlateau.step(metric)
           "steps": 30,
           "lastLr": [ [lr per group] ] } ],                   # after construction, then after each step
@@ -70,7 +71,7 @@ OPTION_NAMES = {
     'stepSize': 'step_size', 'gamma': 'gamma', 'milestones': 'milestones', 'tMax': 'T_max',
     'etaMin': 'eta_min', 'mode': 'mode', 'factor': 'factor', 'patience': 'patience',
     'threshold': 'threshold', 'thresholdMode': 'threshold_mode', 'cooldown': 'cooldown',
-    'minLr': 'min_lr',
+    'minLr': 'min_lr', 'startFactor': 'start_factor', 'endFactor': 'end_factor', 'totalIters': 'total_iters',
 }
 
 # torch's param-group keys that Fackel's optimizers have, and their Fackel names
@@ -125,7 +126,11 @@ def uniform(lo, hi, *shape):
 def make_scheduler(opt, spec):
     name = spec['name']
     cls = getattr(torch.optim.lr_scheduler, name)
-    return cls(opt, **torch_options(spec.get('options', {})))
+    options = spec.get('options', {})
+    if name == 'SequentialLR':  # the schedulers it runs are specs too, built first (in order)
+        inner = [make_scheduler(opt, s) for s in options['schedulers']]
+        return cls(opt, schedulers=inner, milestones=options['milestones'])
+    return cls(opt, **torch_options(options))
 
 
 # --------------------------------------------------------------------------------------
@@ -269,6 +274,13 @@ def scheduler_cases():
         scheduler_case('lambdalr/one', [s('LambdaLR', lrLambda='pow095')]),
         scheduler_case('lambdalr/per-group', [s('LambdaLR', lrLambda=['warmup5', 'inv'])]),
         scheduler_case('chained/exponential-step', [s('ExponentialLR', gamma=0.95), s('StepLR', stepSize=4, gamma=0.5)]),
+        scheduler_case('linearlr/default', [s('LinearLR')], steps=10),
+        scheduler_case('linearlr/warmup', [s('LinearLR', startFactor=0.1, totalIters=4)], steps=10),
+        scheduler_case('linearlr/decay', [s('LinearLR', startFactor=1.0, endFactor=0.2, totalIters=6)], steps=10),
+        scheduler_case('chained/linear-exponential', [s('LinearLR', startFactor=0.5, totalIters=4), s('ExponentialLR', gamma=0.9)], steps=12),
+        scheduler_case('sequential/linear-cosine', [s('SequentialLR', schedulers=[s('LinearLR', startFactor=0.01, totalIters=5), s('CosineAnnealingLR', tMax=20, etaMin=1e-4)], milestones=[5])], steps=40),
+        scheduler_case('sequential/three', [s('SequentialLR', schedulers=[s('LinearLR', startFactor=0.5, totalIters=3), s('ExponentialLR', gamma=0.9), s('StepLR', stepSize=3, gamma=0.5)], milestones=[4, 10])], steps=20),
+        scheduler_case('sequential/lambda-multistep', [s('SequentialLR', schedulers=[s('LambdaLR', lrLambda='warmup5'), s('MultiStepLR', milestones=[0, 3], gamma=0.5)], milestones=[5])], steps=12),
         scheduler_case('plateau/min-rel', [s('ReduceLROnPlateau', patience=2)], metrics=plateau),
         scheduler_case('plateau/min-abs-cooldown', [s('ReduceLROnPlateau', patience=1, thresholdMode='abs', threshold=0.01, cooldown=2, factor=0.5)], metrics=plateau),
         scheduler_case('plateau/max-minlr', [s('ReduceLROnPlateau', mode='max', patience=1, factor=0.2, minLr=[0.001, 0.0015])], metrics=accuracy),
@@ -316,14 +328,26 @@ def clip_cases():
     ]
 
 
+def warmup_cosine_cases():
+    """AdamW with a linear warm-up and a cosine decay (a GPT's schedule). Drawn after the clipping
+    cases, so that adding them left the earlier cases' random numbers unchanged."""
+    s = lambda name, **options: {'name': name, 'options': options}
+    schedule = s('SequentialLR', schedulers=[s('LinearLR', startFactor=0.1, totalIters=3), s('CosineAnnealingLR', tMax=7, etaMin=1e-4)], milestones=[3])
+    return [optimizer_case('adamw/warmup-cosine', 'AdamW', {'lr': 0.05, 'weightDecay': 0.1}, scheduler=schedule, steps=12)]
+
+
 def main():
     torch.manual_seed(0)
+    optimizers = optimizer_cases()
+    schedulers = scheduler_cases()
+    clip = clip_cases()
+    optimizers += warmup_cosine_cases()
     data = {
         'generator': 'scripts/gen_optim_fixtures.py',
         'torch': torch.__version__,
-        'optimizers': optimizer_cases(),
-        'schedulers': scheduler_cases(),
-        'clip': clip_cases(),
+        'optimizers': optimizers,
+        'schedulers': schedulers,
+        'clip': clip,
     }
     os.makedirs(os.path.dirname(OUT), exist_ok=True)
     text = json.dumps(data, separators=(',', ':'), sort_keys=False)

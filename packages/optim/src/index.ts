@@ -43,6 +43,8 @@ export {
   ExponentialLR,
   CosineAnnealingLR,
   LambdaLR,
+  LinearLR,
+  SequentialLR,
   ReduceLROnPlateau,
   type SchedulableOptimizer,
   type SchedulerStateDict,
@@ -52,7 +54,9 @@ export {
   type CosineAnnealingLROptions,
   type LambdaLROptions,
   type LrLambda,
+  type LinearLROptions,
+  type SequentialLROptions,
   type ReduceLROnPlateauOptions,
-} from './lr-scheduler.js';
+} from './lr-scheduler/index.js';
 export { clipGradNorm_, clipGradValue_ } from './clip.js';
 export { flattenStateDict, unflattenStateDict, type FlatStateDict, type StateTree } from './state-dict.js';
