@@ -211,15 +211,32 @@ export function apiExamples(packages = documentedPackages()): { examples: Exampl
       gaps.push({ file: rel(index), line: 1, symbol: `${pkg} (package comment with @packageDocumentation)`, missing: 'comment' });
     }
     const moduleSymbol = checker.getSymbolAtLocation(sf);
-    if (!moduleSymbol) continue;
+    if (moduleSymbol) walkModule(moduleSymbol, '', dirname(index));
+  }
+
+  /**
+   * Checks every export of a module. A namespace export of a module inside the same package
+   * (`export * as functional from './functional/index.js'`) is walked too, its members named
+   * `functional.relu`; one of another package is documented there.
+   */
+  function walkModule(moduleSymbol: ts.Symbol, prefix: string, srcDir: string): void {
     for (const exported of checker.getExportsOfModule(moduleSymbol)) {
       const symbol = exported.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exported) : exported;
       const decls = (symbol.declarations ?? []).filter((d) => !ts.isSourceFile(d) && !ts.isModuleDeclaration(d));
-      if (decls.length === 0) continue; // a namespace re-export of a whole package (documented there)
+      if (decls.length === 0) {
+        const inPackage = (symbol.declarations ?? []).some(
+          (d) => ts.isSourceFile(d) && !relative(srcDir, d.fileName).startsWith('..'),
+        );
+        if (inPackage && !seen.has(symbol)) {
+          seen.add(symbol);
+          walkModule(symbol, `${prefix}${exported.name}.`, srcDir);
+        }
+        continue;
+      }
       if (seen.has(symbol)) continue; // re-exported by another package: checked where declared
       seen.add(symbol);
       if (decls.every(isHidden)) continue;
-      const name = exported.name;
+      const name = `${prefix}${exported.name}`;
       const docs = decls.flatMap(jsDocsOf);
       const where = { file: rel(decls[0]!.getSourceFile().fileName), line: lineOf(decls[0]!), symbol: name };
       if (!docs.some(hasSummaryOrTags)) gaps.push({ ...where, missing: 'comment' });
