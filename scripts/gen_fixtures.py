@@ -1178,6 +1178,59 @@ def nan_cases():
          fn=lambda t, m: t.masked_fill(m, nan), grad=False)
 
 
+# --------------------------------------------------------------------------------------
+# Elementwise unary ops added later. Their cases come after all others, so that adding one
+# leaves every earlier case (and its random inputs) byte for byte the same. One line per op:
+# its input domain and the torch function (None: the torch method of the same name).
+# --------------------------------------------------------------------------------------
+
+LATER_UNARY = {
+    'atan': (lambda *s: randn(*s, scale=2), None),
+    'asin': (lambda *s: unif(-0.95, 0.95, *s), None),
+    'acos': (lambda *s: unif(-0.95, 0.95, *s), None),
+    'sinh': (lambda *s: randn(*s, scale=2), None),
+    'cosh': (lambda *s: randn(*s, scale=2), None),
+    'log2': (lambda *s: unif(0.1, 4, *s), None),
+    'exp2': (lambda *s: randn(*s, scale=2), None),
+    'softplus': (lambda *s: randn(*s, scale=3), F.softplus),
+    'gelu': (lambda *s: randn(*s, scale=2), F.gelu),
+    'silu': (lambda *s: randn(*s, scale=2), F.silu),
+}
+
+
+def later_unary_cases():
+    for op, (gen, fn) in LATER_UNARY.items():
+        case(f'{op}/0d', op, [gen()], fn=fn)
+        case(f'{op}/1d', op, [gen(7)], fn=fn)
+        case(f'{op}/2d', op, [gen(3, 4)], fn=fn)
+        case(f'{op}/transposed', op, [gen(3, 4).T()], fn=fn)
+        case(f'{op}/sliced-step2', op, [gen(4, 6).v(['slice', 1, 1, 6, 2])], fn=fn)
+        case(f'{op}/empty', op, [gen(0, 3)], fn=fn)
+        case(f'{op}/function', op, [gen(2, 3)], call='function', fn=fn)
+        if fn is None:  # torch's activations take no integer tensors
+            case(f'{op}/int32-promotes', op, [ints(1, 4, 2, 3)])
+    # case ids name the op-table entry they exercise: gelu's tanh form is the entry geluTanh
+    tanh_form = lambda t: F.gelu(t, approximate='tanh')  # noqa: E731
+    case('geluTanh/2d', 'gelu', [randn(3, 4, scale=2)], options={'approximate': 'tanh'}, fn=tanh_form)
+    case('geluTanh/transposed', 'gelu', [randn(3, 4, scale=2).T()], options={'approximate': 'tanh'}, fn=tanh_form)
+    case('geluTanh/function', 'gelu', [randn(2, 3, scale=2)], options={'approximate': 'tanh'}, call='function', fn=tanh_form)
+    case('geluTanh/wide', 'gelu', [lit([-8.0, -3.0, -0.5, 0.0, 0.5, 3.0, 8.0])], options={'approximate': 'tanh'}, fn=tanh_form)
+    case('gelu/none-explicit', 'gelu', [randn(2, 3, scale=2)], options={'approximate': 'none'}, fn=F.gelu)
+    case('gelu/wide', 'gelu', [lit([-8.0, -3.0, -0.5, 0.0, 0.5, 3.0, 8.0])], fn=F.gelu)
+    case('softplus/threshold', 'softplus', [lit([-30.0, -1.0, 0.0, 1.0, 19.5, 20.5, 30.0])], fn=F.softplus)
+    case('softplus/beta-threshold', 'softplus', [randn(3, 4, scale=3)], options={'beta': 2, 'threshold': 4},
+         fn=lambda t: F.softplus(t, beta=2, threshold=4))
+    case('softplus/beta-half', 'softplus', [randn(2, 5, scale=3)], options={'beta': 0.5}, call='function',
+         fn=lambda t: F.softplus(t, beta=0.5))
+    case('silu/wide', 'silu', [lit([-30.0, -5.0, -1.0, 0.0, 1.0, 5.0, 30.0])], fn=F.silu)
+    case('sinh/wide', 'sinh', [lit([-5.0, -1e-3, 0.0, 1e-4, 3.0, 5.0])], fn=None)
+    case('cosh/wide', 'cosh', [lit([-5.0, -1e-3, 0.0, 1e-4, 3.0, 5.0])], fn=None)
+    case('asin/edges', 'asin', [lit([-1.0, -0.5, 0.0, 0.5, 1.0, 1.5])], grad=False)
+    case('acos/edges', 'acos', [lit([-1.0, -0.5, 0.0, 0.5, 1.0, 1.5])], grad=False)
+    case('log2/powers', 'log2', [lit([0.0, 0.125, 1.0, 8.0, 1024.0, -1.0])], grad=False)
+    case('exp2/integers', 'exp2', [lit([-10.0, -1.0, 0.0, 1.0, 10.0, 127.0, 128.0])], grad=False)
+
+
 def main():
     unary_cases()
     binary_cases()
@@ -1191,6 +1244,7 @@ def main():
     inplace_cases()
     creation_cases()
     nan_cases()
+    later_unary_cases()
 
     os.makedirs(OUT_DIR, exist_ok=True)
     path = os.path.join(OUT_DIR, 'ops.json')

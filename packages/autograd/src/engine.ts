@@ -88,10 +88,10 @@ export class Node implements GradFn {
     this.edges = new Array<Edge>(n);
     this.savedInputs = new Array<Saved | number | null>(n);
     for (let i = 0; i < n; i++) {
-      const x = inputs[i]!;
+      const x = inputs[i];
       const t = isTensor(x);
       this.edges[i] = !t || !x.requiresGrad ? null : x.gradFn instanceof Node ? { node: x.gradFn } : { leaf: x };
-      this.savedInputs[i] = typeof x === 'number' ? x : t && want !== undefined && want.includes(i) ? save(x) : null;
+      this.savedInputs[i] = typeof x === 'number' ? x : t && want?.includes(i) ? save(x) : null;
     }
     this.savedOutput = rule.saveOutput ? save(output) : null;
     this.saved = extraSaved.length === 0 ? [] : extraSaved.map(save);
@@ -210,7 +210,9 @@ export function runBackward(roots: readonly Tensor[], grads: readonly (Tensor | 
       let g = grads[i];
       if (g === undefined) {
         if (root.numel() !== 1) {
-          throw new FackelError(`backward: grad can be implicitly created only for scalar outputs; this tensor has shape ${fmtShape(root.shape)}, so pass a gradient of that shape: t.backward(gradient)`);
+          throw new FackelError(
+            `backward: grad can be implicitly created only for scalar outputs; this tensor has shape ${fmtShape(root.shape)}, so pass a gradient of that shape: t.backward(gradient)`,
+          );
         }
         g = keep(onesLike(root));
       } else {
@@ -233,7 +235,7 @@ export function runBackward(roots: readonly Tensor[], grads: readonly (Tensor | 
       const stack: [Node, number][] = [[start, 0]];
       visited.add(start);
       while (stack.length > 0) {
-        const top = stack[stack.length - 1]!;
+        const top = stack[stack.length - 1];
         const [node, i] = top;
         if (i < node.edges.length) {
           top[1] = i + 1;
@@ -263,7 +265,7 @@ export function runBackward(roots: readonly Tensor[], grads: readonly (Tensor | 
       const captured = captureByNode.get(node);
       if (captured !== undefined) walk.capture!.set(captured, keep(g.clone()));
       const out = node.retained;
-      if (out !== null && out.retainsGrad && out.gradFn === node && walk.capture === null) accumulate(out, g);
+      if (out?.retainsGrad && out.gradFn === node && walk.capture === null) accumulate(out, g);
       const ctx: GradContext = {
         inputs: (node.savedInputs ?? []).map((s) => (typeof s === 'number' ? s : checkVersion(node, s))),
         output: checkVersion(node, node.savedOutput),
@@ -283,7 +285,7 @@ export function runBackward(roots: readonly Tensor[], grads: readonly (Tensor | 
       }
       const inputGrads = tidy(() => {
         const raw = node.rule.backward(g, ctx);
-        return node.edges.map((e, i) => (e === null || !raw[i] ? null : conform(node, i, raw[i]!)));
+        return node.edges.map((e, i) => (e === null || !raw[i] ? null : conform(node, i, raw[i])));
       });
       g.dispose();
       if (!walk.retainGraph) node.release();
@@ -314,7 +316,9 @@ function conform(node: Node, i: number, g: Tensor): Tensor {
   const meta = node.meta[i]!;
   let out = sumTo(g, meta.shape);
   if (out.shape.length !== meta.shape.length || out.shape.some((s, k) => s !== meta.shape[k])) {
-    throw new FackelError(`autograd: ${node.name} returned a gradient of shape ${fmtShape(g.shape)} for input ${i} of shape ${fmtShape(meta.shape)} (a bug in its gradient rule)`);
+    throw new FackelError(
+      `autograd: ${node.name} returned a gradient of shape ${fmtShape(g.shape)} for input ${i} of shape ${fmtShape(meta.shape)} (a bug in its gradient rule)`,
+    );
   }
   if (out.dtype !== meta.dtype) out = out.to(meta.dtype);
   return out.contiguous();

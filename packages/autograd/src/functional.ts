@@ -106,7 +106,7 @@ export interface FunctionDefinition {
  * const Exp = defineFunction({
  *   name: 'MyExp',
  *   forward(ctx, x) { const y = (x as any).exp(); ctx.saveForBackward(y); return y; },
- *   backward(ctx, g) { return [g.mul(ctx.saved[0]!)]; },
+ *   backward(ctx, g) { return [g.mul(ctx.saved[0])]; },
  * });
  * const x = tensor([0, 1], { requiresGrad: true });
  * Exp.apply(x).sum().backward();
@@ -132,8 +132,7 @@ export function defineFunction(def: FunctionDefinition): {
       if (inputs.includes(out)) out = out.detach();
       if (isGradEnabled() && inputs.some((x) => x instanceof Tensor && x.requiresGrad)) {
         const rule: GradRule = {
-          backward: (g, gctx) =>
-            def.backward({ saved: gctx.saved, needsInputGrad: gctx.needs, saveForBackward: () => undefined, data }, g),
+          backward: (g, gctx) => def.backward({ saved: gctx.saved, needsInputGrad: gctx.needs, saveForBackward: () => undefined, data }, g),
         };
         engine.record(def.name, inputs, out, { rule, saved, name: def.name });
       }
@@ -201,28 +200,43 @@ export async function gradcheck(
   const weight = keep(randn(probe.shape, { dtype: probe.dtype, device: probe.device }));
   probe.dispose();
   const objective = async (xs: Tensor[]): Promise<number> => {
-    const v = noGrad(() => tidy(() => fn(...xs).mul(weight).sum()));
+    const v = noGrad(() =>
+      tidy(() =>
+        fn(...xs)
+          .mul(weight)
+          .sum(),
+      ),
+    );
     const r = await v.item();
     v.dispose();
     return r;
   };
 
-  const out = tidy(() => fn(...inputs).mul(weight).sum());
-  const analytic = grad([out], checked.map((i) => inputs[i]!), undefined, { allowUnused: true });
+  const out = tidy(() =>
+    fn(...inputs)
+      .mul(weight)
+      .sum(),
+  );
+  const analytic = grad(
+    [out],
+    checked.map((i) => inputs[i]),
+    undefined,
+    { allowUnused: true },
+  );
   out.dispose();
 
   let worst: GradcheckResult['worst'] = null;
   let worstRatio = -1;
   let passed = true;
   for (let c = 0; c < checked.length; c++) {
-    const i = checked[c]!;
-    const x = inputs[i]!;
+    const i = checked[c];
+    const x = inputs[i];
     const base = await x.data();
     const ag = analytic[c] ? await analytic[c]!.data() : new Float64Array(base.length);
     for (let j = 0; j < base.length; j++) {
       const perturbed = (delta: number): Tensor => {
         const host = Float64Array.from(base);
-        host[j] = host[j]! + delta;
+        host[j] = host[j] + delta;
         return tensor(host, { dtype: x.dtype, device: x.device }).reshape(x.shape);
       };
       const plus = perturbed(eps);
@@ -235,7 +249,7 @@ export async function gradcheck(
       plus.dispose();
       minus.dispose();
       const numeric = (fp - fm) / (2 * eps);
-      const a = ag[j]!;
+      const a = ag[j];
       const err = Math.abs(a - numeric);
       const tol = atol + rtol * Math.abs(numeric);
       const ratio = err / tol;

@@ -57,7 +57,7 @@ export interface GradContext {
  * import type { GradRule } from '@fackel/autograd';
  * const mulRule: GradRule = {
  *   saveInputs: [0, 1],
- *   backward: (g, ctx) => [g.mul(ctx.inputs[1]!), g.mul(ctx.inputs[0]!)],
+ *   backward: (g, ctx) => [g.mul(ctx.inputs[1]), g.mul(ctx.inputs[0])],
  * };
  * ```
  */

@@ -1,10 +1,18 @@
 // One gradient rule per differentiable op of @fackel/tensor. Rules run with recording off,
 // inside a tidy scope; they may return gradients in the output's broadcast shape.
-import { lstmCellBackward, softmaxCrossEntropyBackward, zeros, where, type Tensor, type RecordedInput } from '@fackel/tensor';
+import { UNARY_OPS, lstmCellBackward, softmaxCrossEntropyBackward, zeros, where, type RecordedInput, type Tensor, type UnaryGrad } from '@fackel/tensor';
 import type { GradContext, GradRule } from './rule.js';
+import { col2im, im2col, type Im2colOptions, type Im2colParams } from '@fackel/tensor';
+
+const geom = (ctx: GradContext): Im2colParams => ctx.attrs.params as Im2colParams;
+const im2colOptions = (p: Im2colParams): Im2colOptions => ({
+  kernelSize: [p.kh, p.kw],
+  dilation: [p.dh, p.dw],
+  stride: [p.sh, p.sw],
+  padding: [p.pt, p.pb, p.pl, p.pr],
+});
 
 const T = (x: RecordedInput): Tensor => x as Tensor;
-const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
 
 /** Re-inserts the reduced dims (size 1) into a gradient so it broadcasts against the input. */
 function unreduce(g: Tensor, ctx: GradContext): Tensor {
@@ -19,11 +27,20 @@ function inputShape(ctx: GradContext, i = 0): readonly number[] {
   return ctx.meta[i]!.shape;
 }
 
-const unary = (f: (g: Tensor, x: Tensor, out: Tensor) => Tensor, saveInput: boolean, saveOutput: boolean): GradRule => ({
-  saveInputs: saveInput ? [0] : [],
-  saveOutput,
-  backward: (g, ctx) => [f(g, T(ctx.inputs[0] ?? null), ctx.output!)],
-});
+/** The rule of a unary op, from its gradient in the op table (`UNARY_OPS[op].grad`). */
+function unaryRule(grad: UnaryGrad): GradRule {
+  const { uses, rule } = grad;
+  if (uses === 'input') return { saveInputs: [0], backward: (g, ctx) => [rule(g, T(ctx.inputs[0] ?? null))] };
+  if (uses === 'output') return { saveInputs: [], saveOutput: true, backward: (g, ctx) => [rule(g, ctx.output!)] };
+  return { backward: (g) => [rule(g, g)] };
+}
+
+/** One rule per differentiable op of the unary op table. */
+function unaryRules(): Record<string, GradRule> {
+  const rules: Record<string, GradRule> = {};
+  for (const [op, info] of Object.entries(UNARY_OPS)) if (info.grad !== null) rules[op] = unaryRule(info.grad);
+  return rules;
+}
 
 /** The gradient rules by recorded op name: one entry per differentiable op of `@fackel/tensor`.
  * @example
@@ -33,29 +50,8 @@ const unary = (f: (g: Tensor, x: Tensor, out: Tensor) => Tensor, saveInput: bool
  * ```
  */
 export const RULES: Readonly<Record<string, GradRule>> = {
-  // ---- unary
-  neg: unary((g) => g.neg(), false, false),
-  abs: unary((g, x) => g.mul(x.sign()), true, false),
-  exp: unary((g, _x, y) => g.mul(y), false, true),
-  log: unary((g, x) => g.div(x), true, false),
-  sqrt: unary((g, _x, y) => g.div(y.mul(2)), false, true),
-  rsqrt: unary((g, _x, y) => g.mul(y.mul(y).mul(y)).mul(-0.5), false, true),
-  reciprocal: unary((g, _x, y) => g.mul(y.mul(y)).neg(), false, true),
-  square: unary((g, x) => g.mul(x).mul(2), true, false),
-  tanh: unary((g, _x, y) => g.mul(y.mul(y).neg().add(1)), false, true),
-  sigmoid: unary((g, _x, y) => g.mul(y.mul(y.neg().add(1))), false, true),
-  relu: unary((g, _x, y) => where(y.gt(0), g, 0), false, true),
-  erf: unary((g, x) => g.mul(x.mul(x).neg().exp().mul(TWO_OVER_SQRT_PI)), true, false),
-  sin: unary((g, x) => g.mul(x.cos()), true, false),
-  cos: unary((g, x) => g.mul(x.sin()).neg(), true, false),
-  log1p: unary((g, x) => g.div(x.add(1)), true, false),
-  expm1: unary((g, _x, y) => g.mul(y.add(1)), false, true),
-
-  // Piecewise-constant ops: zero gradient almost everywhere (as PyTorch).
-  sign: { backward: (g) => [g.mul(0)] },
-  floor: { backward: (g) => [g.mul(0)] },
-  ceil: { backward: (g) => [g.mul(0)] },
-  round: { backward: (g) => [g.mul(0)] },
+  // ---- unary: from the op table
+  ...unaryRules(),
 
   // ---- binary (operands may be numbers)
   add: { backward: (g, ctx) => [ctx.needs[0] ? g : null, ctx.needs[1] ? g : null] },
@@ -87,8 +83,7 @@ export const RULES: Readonly<Record<string, GradRule>> = {
       if (ctx.needs[0]) {
         // b * a^(b-1), and 0 where b == 0 (PyTorch's convention, avoids 0 * inf at a = 0)
         const aa = T(a);
-        const local =
-          typeof b === 'number' ? (b === 0 ? aa.mul(0) : aa.pow(b - 1).mul(b)) : where(b.eq(0), 0, b.mul(aa.pow(b.sub(1))));
+        const local = typeof b === 'number' ? (b === 0 ? aa.mul(0) : aa.pow(b - 1).mul(b)) : where(b.eq(0), 0, b.mul(aa.pow(b.sub(1))));
         ga = g.mul(local);
       }
       if (ctx.needs[1]) {
@@ -114,7 +109,7 @@ export const RULES: Readonly<Record<string, GradRule>> = {
   clamp: {
     saveInputs: [0],
     backward: (g, ctx) => {
-      const x = T(ctx.inputs[0]!);
+      const x = T(ctx.inputs[0]);
       const lo = ctx.attrs.min as number | null;
       const hi = ctx.attrs.max as number | null;
       let mask = lo !== null ? x.ge(lo) : null;
@@ -125,13 +120,13 @@ export const RULES: Readonly<Record<string, GradRule>> = {
   where: {
     saveInputs: [0],
     backward: (g, ctx) => {
-      const c = T(ctx.inputs[0]!);
+      const c = T(ctx.inputs[0]);
       return [null, ctx.needs[1] ? where(c, g, 0) : null, ctx.needs[2] ? where(c, 0, g) : null];
     },
   },
   maskedFill: {
     saveInputs: [1],
-    backward: (g, ctx) => [where(T(ctx.inputs[1]!), 0, g), null],
+    backward: (g, ctx) => [where(T(ctx.inputs[1]), 0, g), null],
   },
 
   // ---- reductions
@@ -139,7 +134,7 @@ export const RULES: Readonly<Record<string, GradRule>> = {
   mean: {
     backward: (g, ctx) => {
       const shape = inputShape(ctx);
-      const n = (ctx.attrs.dims as number[]).reduce((a, d) => a * shape[d]!, 1);
+      const n = (ctx.attrs.dims as number[]).reduce((a, d) => a * shape[d], 1);
       return [unreduce(g, ctx).div(n).expand(shape)];
     },
   },
@@ -148,7 +143,7 @@ export const RULES: Readonly<Record<string, GradRule>> = {
     saveOutput: true,
     backward: (g, ctx) => {
       // prod / x, computed without dividing by zero: for a zero entry use the product of the others.
-      const x = T(ctx.inputs[0]!);
+      const x = T(ctx.inputs[0]);
       const dims = ctx.attrs.dims as number[];
       const y = unreduce(ctx.output!, ctx);
       const safe = where(x.eq(0), 1, x);
@@ -164,7 +159,7 @@ export const RULES: Readonly<Record<string, GradRule>> = {
     saveInputs: [0],
     saveOutput: true,
     backward: (g, ctx) => {
-      const x = T(ctx.inputs[0]!);
+      const x = T(ctx.inputs[0]);
       const p = ctx.attrs.p as number;
       const y = unreduce(ctx.output!, ctx);
       const gu = unreduce(g, ctx);
@@ -173,9 +168,20 @@ export const RULES: Readonly<Record<string, GradRule>> = {
       else if (p === Infinity) {
         const a = x.abs();
         const mask = a.eq(y).float().to(x.dtype);
-        local = x.sign().mul(mask).div(mask.sum(ctx.attrs.dims as number[], true));
+        local = x
+          .sign()
+          .mul(mask)
+          .div(mask.sum(ctx.attrs.dims as number[], true));
       } else if (p === 2) local = where(y.eq(0), 0, x.div(y));
-      else local = where(y.eq(0), 0, x.sign().mul(x.abs().pow(p - 1)).div(y.pow(p - 1)));
+      else
+        local = where(
+          y.eq(0),
+          0,
+          x
+            .sign()
+            .mul(x.abs().pow(p - 1))
+            .div(y.pow(p - 1)),
+        );
       return [gu.mul(local)];
     },
   },
@@ -252,8 +258,8 @@ export const RULES: Readonly<Record<string, GradRule>> = {
   matmul: {
     saveInputs: [0, 1],
     backward: (g, ctx) => {
-      const a = T(ctx.inputs[0]!);
-      const b = T(ctx.inputs[1]!);
+      const a = T(ctx.inputs[0]);
+      const b = T(ctx.inputs[1]);
       const A = a.ndim === 1 ? a.unsqueeze(0) : a;
       const B = b.ndim === 1 ? b.unsqueeze(1) : b;
       let G = g;
@@ -271,7 +277,7 @@ export const RULES: Readonly<Record<string, GradRule>> = {
     saveInputs: [1],
     backward: (g, ctx) => {
       const z = zeros(inputShape(ctx), { dtype: g.dtype, device: g.device });
-      return [z.scatterAdd(ctx.attrs.dim as number, T(ctx.inputs[1]!), g.contiguous()), null];
+      return [z.scatterAdd(ctx.attrs.dim as number, T(ctx.inputs[1]), g.contiguous()), null];
     },
   },
   indexSelect: {
@@ -280,7 +286,7 @@ export const RULES: Readonly<Record<string, GradRule>> = {
       const shape = inputShape(ctx);
       const d = ctx.attrs.dim as number;
       if (shape.length === 0) return [g.sum(), null];
-      const idx = T(ctx.inputs[1]!).reshape([-1]);
+      const idx = T(ctx.inputs[1]).reshape([-1]);
       const viewShape = g.shape.map((s, i) => (i === d ? s : 1));
       const index = idx.reshape(viewShape).expand(g.shape);
       return [zeros(shape, { dtype: g.dtype, device: g.device }).scatterAdd(d, index, g), null];
@@ -289,7 +295,7 @@ export const RULES: Readonly<Record<string, GradRule>> = {
   scatterAdd: {
     saveInputs: [1],
     backward: (g, ctx) => {
-      const index = T(ctx.inputs[1]!);
+      const index = T(ctx.inputs[1]);
       const d = ctx.attrs.dim as number;
       let gsrc: Tensor | null = null;
       if (ctx.needs[2]) {
@@ -312,15 +318,22 @@ export const RULES: Readonly<Record<string, GradRule>> = {
   lstmCell: {
     saveInputs: [1],
     saveOutput: true,
-    backward: (g, ctx) => lstmCellBackward(g, ctx.saved[0]!, T(ctx.inputs[1]!), ctx.output!),
+    backward: (g, ctx) => lstmCellBackward(g, ctx.saved[0], T(ctx.inputs[1]), ctx.output!),
   },
   // Saved: the target (input 1) and the forward's softmax (ctx.saved[0]); no gradient for the target.
   softmaxCrossEntropy: {
     saveInputs: [1],
     backward: (g, ctx) => [
-      ctx.needs[0] ? softmaxCrossEntropyBackward(g, ctx.saved[0]!, T(ctx.inputs[1]!), { ignoreIndex: ctx.attrs.ignoreIndex as number }) : null,
+      ctx.needs[0] ? softmaxCrossEntropyBackward(g, ctx.saved[0], T(ctx.inputs[1]), { ignoreIndex: ctx.attrs.ignoreIndex as number }) : null,
       null,
     ],
+  },
+  // im2col and col2im are each other's adjoint (attrs.params: the resolved geometry).
+  im2col: {
+    backward: (g, ctx) => [col2im(g, [geom(ctx).h, geom(ctx).w], im2colOptions(geom(ctx)))],
+  },
+  col2im: {
+    backward: (g, ctx) => [im2col(g, im2colOptions(geom(ctx)))],
   },
 };
 
@@ -350,7 +363,7 @@ function extremumRule(): GradRule {
     saveOutput: true,
     backward: (g, ctx) => {
       // Evenly shared between the elements that attain the extremum, as PyTorch's amax/amin.
-      const x = T(ctx.inputs[0]!);
+      const x = T(ctx.inputs[0]);
       const dims = ctx.attrs.dims as number[];
       const y = unreduce(ctx.output!, ctx);
       const mask = x.eq(y).to(x.dtype);

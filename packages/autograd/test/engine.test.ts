@@ -8,7 +8,7 @@ beforeAll(() => {
   enableAutograd();
 });
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: tolistSync's nested result is compared with toEqual
 const list = (t: Tensor | null): any => t!.tolistSync();
 
 describe('backward', () => {
@@ -163,7 +163,7 @@ describe('defineFunction', () => {
       },
       backward(ctx, g) {
         calls.push('backward');
-        return [g.mul(ctx.saved[0]!.square()).mul(3)];
+        return [g.mul(ctx.saved[0].square()).mul(3)];
       },
     });
     const x = tensor([1, 2], { requiresGrad: true });
@@ -211,8 +211,10 @@ describe('lstmCell', () => {
     const gates = randn([3, 8], { dtype: 'float64', requiresGrad: true, generator: g });
     const c = randn([3, 2], { dtype: 'float64', requiresGrad: true, generator: g });
     const hc = lstmCell(gates, c);
-    const i = gates.narrow(1, 0, 2).sigmoid(), f = gates.narrow(1, 2, 2).sigmoid();
-    const gg = gates.narrow(1, 4, 2).tanh(), o = gates.narrow(1, 6, 2).sigmoid();
+    const i = gates.narrow(1, 0, 2).sigmoid(),
+      f = gates.narrow(1, 2, 2).sigmoid();
+    const gg = gates.narrow(1, 4, 2).tanh(),
+      o = gates.narrow(1, 6, 2).sigmoid();
     const cNew = f.mul(c).add(i.mul(gg));
     const ref = o.mul(cNew.tanh());
     const diff = hc.narrow(1, 0, 2).sub(ref).abs().max().itemSync() + hc.narrow(1, 2, 2).sub(cNew).abs().max().itemSync();

@@ -1,4 +1,5 @@
 import type { DType, TypedArray } from './dtype.js';
+import type { BinaryOp, UnaryOp } from './op-table.js';
 
 /**
  * A strided window onto a backend buffer: what every kernel receives as input.
@@ -26,29 +27,6 @@ export interface View<B = unknown> {
   /** Element index of the view's first element in the buffer. */
   readonly offset: number;
 }
-
-/** Elementwise functions of one operand (see `UNARY_OPS` for the scalar reference of each).
- * @example
- * ```ts
- * import type { UnaryOp } from '@fackel/tensor';
- * const op: UnaryOp = 'tanh';
- * ```
- */
-export type UnaryOp =
-  | 'neg' | 'abs' | 'sign' | 'exp' | 'log' | 'sqrt' | 'rsqrt' | 'reciprocal' | 'square'
-  | 'tanh' | 'sigmoid' | 'relu' | 'erf' | 'sin' | 'cos' | 'floor' | 'ceil' | 'round'
-  | 'log1p' | 'expm1' | 'logicalNot' | 'isnan';
-
-/** Elementwise functions of two operands; comparisons and logical ops produce `bool`.
- * @example
- * ```ts
- * import type { BinaryOp } from '@fackel/tensor';
- * const op: BinaryOp = 'maximum';
- * ```
- */
-export type BinaryOp =
-  | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum' | 'fmod'
-  | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge' | 'logicalAnd' | 'logicalOr';
 
 /** Reductions over a set of axes. `argmax`/`argmin` take exactly one axis and give `int32`.
  * @example
@@ -119,12 +97,68 @@ export interface FusedKernels<B> {
    */
   softmaxCrossEntropyBackward?(gradLoss: View<B>, probs: View<B>, target: View<B>, ignoreIndex: number): B;
   /**
+   * Sliding windows of a contiguous `[n, c, h, w]` input (PyTorch's `unfold`): returns a new
+   * contiguous `[n, c·kh·kw, oh·ow]` buffer of the input's dtype, row `ci·kh·kw + i·kw + j`,
+   * column `oy·ow + ox` holding `x[ci, oy·sh − pt + i·dh, ox·sw − pl + j·dw]`, or `padValue`
+   * outside the input.
+   */
+  im2col?(x: View<B>, p: Im2colParams): B;
+  /**
+   * The adjoint of `im2col` (PyTorch's `fold`): from contiguous columns `[n, c·kh·kw, oh·ow]`
+   * returns a new contiguous `[n, c, h, w]` buffer where every element is the sum of the
+   * column entries `im2col` would have read from it (entries in the padding are dropped).
+   */
+  col2im?(cols: View<B>, p: Im2colParams): B;
+  /**
    * One Adam/AdamW step, in place on contiguous float32 buffers of `size` elements.
    */
-  adamStep?(
-    param: B, grad: B, expAvg: B, expAvgSq: B, maxExpAvgSq: B | null, size: number,
-    opts: AdamStepOptions,
-  ): void;
+  adamStep?(param: B, grad: B, expAvg: B, expAvgSq: B, maxExpAvgSq: B | null, size: number, opts: AdamStepOptions): void;
+}
+
+/** Resolved geometry of the `im2col`/`col2im` kernels: input `[n, c, h, w]`, kernel `[kh, kw]`,
+ * dilation, stride, padding (top, bottom, left, right), output grid `[oh, ow]` and the value of
+ * padded elements.
+ * @example
+ * ```ts
+ * import type { Im2colParams } from '@fackel/tensor';
+ * const p: Im2colParams = { n: 1, c: 1, h: 4, w: 4, kh: 2, kw: 2, dh: 1, dw: 1, sh: 2, sw: 2, pt: 0, pb: 0, pl: 0, pr: 0, oh: 2, ow: 2, padValue: 0 };
+ * ```
+ */
+export interface Im2colParams {
+  /** Batch size. */
+  n: number;
+  /** Channels. */
+  c: number;
+  /** Input height. */
+  h: number;
+  /** Input width. */
+  w: number;
+  /** Kernel height. */
+  kh: number;
+  /** Kernel width. */
+  kw: number;
+  /** Vertical dilation. */
+  dh: number;
+  /** Horizontal dilation. */
+  dw: number;
+  /** Vertical stride. */
+  sh: number;
+  /** Horizontal stride. */
+  sw: number;
+  /** Padding above. */
+  pt: number;
+  /** Padding below. */
+  pb: number;
+  /** Padding on the left. */
+  pl: number;
+  /** Padding on the right. */
+  pr: number;
+  /** Output grid height. */
+  oh: number;
+  /** Output grid width. */
+  ow: number;
+  /** Value of padded elements in `im2col`. */
+  padValue: number;
 }
 
 /** Hyper-parameters of one fused Adam step (PyTorch's formulation with bias correction).

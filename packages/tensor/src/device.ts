@@ -28,6 +28,7 @@ export class Device {
    * ```
    */
   static [Symbol.hasInstance](value: unknown): value is Device {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the class `instanceof` asks about (a subclass checks its own prototype chain)
     if (this !== Device) return Function.prototype[Symbol.hasInstance].call(this, value);
     return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[DEVICE_BRAND] === true;
   }
@@ -381,7 +382,7 @@ function unknownDevice(name: string): DeviceError {
     name === 'cpu'
       ? " Install @fackel/backend-cpu and call registerCpuBackend() (the 'fackel' package does this for you)."
       : name === 'webgpu'
-        ? " Install @fackel/backend-webgpu and call registerWebGPUBackend()."
+        ? ' Install @fackel/backend-webgpu and call registerWebGPUBackend().'
         : '';
   return new DeviceError(`unknown device '${name}' (registered: ${known.length ? known.join(', ') : 'none'}).${hint}`);
 }

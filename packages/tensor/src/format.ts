@@ -83,7 +83,7 @@ function planRead(x: Tensor): ReadPlan {
       blocks.push({ view: { ...v, shape, offset }, at });
       return;
     }
-    for (const r of ranges[d]!) pick(d + 1, offset + r.start * v.strides[d]!, [...shape, r.length], [...at, r.at]);
+    for (const r of ranges[d]) pick(d + 1, offset + r.start * v.strides[d], [...shape, r.length], [...at, r.at]);
   };
   pick(0, v.offset, [], []);
   return { blocks, kept, cut };
@@ -92,20 +92,20 @@ function planRead(x: Tensor): ReadPlan {
 /** Puts the blocks read (each contiguous in its own shape) together in the kept shape. */
 function assemble(plan: ReadPlan, read: readonly TypedArray[]): Kept {
   const { kept, cut } = plan;
-  if (read.length === 1) return { data: read[0]!, kept, cut };
+  if (read.length === 1) return { data: read[0], kept, cut };
   const nd = kept.length;
   const strides = contiguousStrides(kept);
   const out = new Float64Array(shapeSize(kept));
   plan.blocks.forEach((b, k) => {
-    const src = read[k]!;
+    const src = read[k];
     const shape = b.view.shape;
     const idx = new Array<number>(nd).fill(0);
     for (let i = 0; i < src.length; i++) {
       let o = 0;
-      for (let d = 0; d < nd; d++) o += (b.at[d]! + idx[d]!) * strides[d]!;
-      out[o] = src[i]!;
+      for (let d = 0; d < nd; d++) o += (b.at[d] + idx[d]) * strides[d];
+      out[o] = src[i];
       for (let d = nd - 1; d >= 0; d--) {
-        if (++idx[d]! < shape[d]!) break;
+        if (++idx[d] < shape[d]) break;
         idx[d] = 0;
       }
     }
@@ -147,7 +147,9 @@ const isNegative = (v: number): boolean => v < 0 || Object.is(v, -0);
 /** Python's `'{:.Nf}'.format(v)` for a finite `v`. */
 function toFixed(v: number, decimals: number): string {
   const { digits, scale } = exactDecimal(v);
-  const s = roundDrop(digits, scale - decimals).toString().padStart(decimals + 1, '0');
+  const s = roundDrop(digits, scale - decimals)
+    .toString()
+    .padStart(decimals + 1, '0');
   const body = decimals === 0 ? s : `${s.slice(0, -decimals)}.${s.slice(-decimals)}`;
   return isNegative(v) ? `-${body}` : body;
 }
@@ -190,7 +192,7 @@ function elementFormat(dtype: DType, data: ArrayLike<number>): ElementFormat {
   let width = 1;
   if (dtype === 'bool' || dtype === 'int32') {
     const text = dtype === 'bool' ? (v: number): string => (v ? 'true' : 'false') : (v: number): string => String(v);
-    for (let i = 0; i < data.length; i++) width = Math.max(width, text(data[i]!).length);
+    for (let i = 0; i < data.length; i++) width = Math.max(width, text(data[i]).length);
     return { width, text };
   }
   let min = Infinity;
@@ -198,7 +200,7 @@ function elementFormat(dtype: DType, data: ArrayLike<number>): ElementFormat {
   let whole = true;
   let any = false;
   for (let i = 0; i < data.length; i++) {
-    const v = data[i]!;
+    const v = data[i];
     if (v === 0 || !Number.isFinite(v)) continue;
     any = true;
     const a = Math.abs(v);
@@ -216,7 +218,7 @@ function elementFormat(dtype: DType, data: ArrayLike<number>): ElementFormat {
       : (v: number): string => (Number.isFinite(v) ? toFixed(v, PRECISION) : nonFinite(v));
   // The width comes from the finite non-zero values only (as PyTorch's).
   for (let i = 0; i < data.length; i++) {
-    const v = data[i]!;
+    const v = data[i];
     if (v !== 0 && Number.isFinite(v)) width = Math.max(width, text(v).length);
   }
   return { width, text };
@@ -227,15 +229,15 @@ function elementFormat(dtype: DType, data: ArrayLike<number>): ElementFormat {
 function renderValues(ndim: number, values: Kept, f: ElementFormat): string {
   const { data, kept, cut } = values;
   const pad = (v: number): string => f.text(v).padStart(f.width);
-  if (ndim === 0) return pad(data[0]!);
+  if (ndim === 0) return pad(data[0]);
   const sizes = contiguousStrides(kept);
   const render = (d: number, base: number, indent: number): string => {
-    const n = kept[d]!;
+    const n = kept[d];
     if (d === ndim - 1) {
       const items: string[] = [];
       for (let i = 0; i < n; i++) {
         if (cut[d] && i === EDGE_ITEMS) items.push(' ...');
-        items.push(pad(data[base + i]!));
+        items.push(pad(data[base + i]));
       }
       const perLine = Math.max(1, Math.floor((LINE_WIDTH - indent) / (f.width + 2)));
       const lines: string[] = [];
@@ -245,7 +247,7 @@ function renderValues(ndim: number, values: Kept, f: ElementFormat): string {
     const parts: string[] = [];
     for (let i = 0; i < n; i++) {
       if (cut[d] && i === EDGE_ITEMS) parts.push('...');
-      parts.push(render(d + 1, base + i * sizes[d]!, indent + 1));
+      parts.push(render(d + 1, base + i * sizes[d], indent + 1));
     }
     return `[${parts.join(`,${'\n'.repeat(ndim - d - 1)}${' '.repeat(indent + 1)}`)}]`;
   };
@@ -311,7 +313,13 @@ export function formatTensor(x: Tensor): string {
   if (readSync === undefined) return placeholder(x, `on ${x.device.name}: await t.print() to read`);
   try {
     const plan = planRead(x);
-    return render(x, assemble(plan, plan.blocks.map((b) => readSync.call(backend, b.view))));
+    return render(
+      x,
+      assemble(
+        plan,
+        plan.blocks.map((b) => readSync.call(backend, b.view)),
+      ),
+    );
   } catch (e) {
     return placeholder(x, `unreadable: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}`);
   }

@@ -15,13 +15,17 @@
  */
 export type { DType, TypedArray } from './dtype.js';
 export { DTYPES, arrayType, itemSize, isFloatingPoint, promoteTypes, isDType } from './dtype.js';
-export type { View, UnaryOp, BinaryOp, ReduceOp, Backend, BackendMemory, FusedKernels } from './backend.js';
+export type { View, ReduceOp, Backend, BackendMemory, FusedKernels } from './backend.js';
 export { FackelError, ShapeError, DTypeError, DeviceError, DisposedError, ZeroDivisionError, fmtShape } from './errors.js';
 export type { Shape } from './shape.js';
 export {
   shapeSize,
   contiguousStrides,
   isContiguousLayout,
+  isBroadcastScalarLayout,
+  layoutKind,
+  coalesce,
+  type LayoutKind,
   normalizeDim,
   normalizeDims,
   broadcastShapes,
@@ -31,7 +35,19 @@ export {
   inferShape,
   viewStrides,
 } from './shape.js';
-export { UNARY_OPS, BINARY_OPS, erfRef, type DTypeRule, type OpInfo } from './op-table.js';
+export {
+  UNARY_OPS,
+  BINARY_OPS,
+  erfRef,
+  type UnaryOp,
+  type BinaryOp,
+  type DTypeRule,
+  type OpInfo,
+  type UnaryOpInfo,
+  type BinaryOpInfo,
+  type UnaryGrad,
+  type WgslType,
+} from './op-table.js';
 export { Generator, defaultGenerator, manualSeed, type GeneratorState } from './random.js';
 export {
   Device,
@@ -61,7 +77,8 @@ export {
 } from './grad-mode.js';
 export { tidy, keep } from './scope.js';
 export { setDebug, isDebug, setLeakReporter } from './debug.js';
-export { Tensor, ValuesIndices, type TensorLike, type NestedArray } from './tensor.js';
+export { Tensor } from './tensor.js';
+export { ValuesIndices, isTensor, type TensorLike, type NestedArray } from './tensor-like.js';
 export {
   tensor,
   zeros,
@@ -82,58 +99,15 @@ export {
   type RandomOptions,
   type TensorData,
 } from './ops/creation.js';
-export {
-  unary,
-  binary,
-  add,
-  sub,
-  mul,
-  div,
-  pow,
-  maximum,
-  minimum,
-  fmod,
-  eq,
-  ne,
-  lt,
-  le,
-  gt,
-  ge,
-  logicalAnd,
-  logicalOr,
-  neg,
-  abs,
-  sign,
-  exp,
-  log,
-  sqrt,
-  rsqrt,
-  reciprocal,
-  square,
-  tanh,
-  sigmoid,
-  relu,
-  erf,
-  sin,
-  cos,
-  floor,
-  ceil,
-  round,
-  log1p,
-  expm1,
-  logicalNot,
-  isnan,
-  clamp,
-  where,
-  maskedFill,
-} from './ops/elementwise.js';
+// every export of ops/elementwise.ts is public: a new elementwise function needs no line here
+export * from './ops/elementwise.js';
 export { sum, mean, prod, amax, amin, argmax, argmin, maxDim, minDim, logsumexp, variance, std, norm, type Dims } from './ops/reduce.js';
 export { reshape, view, transpose, t, permute, narrow, slice, select, expand, squeeze, unsqueeze, flatten, unflatten } from './ops/views.js';
 export { matmul, bmm } from './ops/linalg.js';
 export { gather, indexSelect, scatterAdd, cat, stack, split, chunk, oneHot, cumsum, sort, topk } from './ops/indexing.js';
 export { softmax, logSoftmax } from './ops/functional.js';
 export { cast, clone, contiguous, toDevice } from './ops/convert.js';
-export { wrap as _wrapBuffer, record as _record, deviceOf as _deviceOf } from './ops/core.js';
 export { lstmCell, lstmCellBackward, adamStep_, softmaxCrossEntropy, softmaxCrossEntropyBackward } from './ops/fused.js';
 export type { SoftmaxCrossEntropyOptions } from './ops/fused.js';
-export type { AdamStepOptions } from './backend.js';
+export type { AdamStepOptions, Im2colParams } from './backend.js';
+export { im2col, col2im, type Im2colOptions } from './ops/conv.js';

@@ -12,7 +12,7 @@ export function trackTensor(t: Tensor): void {
 
 /** @internal Forgets a tensor in all scopes (it was disposed or kept). */
 export function untrackTensor(t: Tensor): void {
-  for (let i = scopes.length - 1; i >= 0; i--) scopes[i]!.delete(t);
+  for (let i = scopes.length - 1; i >= 0; i--) scopes[i].delete(t);
 }
 
 /**

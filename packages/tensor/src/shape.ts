@@ -50,7 +50,7 @@ export function contiguousStrides(shape: Shape): number[] {
   let s = 1;
   for (let i = shape.length - 1; i >= 0; i--) {
     strides[i] = s;
-    s *= shape[i]!;
+    s *= shape[i];
   }
   return strides;
 }
@@ -65,12 +65,92 @@ export function contiguousStrides(shape: Shape): number[] {
 export function isContiguousLayout(shape: Shape, strides: readonly number[]): boolean {
   let expected = 1;
   for (let i = shape.length - 1; i >= 0; i--) {
-    const d = shape[i]!;
+    const d = shape[i];
     if (d === 0) return true;
     if (d !== 1 && strides[i] !== expected) return false;
     expected *= d;
   }
   return true;
+}
+
+/** Whether every dimension of a (shape, strides) pair is broadcast (stride 0) or of size 1: one element, read everywhere.
+ * @example
+ * ```ts
+ * import { isBroadcastScalarLayout } from '@fackel/tensor';
+ * isBroadcastScalarLayout([3, 4], [0, 0]); // true
+ * ```
+ */
+export function isBroadcastScalarLayout(shape: Shape, strides: readonly number[]): boolean {
+  for (let i = 0; i < shape.length; i++) if (shape[i] !== 1 && strides[i] !== 0) return false;
+  return true;
+}
+
+/**
+ * How a kernel addresses the elements of a view, in the order the checks are made:
+ * - `contiguous`: row-major from its offset (`offset + i`);
+ * - `scalar`: one element broadcast everywhere (`offset`);
+ * - `strided`: anything else (index arithmetic or an offset table).
+ *
+ * @example
+ * ```ts
+ * import type { LayoutKind } from '@fackel/tensor';
+ * const k: LayoutKind = 'scalar';
+ * ```
+ */
+export type LayoutKind = 'contiguous' | 'scalar' | 'strided';
+
+/** The {@link LayoutKind} of a (shape, strides) pair. Allocation-free.
+ * @example
+ * ```ts
+ * import { layoutKind } from '@fackel/tensor';
+ * layoutKind([2, 3], [3, 1]); // 'contiguous'
+ * layoutKind([2, 3], [0, 0]); // 'scalar'
+ * layoutKind([3, 2], [1, 3]); // 'strided'
+ * ```
+ */
+export function layoutKind(shape: Shape, strides: readonly number[]): LayoutKind {
+  if (isContiguousLayout(shape, strides)) return 'contiguous';
+  return isBroadcastScalarLayout(shape, strides) ? 'scalar' : 'strided';
+}
+
+/**
+ * Merges the dimensions of a shape that every operand walks as one: size-1 dimensions are
+ * dropped and a dimension is folded into its left neighbour where, for each stride list,
+ * `stride[left] == stride[d] * shape[d]`. A contiguous walk becomes rank 1, a transposed one
+ * rank 2. Returns at least rank 1 (`[1]` with stride 1 for a single element).
+ *
+ * @example
+ * ```ts
+ * import { coalesce } from '@fackel/tensor';
+ * coalesce([2, 3, 4], [[12, 4, 1], [0, 0, 0]]); // { shape: [24], strides: [[1], [0]] }
+ * coalesce([3, 2], [[1, 3]]); // { shape: [3, 2], strides: [[1, 3]] }
+ * ```
+ */
+export function coalesce(
+  shape: Shape,
+  stridesList: readonly (readonly number[])[],
+): {
+  /** The merged shape (rank at least 1). */
+  shape: number[];
+  /** Each operand's strides over the merged shape, in the order given. */
+  strides: number[][];
+} {
+  const outShape: number[] = [];
+  const outStrides: number[][] = stridesList.map(() => []);
+  for (let d = 0; d < shape.length; d++) {
+    const size = shape[d];
+    if (size === 1) continue;
+    const last = outShape.length - 1;
+    if (last >= 0 && stridesList.every((s, k) => outStrides[k][last] === s[d] * size)) {
+      outShape[last] = outShape[last] * size;
+      for (let k = 0; k < stridesList.length; k++) outStrides[k][last] = stridesList[k][d];
+    } else {
+      outShape.push(size);
+      for (let k = 0; k < stridesList.length; k++) outStrides[k].push(stridesList[k][d]);
+    }
+  }
+  if (outShape.length === 0) return { shape: [1], strides: stridesList.map(() => [1]) };
+  return { shape: outShape, strides: outStrides };
 }
 
 /** Resolves a possibly negative dim against a rank, with a clear error naming the op.
@@ -115,8 +195,8 @@ export function broadcastShapes(a: Shape, b: Shape, op = 'broadcast'): number[] 
   const n = Math.max(a.length, b.length);
   const out = new Array<number>(n);
   for (let i = 0; i < n; i++) {
-    const da = i < n - a.length ? 1 : a[i - (n - a.length)]!;
-    const db = i < n - b.length ? 1 : b[i - (n - b.length)]!;
+    const da = i < n - a.length ? 1 : a[i - (n - a.length)];
+    const db = i < n - b.length ? 1 : b[i - (n - b.length)];
     if (da === db || db === 1) out[i] = da;
     else if (da === 1) out[i] = db;
     else {
@@ -146,7 +226,7 @@ export function broadcastStrides(shape: Shape, strides: readonly number[], targe
   const out = new Array<number>(n).fill(0);
   const off = n - shape.length;
   for (let i = 0; i < shape.length; i++) {
-    out[i + off] = shape[i] === 1 && target[i + off] !== 1 ? 0 : strides[i]!;
+    out[i + off] = shape[i] === 1 && target[i + off] !== 1 ? 0 : strides[i];
   }
   return out;
 }
@@ -247,16 +327,16 @@ export function viewStrides(shape: Shape, strides: readonly number[], newShape: 
   let tensorNumel = 1;
   let viewNumel = 1;
   for (let d = shape.length - 1; d >= 0; d--) {
-    tensorNumel *= shape[d]!;
+    tensorNumel *= shape[d];
     if (d === 0 || (shape[d - 1] !== 1 && strides[d - 1] !== tensorNumel * chunkBase)) {
       while (viewD >= 0 && (viewNumel < tensorNumel || newShape[viewD] === 1)) {
         out[viewD] = viewNumel * chunkBase;
-        viewNumel *= newShape[viewD]!;
+        viewNumel *= newShape[viewD];
         viewD--;
       }
       if (viewNumel !== tensorNumel) return null;
       if (d > 0) {
-        chunkBase = strides[d - 1]!;
+        chunkBase = strides[d - 1];
         tensorNumel = 1;
         viewNumel = 1;
       }

@@ -1,5 +1,5 @@
 import type { View } from './backend.js';
-import { Device, Storage } from './device.js';
+import type { Device, Storage } from './device.js';
 import type { DType, TypedArray } from './dtype.js';
 import { isDType } from './dtype.js';
 import { DisposedError, FackelError, fmtShape } from './errors.js';
@@ -8,6 +8,7 @@ import { getAutograd } from './grad-mode.js';
 import { trackTensor, untrackTensor } from './scope.js';
 import { formatTensor, formatTensorAsync, inspectCustom } from './format.js';
 import { isContiguousLayout, shapeSize } from './shape.js';
+import { isTensor, setTensorClass, type NestedArray, type TensorLike, type ValuesIndices } from './tensor-like.js';
 import * as E from './ops/elementwise.js';
 import * as R from './ops/reduce.js';
 import * as V from './ops/views.js';
@@ -16,43 +17,6 @@ import * as I from './ops/indexing.js';
 import * as F from './ops/functional.js';
 import * as C from './ops/convert.js';
 import * as P from './ops/inplace.js';
-
-/** A tensor or a plain number used as a scalar operand.
- * @example
- * ```ts
- * import { tensor, type TensorLike } from '@fackel/tensor';
- * const ops: TensorLike[] = [tensor([1, 2]), 3];
- * ```
- */
-export type TensorLike = Tensor | number;
-
-/** The result of `max(dim)`, `min(dim)`, `sort` and `topk`: values and int32 indices,
- * readable by name or by destructuring (`const [values, indices] = x.max(1)`).
- * @example
- * ```ts
- * import { tensor } from '@fackel/tensor';
- * const { values, indices } = tensor([[1, 5], [7, 2]]).max(1);
- * const [v, i] = tensor([[1, 5], [7, 2]]).max(1);
- * ```
- */
-export class ValuesIndices {
-  constructor(
-    /** The values (differentiable). */
-    readonly values: Tensor,
-    /** Their int32 positions along the reduced or sorted dimension. */
-    readonly indices: Tensor,
-  ) {}
-  /** Yields `values`, then `indices`, so that `const [v, i] = x.max(1)` works. */
-  *[Symbol.iterator](): Iterator<Tensor> {
-    yield this.values;
-    yield this.indices;
-  }
-}
-
-/** @internal Whether `x` is a tensor of any loaded copy of this package (what `x instanceof Tensor` tests, without the call). */
-export function isTensor(x: unknown): x is Tensor {
-  return typeof x === 'object' && x !== null && (x as { isTensor?: unknown }).isTensor === true;
-}
 
 /**
  * An n-dimensional array on a device, with PyTorch's methods in camelCase.
@@ -82,6 +46,7 @@ export class Tensor {
    * ```
    */
   static [Symbol.hasInstance](value: unknown): value is Tensor {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the class `instanceof` asks about (a subclass checks its own prototype chain)
     if (this !== Tensor) return Function.prototype[Symbol.hasInstance].call(this, value);
     return isTensor(value);
   }
@@ -164,7 +129,7 @@ export class Tensor {
     if (dim === undefined) return [...this.shape];
     const d = dim < 0 ? dim + this.shape.length : dim;
     if (d < 0 || d >= this.shape.length) throw new FackelError(`size: dimension ${dim} is out of range for a tensor of rank ${this.shape.length}`);
-    return this.shape[d]!;
+    return this.shape[d];
   }
 
   /** Whether the elements are laid out row-major without gaps. */
@@ -218,7 +183,9 @@ export class Tensor {
   backward(gradient?: Tensor, options: BackwardOptions = {}): void {
     const e = getAutograd();
     if (e === null) {
-      throw new FackelError("backward: autograd is not enabled. Import { enableAutograd } from '@fackel/autograd' and call it once, or use the 'fackel' package, which enables it");
+      throw new FackelError(
+        "backward: autograd is not enabled. Import { enableAutograd } from '@fackel/autograd' and call it once, or use the 'fackel' package, which enables it",
+      );
     }
     e.backward(this, gradient, options);
   }
@@ -391,206 +358,419 @@ export class Tensor {
 
   // ---------------------------------------------------------------- elementwise
   /** `this + alpha * other`, broadcast (see the function `add`). */
-  add(other: TensorLike, alpha?: number): Tensor { return E.add(this, other, alpha); }
+  add(other: TensorLike, alpha?: number): Tensor {
+    return E.add(this, other, alpha);
+  }
   /** `this - alpha * other`, broadcast. */
-  sub(other: TensorLike, alpha?: number): Tensor { return E.sub(this, other, alpha); }
+  sub(other: TensorLike, alpha?: number): Tensor {
+    return E.sub(this, other, alpha);
+  }
   /** Elementwise product, broadcast. */
-  mul(other: TensorLike): Tensor { return E.mul(this, other); }
+  mul(other: TensorLike): Tensor {
+    return E.mul(this, other);
+  }
   /** True division, broadcast (integer operands give float32). */
-  div(other: TensorLike): Tensor { return E.div(this, other); }
+  div(other: TensorLike): Tensor {
+    return E.div(this, other);
+  }
   /** `this ** exponent`, elementwise, broadcast. */
-  pow(exponent: TensorLike): Tensor { return E.pow(this, exponent); }
+  pow(exponent: TensorLike): Tensor {
+    return E.pow(this, exponent);
+  }
   /** Elementwise maximum (NaN propagates). */
-  maximum(other: TensorLike): Tensor { return E.maximum(this, other); }
+  maximum(other: TensorLike): Tensor {
+    return E.maximum(this, other);
+  }
   /** Elementwise minimum (NaN propagates). */
-  minimum(other: TensorLike): Tensor { return E.minimum(this, other); }
+  minimum(other: TensorLike): Tensor {
+    return E.minimum(this, other);
+  }
   /** Remainder with the sign of the dividend (C's `fmod`). */
-  fmod(other: TensorLike): Tensor { return E.fmod(this, other); }
+  fmod(other: TensorLike): Tensor {
+    return E.fmod(this, other);
+  }
   /** `this == other` as a bool tensor. */
-  eq(other: TensorLike): Tensor { return E.eq(this, other); }
+  eq(other: TensorLike): Tensor {
+    return E.eq(this, other);
+  }
   /** `this != other` as a bool tensor. */
-  ne(other: TensorLike): Tensor { return E.ne(this, other); }
+  ne(other: TensorLike): Tensor {
+    return E.ne(this, other);
+  }
   /** `this < other` as a bool tensor. */
-  lt(other: TensorLike): Tensor { return E.lt(this, other); }
+  lt(other: TensorLike): Tensor {
+    return E.lt(this, other);
+  }
   /** `this <= other` as a bool tensor. */
-  le(other: TensorLike): Tensor { return E.le(this, other); }
+  le(other: TensorLike): Tensor {
+    return E.le(this, other);
+  }
   /** `this > other` as a bool tensor. */
-  gt(other: TensorLike): Tensor { return E.gt(this, other); }
+  gt(other: TensorLike): Tensor {
+    return E.gt(this, other);
+  }
   /** `this >= other` as a bool tensor. */
-  ge(other: TensorLike): Tensor { return E.ge(this, other); }
+  ge(other: TensorLike): Tensor {
+    return E.ge(this, other);
+  }
   /** Elementwise logical and (non-zero is true), as a bool tensor. */
-  logicalAnd(other: TensorLike): Tensor { return E.logicalAnd(this, other); }
+  logicalAnd(other: TensorLike): Tensor {
+    return E.logicalAnd(this, other);
+  }
   /** Elementwise logical or (non-zero is true), as a bool tensor. */
-  logicalOr(other: TensorLike): Tensor { return E.logicalOr(this, other); }
+  logicalOr(other: TensorLike): Tensor {
+    return E.logicalOr(this, other);
+  }
   /** `-this`. */
-  neg(): Tensor { return E.neg(this); }
+  neg(): Tensor {
+    return E.neg(this);
+  }
   /** Absolute value. */
-  abs(): Tensor { return E.abs(this); }
+  abs(): Tensor {
+    return E.abs(this);
+  }
   /** -1, 0 or 1 by sign (NaN stays NaN). */
-  sign(): Tensor { return E.sign(this); }
+  sign(): Tensor {
+    return E.sign(this);
+  }
   /** `e ** this`. */
-  exp(): Tensor { return E.exp(this); }
+  exp(): Tensor {
+    return E.exp(this);
+  }
   /** Natural logarithm. */
-  log(): Tensor { return E.log(this); }
+  log(): Tensor {
+    return E.log(this);
+  }
   /** Square root. */
-  sqrt(): Tensor { return E.sqrt(this); }
+  sqrt(): Tensor {
+    return E.sqrt(this);
+  }
   /** `1 / sqrt(this)`. */
-  rsqrt(): Tensor { return E.rsqrt(this); }
+  rsqrt(): Tensor {
+    return E.rsqrt(this);
+  }
   /** `1 / this`. */
-  reciprocal(): Tensor { return E.reciprocal(this); }
+  reciprocal(): Tensor {
+    return E.reciprocal(this);
+  }
   /** `this * this`. */
-  square(): Tensor { return E.square(this); }
+  square(): Tensor {
+    return E.square(this);
+  }
   /** Hyperbolic tangent. */
-  tanh(): Tensor { return E.tanh(this); }
+  tanh(): Tensor {
+    return E.tanh(this);
+  }
   /** Logistic function `1 / (1 + e ** -this)`. */
-  sigmoid(): Tensor { return E.sigmoid(this); }
+  sigmoid(): Tensor {
+    return E.sigmoid(this);
+  }
   /** `max(this, 0)`. */
-  relu(): Tensor { return E.relu(this); }
+  relu(): Tensor {
+    return E.relu(this);
+  }
   /** The error function. */
-  erf(): Tensor { return E.erf(this); }
+  erf(): Tensor {
+    return E.erf(this);
+  }
   /** Sine (radians). */
-  sin(): Tensor { return E.sin(this); }
+  sin(): Tensor {
+    return E.sin(this);
+  }
   /** Cosine (radians). */
-  cos(): Tensor { return E.cos(this); }
+  cos(): Tensor {
+    return E.cos(this);
+  }
   /** Rounds down. */
-  floor(): Tensor { return E.floor(this); }
+  floor(): Tensor {
+    return E.floor(this);
+  }
   /** Rounds up. */
-  ceil(): Tensor { return E.ceil(this); }
+  ceil(): Tensor {
+    return E.ceil(this);
+  }
   /** Rounds to the nearest integer, halves to even (as PyTorch). */
-  round(): Tensor { return E.round(this); }
+  round(): Tensor {
+    return E.round(this);
+  }
   /** `log(1 + this)`, accurate near 0. */
-  log1p(): Tensor { return E.log1p(this); }
+  log1p(): Tensor {
+    return E.log1p(this);
+  }
   /** `exp(this) - 1`, accurate near 0. */
-  expm1(): Tensor { return E.expm1(this); }
+  expm1(): Tensor {
+    return E.expm1(this);
+  }
   /** Elementwise logical not (zero is false), as a bool tensor. */
-  logicalNot(): Tensor { return E.logicalNot(this); }
+  logicalNot(): Tensor {
+    return E.logicalNot(this);
+  }
   /** Where the elements are NaN, as a bool tensor. */
-  isnan(): Tensor { return E.isnan(this); }
+  isnan(): Tensor {
+    return E.isnan(this);
+  }
+  /** Arctangent (radians). */
+  atan(): Tensor {
+    return E.atan(this);
+  }
+  /** Arcsine (radians); NaN outside [-1, 1]. */
+  asin(): Tensor {
+    return E.asin(this);
+  }
+  /** Arccosine (radians); NaN outside [-1, 1]. */
+  acos(): Tensor {
+    return E.acos(this);
+  }
+  /** Hyperbolic sine. */
+  sinh(): Tensor {
+    return E.sinh(this);
+  }
+  /** Hyperbolic cosine. */
+  cosh(): Tensor {
+    return E.cosh(this);
+  }
+  /** Base-2 logarithm. */
+  log2(): Tensor {
+    return E.log2(this);
+  }
+  /** `2 ** this`. */
+  exp2(): Tensor {
+    return E.exp2(this);
+  }
+  /** Softplus `log(1 + exp(beta x)) / beta`, linear above `threshold` (defaults 1 and 20, as PyTorch). */
+  softplus(options?: E.SoftplusOptions): Tensor {
+    return E.softplus(this, options);
+  }
+  /** GELU, exact (`approximate: 'none'`, the default) or its tanh approximation. */
+  gelu(options?: E.GeluOptions): Tensor {
+    return E.gelu(this, options);
+  }
+  /** SiLU (swish) `this * sigmoid(this)`. */
+  silu(): Tensor {
+    return E.silu(this);
+  }
   /** Clamps into [min, max]; either bound may be omitted (null/undefined). */
-  clamp(min?: number | null, max?: number | null): Tensor { return E.clamp(this, min, max); }
+  clamp(min?: number | null, max?: number | null): Tensor {
+    return E.clamp(this, min, max);
+  }
   /** PyTorch's `x.where(condition, other)`: this tensor's elements where `condition` is true, else `other`. */
-  where(condition: Tensor, other: TensorLike): Tensor { return E.where(condition, this, other); }
+  where(condition: Tensor, other: TensorLike): Tensor {
+    return E.where(condition, this, other);
+  }
   /** Replaces elements where `mask` is true by `value`. */
-  maskedFill(mask: Tensor, value: number): Tensor { return E.maskedFill(this, mask, value); }
+  maskedFill(mask: Tensor, value: number): Tensor {
+    return E.maskedFill(this, mask, value);
+  }
 
   // ---------------------------------------------------------------- reductions
   /** Sum over `dim` (a number or an array; all elements when omitted). */
-  sum(dim?: number | readonly number[] | null, keepdim = false): Tensor { return R.sum(this, dim, keepdim); }
+  sum(dim?: number | readonly number[] | null, keepdim = false): Tensor {
+    return R.sum(this, dim, keepdim);
+  }
   /** Mean over `dim` (all elements when omitted); floating-point tensors only. */
-  mean(dim?: number | readonly number[] | null, keepdim = false): Tensor { return R.mean(this, dim, keepdim); }
+  mean(dim?: number | readonly number[] | null, keepdim = false): Tensor {
+    return R.mean(this, dim, keepdim);
+  }
   /** Product over `dim` (all elements when omitted). */
-  prod(dim?: number | readonly number[] | null, keepdim = false): Tensor { return R.prod(this, dim, keepdim); }
+  prod(dim?: number | readonly number[] | null, keepdim = false): Tensor {
+    return R.prod(this, dim, keepdim);
+  }
   /** The maximum of all elements, or `{ values, indices }` along `dim`. */
   max(): Tensor;
   max(dim: number, keepdim?: boolean): ValuesIndices;
-  max(dim?: number, keepdim = false): Tensor | ValuesIndices { return dim === undefined ? R.amax(this) : R.maxDim(this, dim, keepdim); }
+  max(dim?: number, keepdim = false): Tensor | ValuesIndices {
+    return dim === undefined ? R.amax(this) : R.maxDim(this, dim, keepdim);
+  }
   /** The minimum of all elements, or `{ values, indices }` along `dim`. */
   min(): Tensor;
   min(dim: number, keepdim?: boolean): ValuesIndices;
-  min(dim?: number, keepdim = false): Tensor | ValuesIndices { return dim === undefined ? R.amin(this) : R.minDim(this, dim, keepdim); }
+  min(dim?: number, keepdim = false): Tensor | ValuesIndices {
+    return dim === undefined ? R.amin(this) : R.minDim(this, dim, keepdim);
+  }
   /** Maximum over dims without indices (PyTorch's `amax`). */
-  amax(dim?: number | readonly number[] | null, keepdim = false): Tensor { return R.amax(this, dim, keepdim); }
+  amax(dim?: number | readonly number[] | null, keepdim = false): Tensor {
+    return R.amax(this, dim, keepdim);
+  }
   /** Minimum over dims without indices (PyTorch's `amin`). */
-  amin(dim?: number | readonly number[] | null, keepdim = false): Tensor { return R.amin(this, dim, keepdim); }
+  amin(dim?: number | readonly number[] | null, keepdim = false): Tensor {
+    return R.amin(this, dim, keepdim);
+  }
   /** Index of the maximum along `dim` (of the flattened tensor when omitted), as int32. */
-  argmax(dim?: number | null, keepdim = false): Tensor { return R.argmax(this, dim, keepdim); }
+  argmax(dim?: number | null, keepdim = false): Tensor {
+    return R.argmax(this, dim, keepdim);
+  }
   /** Index of the minimum along `dim` (of the flattened tensor when omitted), as int32. */
-  argmin(dim?: number | null, keepdim = false): Tensor { return R.argmin(this, dim, keepdim); }
+  argmin(dim?: number | null, keepdim = false): Tensor {
+    return R.argmin(this, dim, keepdim);
+  }
   /** `log(sum(exp(this), dim))`, computed stably. */
-  logsumexp(dim: number | readonly number[], keepdim = false): Tensor { return R.logsumexp(this, dim, keepdim); }
+  logsumexp(dim: number | readonly number[], keepdim = false): Tensor {
+    return R.logsumexp(this, dim, keepdim);
+  }
   /** Variance over `dim`; `unbiased` divides by n - 1 (the default, as PyTorch). */
-  var(dim?: number | readonly number[] | null, unbiased = true, keepdim = false): Tensor { return R.variance(this, dim, unbiased, keepdim); }
+  var(dim?: number | readonly number[] | null, unbiased = true, keepdim = false): Tensor {
+    return R.variance(this, dim, unbiased, keepdim);
+  }
   /** Standard deviation over `dim`; `unbiased` divides by n - 1. */
-  std(dim?: number | readonly number[] | null, unbiased = true, keepdim = false): Tensor { return R.std(this, dim, unbiased, keepdim); }
+  std(dim?: number | readonly number[] | null, unbiased = true, keepdim = false): Tensor {
+    return R.std(this, dim, unbiased, keepdim);
+  }
   /** The p-norm over `dim` (all elements when omitted); `p` may be `Infinity`. */
-  norm(p = 2, dim?: number | readonly number[] | null, keepdim = false): Tensor { return R.norm(this, p, dim, keepdim); }
+  norm(p = 2, dim?: number | readonly number[] | null, keepdim = false): Tensor {
+    return R.norm(this, p, dim, keepdim);
+  }
   /** Cumulative sum along `dim`. */
-  cumsum(dim: number): Tensor { return I.cumsum(this, dim); }
+  cumsum(dim: number): Tensor {
+    return I.cumsum(this, dim);
+  }
   /** Sorts along `dim`; returns `{ values, indices }` (stable). */
-  sort(dim = -1, descending = false): ValuesIndices { return I.sort(this, dim, descending); }
+  sort(dim = -1, descending = false): ValuesIndices {
+    return I.sort(this, dim, descending);
+  }
   /** The `k` largest (or smallest) elements along `dim`, as `{ values, indices }`. */
-  topk(k: number, dim = -1, largest = true): ValuesIndices { return I.topk(this, k, dim, largest); }
+  topk(k: number, dim = -1, largest = true): ValuesIndices {
+    return I.topk(this, k, dim, largest);
+  }
 
   // ---------------------------------------------------------------- linear algebra
   /** Matrix product with `torch.matmul` semantics (1-D, 2-D, batched with broadcasting). */
-  matmul(other: Tensor): Tensor { return L.matmul(this, other); }
+  matmul(other: Tensor): Tensor {
+    return L.matmul(this, other);
+  }
   /** Batched matrix product of two 3-D tensors `[b, n, m] × [b, m, p]`. */
-  bmm(other: Tensor): Tensor { return L.bmm(this, other); }
+  bmm(other: Tensor): Tensor {
+    return L.bmm(this, other);
+  }
   /** Transpose of a 2-D tensor (0-D and 1-D are returned as they are). */
-  t(): Tensor { return V.t(this); }
+  t(): Tensor {
+    return V.t(this);
+  }
   /** Swaps the last two dimensions. */
-  get mT(): Tensor { return V.transpose(this, -2, -1); }
+  get mT(): Tensor {
+    return V.transpose(this, -2, -1);
+  }
 
   // ---------------------------------------------------------------- views
   /** The same elements in a new shape (one dimension may be -1); a view when the layout allows, else a copy. */
-  reshape(shape: readonly number[]): Tensor { return V.reshape(this, shape); }
+  reshape(shape: readonly number[]): Tensor {
+    return V.reshape(this, shape);
+  }
   /** A view with a new shape; throws when the layout does not allow one (use `reshape`). */
-  view(shape: readonly number[]): Tensor { return V.view(this, shape); }
+  view(shape: readonly number[]): Tensor {
+    return V.view(this, shape);
+  }
   /** A view with two dimensions swapped. */
-  transpose(dim0: number, dim1: number): Tensor { return V.transpose(this, dim0, dim1); }
+  transpose(dim0: number, dim1: number): Tensor {
+    return V.transpose(this, dim0, dim1);
+  }
   /** A view with the dimensions reordered. */
-  permute(dims: readonly number[]): Tensor { return V.permute(this, dims); }
+  permute(dims: readonly number[]): Tensor {
+    return V.permute(this, dims);
+  }
   /** A view of `length` elements of `dim` starting at `start`. */
-  narrow(dim: number, start: number, length: number): Tensor { return V.narrow(this, dim, start, length); }
+  narrow(dim: number, start: number, length: number): Tensor {
+    return V.narrow(this, dim, start, length);
+  }
   /** A view of `dim` from `start` to `end` (exclusive, negatives count from the end) every `step`, like Python's `[start:end:step]`. */
-  slice(dim: number, start?: number | null, end?: number | null, step = 1): Tensor { return V.slice(this, dim, start, end, step); }
+  slice(dim: number, start?: number | null, end?: number | null, step = 1): Tensor {
+    return V.slice(this, dim, start, end, step);
+  }
   /** A view of one index of `dim`, with that dimension removed. */
-  select(dim: number, index: number): Tensor { return V.select(this, dim, index); }
+  select(dim: number, index: number): Tensor {
+    return V.select(this, dim, index);
+  }
   /** A broadcast view to `shape` (size-1 dimensions stretch, -1 keeps a size); no copy. */
-  expand(shape: readonly number[]): Tensor { return V.expand(this, shape); }
+  expand(shape: readonly number[]): Tensor {
+    return V.expand(this, shape);
+  }
   /** `expand(other.shape)`. */
-  expandAs(other: Tensor): Tensor { return V.expand(this, other.shape); }
+  expandAs(other: Tensor): Tensor {
+    return V.expand(this, other.shape);
+  }
   /** A view without size-1 dimensions (only `dim` when given). */
-  squeeze(dim?: number | readonly number[]): Tensor { return V.squeeze(this, dim); }
+  squeeze(dim?: number | readonly number[]): Tensor {
+    return V.squeeze(this, dim);
+  }
   /** A view with a size-1 dimension inserted at `dim`. */
-  unsqueeze(dim: number): Tensor { return V.unsqueeze(this, dim); }
+  unsqueeze(dim: number): Tensor {
+    return V.unsqueeze(this, dim);
+  }
   /** Merges the dimensions `startDim..endDim` into one. */
-  flatten(startDim = 0, endDim = -1): Tensor { return V.flatten(this, startDim, endDim); }
+  flatten(startDim = 0, endDim = -1): Tensor {
+    return V.flatten(this, startDim, endDim);
+  }
   /** Splits dimension `dim` into `sizes`. */
-  unflatten(dim: number, sizes: readonly number[]): Tensor { return V.unflatten(this, dim, sizes); }
+  unflatten(dim: number, sizes: readonly number[]): Tensor {
+    return V.unflatten(this, dim, sizes);
+  }
 
   // ---------------------------------------------------------------- indexing and joining
   /** Picks values along `dim` at `index` (int32, same rank): `out[i][j] = this[index[i][j]][j]` for `dim` 0. */
-  gather(dim: number, index: Tensor): Tensor { return I.gather(this, dim, index); }
+  gather(dim: number, index: Tensor): Tensor {
+    return I.gather(this, dim, index);
+  }
   /** The entries of `dim` listed in the 1-D int32 `index`. */
-  indexSelect(dim: number, index: Tensor): Tensor { return I.indexSelect(this, dim, index); }
+  indexSelect(dim: number, index: Tensor): Tensor {
+    return I.indexSelect(this, dim, index);
+  }
   /** A copy with `src` added at the positions `index` names along `dim`. */
-  scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor { return I.scatterAdd(this, dim, index, src); }
+  scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor {
+    return I.scatterAdd(this, dim, index, src);
+  }
   /** Views of consecutive pieces along `dim`, of one size or of the given sizes. */
-  split(splitSizeOrSections: number | readonly number[], dim = 0): Tensor[] { return I.split(this, splitSizeOrSections, dim); }
+  split(splitSizeOrSections: number | readonly number[], dim = 0): Tensor[] {
+    return I.split(this, splitSizeOrSections, dim);
+  }
   /** Views of `chunks` (nearly) equal pieces along `dim`. */
-  chunk(chunks: number, dim = 0): Tensor[] { return I.chunk(this, chunks, dim); }
+  chunk(chunks: number, dim = 0): Tensor[] {
+    return I.chunk(this, chunks, dim);
+  }
   /** `exp(x) / sum(exp(x))` along `dim`, computed stably. */
-  softmax(dim: number): Tensor { return F.softmax(this, dim); }
+  softmax(dim: number): Tensor {
+    return F.softmax(this, dim);
+  }
   /** `log(softmax(x))` along `dim`, computed stably. */
-  logSoftmax(dim: number): Tensor { return F.logSoftmax(this, dim); }
+  logSoftmax(dim: number): Tensor {
+    return F.logSoftmax(this, dim);
+  }
 
   // ---------------------------------------------------------------- in place (not recorded by autograd)
   /** Copies `src` (broadcast to this shape) into this tensor. */
-  copy_(src: TensorLike): this { return P.copy_(this, src); }
+  copy_(src: TensorLike): this {
+    return P.copy_(this, src);
+  }
   /** Sets every element to `value`; returns this tensor. */
-  fill_(value: number): this { return P.copy_(this, value); }
+  fill_(value: number): this {
+    return P.copy_(this, value);
+  }
   /** Sets every element to 0; returns this tensor. */
-  zero_(): this { return P.copy_(this, 0); }
+  zero_(): this {
+    return P.copy_(this, 0);
+  }
   /** In-place `this += alpha * other`. */
-  add_(other: TensorLike, alpha?: number): this { return P.inplace(this, 'add_', () => E.add(this, other, alpha)); }
+  add_(other: TensorLike, alpha?: number): this {
+    return P.inplace(this, 'add_', () => E.add(this, other, alpha));
+  }
   /** In-place `this -= alpha * other`. */
-  sub_(other: TensorLike, alpha?: number): this { return P.inplace(this, 'sub_', () => E.sub(this, other, alpha)); }
+  sub_(other: TensorLike, alpha?: number): this {
+    return P.inplace(this, 'sub_', () => E.sub(this, other, alpha));
+  }
   /** In-place `this *= other`. */
-  mul_(other: TensorLike): this { return P.inplace(this, 'mul_', () => E.mul(this, other)); }
+  mul_(other: TensorLike): this {
+    return P.inplace(this, 'mul_', () => E.mul(this, other));
+  }
   /** In-place `this /= other` (floating-point tensors). */
-  div_(other: TensorLike): this { return P.inplace(this, 'div_', () => E.div(this, other)); }
+  div_(other: TensorLike): this {
+    return P.inplace(this, 'div_', () => E.div(this, other));
+  }
   /** In-place `clamp`. */
-  clamp_(min?: number | null, max?: number | null): this { return P.inplace(this, 'clamp_', () => E.clamp(this, min, max)); }
+  clamp_(min?: number | null, max?: number | null): this {
+    return P.inplace(this, 'clamp_', () => E.clamp(this, min, max));
+  }
   /** In-place `maskedFill`. */
-  maskedFill_(mask: Tensor, value: number): this { return P.inplace(this, 'maskedFill_', () => E.maskedFill(this, mask, value)); }
+  maskedFill_(mask: Tensor, value: number): this {
+    return P.inplace(this, 'maskedFill_', () => E.maskedFill(this, mask, value));
+  }
 }
 
-/** Nested arrays of numbers or booleans, as returned by `tolist()`.
- * @example
- * ```ts
- * import type { NestedArray } from '@fackel/tensor';
- * const a: NestedArray = [[1, 2], [3, 4]];
- * ```
- */
-export type NestedArray = number | boolean | NestedArray[];
+setTensorClass(Tensor);

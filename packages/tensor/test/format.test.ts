@@ -4,7 +4,20 @@
 import { readFileSync } from 'node:fs';
 import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { arrayType, destroyDevice, getDevice, registerBackend, tensor, type Backend, type DType, type Device, type GradFn, type Tensor, type TypedArray, type View } from '../src/index.js';
+import {
+  arrayType,
+  destroyDevice,
+  getDevice,
+  registerBackend,
+  tensor,
+  type Backend,
+  type DType,
+  type Device,
+  type GradFn,
+  type Tensor,
+  type TypedArray,
+  type View,
+} from '../src/index.js';
 
 interface Case {
   id: string;
@@ -30,10 +43,10 @@ function storeBackend(name: string, sync: boolean): Backend<TypedArray> {
     const idx = new Array<number>(x.shape.length).fill(0);
     for (let i = 0; i < n; i++) {
       let o = x.offset;
-      for (let d = 0; d < idx.length; d++) o += idx[d]! * x.strides[d]!;
-      out[i] = x.buffer[o]!;
+      for (let d = 0; d < idx.length; d++) o += idx[d] * x.strides[d];
+      out[i] = x.buffer[o];
       for (let d = idx.length - 1; d >= 0; d--) {
-        if (++idx[d]! < x.shape[d]!) break;
+        if (++idx[d] < x.shape[d]) break;
         idx[d] = 0;
       }
     }
@@ -166,7 +179,10 @@ describe('printing, beyond the fixtures', () => {
       console.log(t);
       console.log({ weight: t });
       // (Node lays out an object holding a multi-line text over several lines, indented.)
-      expect(log.mock.calls.map((args) => inspect(args[0]))).toEqual(['tensor([[ 7., 10.],\n        [15., 22.]])', '{\n  weight: tensor([[ 7., 10.],\n          [15., 22.]])\n}']);
+      expect(log.mock.calls.map((args) => inspect(args[0]))).toEqual([
+        'tensor([[ 7., 10.],\n        [15., 22.]])',
+        '{\n  weight: tensor([[ 7., 10.],\n          [15., 22.]])\n}',
+      ]);
     } finally {
       log.mockRestore();
     }
@@ -175,7 +191,10 @@ describe('printing, beyond the fixtures', () => {
   });
 
   it('a [100, 100] tensor reads only its corners (36 elements), never the whole storage', async () => {
-    const t = tensor(new Float32Array(10000).map((_, i) => i % 7), { device: host }).reshape([100, 100]);
+    const t = tensor(
+      new Float32Array(10000).map((_, i) => i % 7),
+      { device: host },
+    ).reshape([100, 100]);
     const r = readsOf(host);
     const before = { ...r };
     const text = t.toString();

@@ -13,7 +13,9 @@ describe('checkShape', () => {
     expect(() => checkShape([2 ** 31], 'zeros', 'float64')).toThrow(
       'zeros: shape [2147483648] of float64 needs 17.2 GB (2147483648 elements); the largest tensor Fackel can allocate holds 2^31-1 = 2147483647 elements',
     );
-    expect(() => checkShape([1e200, 1e200], 'ones', 'int32')).toThrow(/^ones: shape \[1e\+200,1e\+200\] of int32 needs more bytes than a double can count \(Infinity elements\)/);
+    expect(() => checkShape([1e200, 1e200], 'ones', 'int32')).toThrow(
+      /^ones: shape \[1e\+200,1e\+200\] of int32 needs more bytes than a double can count \(Infinity elements\)/,
+    );
     expect(() => checkShape([1e10, 1e10, 1e10], 'rand', 'float32')).toThrow(/needs 4\.0e\+30 bytes/);
     expect(() => checkShape([3e9], 'zeros')).toThrow(/^zeros: shape \[3000000000\] has 3000000000 elements; the largest/);
     expect(() => checkShape([1e6, 1e6], 'zeros', 'float32')).toThrow(ShapeError);
@@ -22,7 +24,9 @@ describe('checkShape', () => {
   it('names the offending size and dimension', () => {
     expect(() => checkShape([2, -1], 'zeros')).toThrow('zeros: invalid shape [2,-1]: size -1 at dimension 1 is not a non-negative integer');
     expect(() => checkShape([NaN], 'zeros')).toThrow('size NaN at dimension 0');
-    expect(() => checkShape(['3' as unknown as number], 'zeros')).toThrow('zeros: invalid shape [3]: size string "3" at dimension 0 is not a non-negative integer');
+    expect(() => checkShape(['3' as unknown as number], 'zeros')).toThrow(
+      'zeros: invalid shape [3]: size string "3" at dimension 0 is not a non-negative integer',
+    );
   });
 });
 

@@ -29,7 +29,7 @@ function walk(shape: number[], strides: number[], offset = 0): number[] {
       out.push(off);
       return;
     }
-    for (let i = 0; i < shape[d]!; i++) rec(d + 1, off + i * strides[d]!);
+    for (let i = 0; i < shape[d]; i++) rec(d + 1, off + i * strides[d]);
   };
   rec(0, offset);
   return out;
@@ -59,19 +59,25 @@ describe('broadcasting (property-based)', () => {
 describe('view algebra (property-based)', () => {
   it('viewStrides gives the same element order as a copy whenever it succeeds', () => {
     // A random permutation of a contiguous tensor, then a random reshape of the same size.
-    const arb = fc
-      .array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 4 })
-      .chain((shape) => fc.tuple(fc.constant(shape), fc.shuffledSubarray(shape.map((_, i) => i), { minLength: shape.length, maxLength: shape.length })));
+    const arb = fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 4 }).chain((shape) =>
+      fc.tuple(
+        fc.constant(shape),
+        fc.shuffledSubarray(
+          shape.map((_, i) => i),
+          { minLength: shape.length, maxLength: shape.length },
+        ),
+      ),
+    );
     fc.assert(
       fc.property(arb, fc.integer({ min: 0, max: 3 }), ([shape, perm], split) => {
         const base = contiguousStrides(shape);
-        const pShape = perm.map((p) => shape[p]!);
-        const pStrides = perm.map((p) => base[p]!);
+        const pShape = perm.map((p) => shape[p]);
+        const pStrides = perm.map((p) => base[p]);
         const order = walk(pShape, pStrides);
         const n = shapeSize(pShape);
         // candidate target shapes: flatten, and split the total into two factors
         const divisors = Array.from({ length: n }, (_, i) => i + 1).filter((d) => n % d === 0);
-        const d = divisors[split % divisors.length]!;
+        const d = divisors[split % divisors.length];
         for (const target of [[n], [d, n / d], [1, n, 1]]) {
           const st = viewStrides(pShape, pStrides, target);
           if (st !== null) expect(walk(target, st)).toEqual(order);

@@ -25,21 +25,34 @@ export function runBehaviourConformance(options: { device: string }): void {
     });
 
     it('views share storage with their base and see in-place writes', async () => {
-      const x = t([[1, 2, 3], [4, 5, 6]]);
+      const x = t([
+        [1, 2, 3],
+        [4, 5, 6],
+      ]);
       const v = x.transpose(0, 1);
       const r = x.reshape([6]);
       const n = x.narrow(1, 1, 2);
       F.noGrad(() => x.mul_(10));
-      expect(await list(v)).toEqual([[10, 40], [20, 50], [30, 60]]);
+      expect(await list(v)).toEqual([
+        [10, 40],
+        [20, 50],
+        [30, 60],
+      ]);
       expect(await list(r)).toEqual([10, 20, 30, 40, 50, 60]);
       F.noGrad(() => n.fill_(0));
-      expect(await list(x)).toEqual([[10, 0, 0], [40, 0, 0]]);
+      expect(await list(x)).toEqual([
+        [10, 0, 0],
+        [40, 0, 0],
+      ]);
       expect(x.version).toBe(2);
       for (const a of [x, v, r, n]) a.dispose();
     });
 
     it('view refuses a non-contiguous layout while reshape copies', async () => {
-      const x = t([[1, 2], [3, 4]]).t();
+      const x = t([
+        [1, 2],
+        [3, 4],
+      ]).t();
       expect(() => x.view([4])).toThrow(/view: size \[4\] is not compatible with the input's layout.*Use \.reshape/);
       expect(await list(x.reshape([4]))).toEqual([1, 3, 2, 4]);
       expect(x.contiguous().isContiguous()).toBe(true);
@@ -48,7 +61,10 @@ export function runBehaviourConformance(options: { device: string }): void {
     it('broadcasts with NumPy rules and scalar operands on either side', async () => {
       const a = t([[1], [2]]);
       const b = t([10, 20, 30]);
-      expect(await list(a.add(b))).toEqual([[11, 21, 31], [12, 22, 32]]);
+      expect(await list(a.add(b))).toEqual([
+        [11, 21, 31],
+        [12, 22, 32],
+      ]);
       expect(await list(F.sub(1, b))).toEqual([-9, -19, -29]);
       expect(() => t([1, 2]).add(t([1, 2, 3]))).toThrow('add: shapes [2] and [3] cannot be broadcast together');
     });
@@ -68,7 +84,15 @@ export function runBehaviourConformance(options: { device: string }): void {
     });
 
     it('names op, shapes, dtypes and devices in errors', () => {
-      expect(() => F.matmul(t([[1, 2, 3], [4, 5, 6]]), F.zeros([4, 5], { device }))).toThrow('matmul: shapes [2,3] and [4,5] cannot be multiplied (3 != 4)');
+      expect(() =>
+        F.matmul(
+          t([
+            [1, 2, 3],
+            [4, 5, 6],
+          ]),
+          F.zeros([4, 5], { device }),
+        ),
+      ).toThrow('matmul: shapes [2,3] and [4,5] cannot be multiplied (3 != 4)');
       expect(() => t([1]).gather(0, t([0]))).toThrow(/gather: index must be an int32 tensor, got float32/);
       expect(() => t([1, 2]).sum(2)).toThrow('sum: dimension 2 is out of range for a tensor of rank 1 (expected to be in range [-1, 0])');
       expect(() => t([[1, 2]]).reshape([3])).toThrow('reshape: shape [3] is invalid for input of size 2');
@@ -100,7 +124,10 @@ export function runBehaviourConformance(options: { device: string }): void {
     });
 
     it('reads back asynchronously: data, item, tolist', async () => {
-      const x = t([[1.5, 2], [3, 4]]);
+      const x = t([
+        [1.5, 2],
+        [3, 4],
+      ]);
       expect(Array.from(await x.data())).toEqual([1.5, 2, 3, 4]);
       expect(await x.sum().item()).toBe(10.5);
       expect(await t([true, false]).tolist()).toEqual([true, false]);
@@ -124,8 +151,14 @@ export function runBehaviourConformance(options: { device: string }): void {
     });
 
     it('keeps PyTorch argument order: x.where(condition, other), max(dim) values and indices', async () => {
-      const x = t([[1, 5], [7, 2]]);
-      expect(await list(x.where(x.gt(3), 0))).toEqual([[0, 5], [7, 0]]);
+      const x = t([
+        [1, 5],
+        [7, 2],
+      ]);
+      expect(await list(x.where(x.gt(3), 0))).toEqual([
+        [0, 5],
+        [7, 0],
+      ]);
       const [values, indices] = x.max(1);
       expect(await list(values!)).toEqual([5, 7]);
       expect(await list(indices!)).toEqual([1, 0]);
@@ -158,7 +191,15 @@ export function runBehaviourConformance(options: { device: string }): void {
       const int32 = { device, dtype: 'int32' } as const;
       const range = 'int32 holds integers from -2147483648 to 2147483647 (use dtype float32 for other values)';
       expect(() => F.tensor([2 ** 31], int32)).toThrow(`tensor: value 2147483648 at [0] cannot be converted to int32 without overflow; ${range}`);
-      expect(() => F.tensor([[1, 2], [3, NaN]], int32)).toThrow(/^tensor: value NaN at \[1, 1\] cannot be converted to int32 without overflow/);
+      expect(() =>
+        F.tensor(
+          [
+            [1, 2],
+            [3, NaN],
+          ],
+          int32,
+        ),
+      ).toThrow(/^tensor: value NaN at \[1, 1\] cannot be converted to int32 without overflow/);
       expect(() => F.tensor([1e20], int32)).toThrow(/^tensor: value 100000000000000000000 at \[0\] cannot be converted to int32/);
       expect(() => F.tensor(new Float64Array([0, -Infinity]), int32)).toThrow(/^tensor: value -Infinity at \[1\] cannot/);
       expect(() => F.tensor(2147483647.5, int32)).toThrow(/^tensor: value 2147483647\.5 cannot be converted to int32/);
@@ -204,14 +245,58 @@ export function runBehaviourConformance(options: { device: string }): void {
     it('rejects negative, NaN, infinite or all-zero multinomial probabilities, naming the row', async () => {
       const g = new F.Generator(0);
       expect(await list(F.multinomial(t([0, 1, 0]), 1, false, { generator: g }))).toEqual([1]);
-      expect(await list(F.multinomial(t([[0, 2], [3, 0]]), 2, true, { generator: g }))).toEqual([[1, 1], [0, 0]]);
+      expect(
+        await list(
+          F.multinomial(
+            t([
+              [0, 2],
+              [3, 0],
+            ]),
+            2,
+            true,
+            { generator: g },
+          ),
+        ),
+      ).toEqual([
+        [1, 1],
+        [0, 0],
+      ]);
       const bad: [F.TensorData, number, boolean, string | RegExp][] = [
-        [[0.5, -1, 0.5], 1, true, 'multinomial: probability tensor contains either inf, nan or element < 0 (-1 at index 1); expected finite, non-negative probabilities'],
-        [[[1, 1], [NaN, 1]], 1, false, /^multinomial: probability tensor contains either inf, nan or element < 0 \(NaN at \[1, 0\]\)/],
+        [
+          [0.5, -1, 0.5],
+          1,
+          true,
+          'multinomial: probability tensor contains either inf, nan or element < 0 (-1 at index 1); expected finite, non-negative probabilities',
+        ],
+        [
+          [
+            [1, 1],
+            [NaN, 1],
+          ],
+          1,
+          false,
+          /^multinomial: probability tensor contains either inf, nan or element < 0 \(NaN at \[1, 0\]\)/,
+        ],
         [[[1, Infinity]], 1, true, /^multinomial: probability tensor contains .* \(Infinity at \[0, 1\]\)/],
-        [[[1, 1], [0, 0]], 1, true, 'multinomial: invalid multinomial distribution (sum of probabilities <= 0) in row 1; expected at least one positive probability per row'],
+        [
+          [
+            [1, 1],
+            [0, 0],
+          ],
+          1,
+          true,
+          'multinomial: invalid multinomial distribution (sum of probabilities <= 0) in row 1; expected at least one positive probability per row',
+        ],
         [[0, 0, 0], 1, false, 'multinomial: invalid multinomial distribution (sum of probabilities <= 0); expected at least one positive probability per row'],
-        [[[1, 0, 1], [0, 0, 1]], 2, false, /^multinomial: invalid multinomial distribution \(with replacement=false, not enough categories to sample\) in row 1: 1 of 3 probabilities are positive, 2 samples/],
+        [
+          [
+            [1, 0, 1],
+            [0, 0, 1],
+          ],
+          2,
+          false,
+          /^multinomial: invalid multinomial distribution \(with replacement=false, not enough categories to sample\) in row 1: 1 of 3 probabilities are positive, 2 samples/,
+        ],
       ];
       for (const [probs, n, replacement, message] of bad) {
         const p = t(probs);
@@ -220,7 +305,7 @@ export function runBehaviourConformance(options: { device: string }): void {
         } else {
           // WebGPU cannot read back synchronously: no check, but the indices stay in range (documented).
           const idx = (await F.multinomial(p, n, replacement, { generator: g }).data()) as Int32Array;
-          for (const i of idx) expect(i >= 0 && i < p.shape[p.ndim - 1]!).toBe(true);
+          for (const i of idx) expect(i >= 0 && i < p.shape[p.ndim - 1]).toBe(true);
         }
       }
     });

@@ -64,7 +64,7 @@ function buildValue(x: FixtureInput, device: string): CaseValue {
  * @example
  * ```ts
  * import { buildCaseInputs, loadFixtures } from '@fackel/testkit';
- * const c = loadFixtures().cases[0]!;
+ * const c = loadFixtures().cases[0];
  * const inputs = buildCaseInputs(c, 'cpu');
  * ```
  */

@@ -1,3 +1,4 @@
+import { elementScore } from './close.js';
 import { fixtureValues } from './fixtures.js';
 import type { FixtureTensor, Tolerance } from './types.js';
 
@@ -49,7 +50,7 @@ function fmtShape(s: readonly number[]): string {
 function unravel(i: number, shape: readonly number[]): number[] {
   const idx = new Array<number>(shape.length).fill(0);
   for (let d = shape.length - 1; d >= 0; d--) {
-    const n = shape[d]!;
+    const n = shape[d];
     idx[d] = i % n;
     i = Math.floor(i / n);
   }
@@ -98,21 +99,15 @@ export function compareValues(
   let worst = -1;
   let worstScore = -Infinity;
   for (let i = 0; i < want.length; i++) {
-    const a = values[i]!;
-    const e = want[i]!;
+    const a = values[i];
+    const e = want[i];
     let score: number; // > 1 means outside tolerance; larger is worse
     if (exact) {
       const ae = expected.dtype === 'bool' ? Number(a !== 0) : a;
       score = ae === e ? 0 : Infinity;
       if (score > 0 && expected.dtype === 'int32') score = 1 + Math.abs(a - e);
-    } else if (Number.isNaN(e) || Number.isNaN(a)) {
-      score = Number.isNaN(e) && Number.isNaN(a) ? 0 : Infinity;
-    } else if (!Number.isFinite(e) || !Number.isFinite(a)) {
-      score = a === e ? 0 : Infinity;
     } else {
-      const diff = Math.abs(a - e);
-      const allowed = atol + rtol * Math.abs(e);
-      score = diff === 0 ? 0 : allowed === 0 ? Infinity : diff / allowed;
+      score = elementScore(a, e, rtol, atol);
     }
     if (score > 1) {
       bad++;
@@ -123,8 +118,8 @@ export function compareValues(
     }
   }
   if (bad === 0) return null;
-  const a = values[worst]!;
-  const e = want[worst]!;
+  const a = values[worst];
+  const e = want[worst];
   const idx = shape.length > 0 ? ` ${fmtShape(unravel(worst, shape))}` : '';
   const tol = exact ? 'exact' : `rtol=${rtol}, atol=${atol}`;
   const diff = exact ? '' : ` (|diff| ${Math.abs(a - e)})`;

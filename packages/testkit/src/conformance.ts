@@ -49,11 +49,7 @@ export function unknownNames(names: readonly string[], cases: readonly FixtureCa
  * toleranceFor(c, { rtol: 1e-4, atol: 1e-5 }, { erf: { rtol: 1e-3 } }); // { rtol: 1e-3, atol: 1e-5 }
  * ```
  */
-export function toleranceFor(
-  c: FixtureCase,
-  base: Tolerance,
-  overrides: Readonly<Record<string, Partial<Tolerance>>> = {},
-): Tolerance {
+export function toleranceFor(c: FixtureCase, base: Tolerance, overrides: Readonly<Record<string, Partial<Tolerance>>> = {}): Tolerance {
   return { ...base, ...overrides[c.op], ...overrides[c.id] };
 }
 
@@ -76,7 +72,7 @@ export async function checkCaseOutputs(c: FixtureCase, device: string, tol: Tole
     const expected: readonly FixtureTensor[] = Array.isArray(c.output) ? c.output : [c.output as FixtureTensor];
     for (let i = 0; i < expected.length; i++) {
       const label = expected.length > 1 ? `${c.id} (output ${i})` : c.id;
-      await assertClose(outputs[i] as fackel.Tensor, expected[i]!, { ...tol, label });
+      await assertClose(outputs[i] as fackel.Tensor, expected[i], { ...tol, label });
     }
   } finally {
     disposeAll(outputs);

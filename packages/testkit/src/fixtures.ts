@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFixtureText } from '#fixture-text';
 import type { FixtureCase, FixtureFile, FixtureNumber, FixtureTensor, JsonValue } from './types.js';
 
 const cache = new Map<string, FixtureFile>();
@@ -21,11 +21,9 @@ export function loadFixtures(name = 'ops'): FixtureFile {
   const url = new URL(`../fixtures/${name}.json`, import.meta.url);
   let text: string;
   try {
-    text = readFileSync(url, 'utf8');
+    text = readFixtureText(url); // node:fs in Node.js, a synchronous request in a browser
   } catch (err) {
-    throw new Error(
-      `loadFixtures: cannot read ${url.pathname} (${(err as Error).message}); regenerate with /usr/bin/python3 scripts/gen_fixtures.py`,
-    );
+    throw new Error(`loadFixtures: cannot read ${url.pathname} (${(err as Error).message}); regenerate with /usr/bin/python3 scripts/gen_fixtures.py`);
   }
   const file = JSON.parse(text) as FixtureFile;
   validateFixtureFile(file, name);
@@ -102,7 +100,7 @@ export function decodeNumber(v: FixtureNumber | boolean): number {
 export function fixtureValues(t: FixtureTensor): Float32Array | Int32Array | Uint8Array {
   const n = t.data.length;
   const out = t.dtype === 'float32' ? new Float32Array(n) : t.dtype === 'int32' ? new Int32Array(n) : new Uint8Array(n);
-  for (let i = 0; i < n; i++) out[i] = decodeNumber(t.data[i]!);
+  for (let i = 0; i < n; i++) out[i] = decodeNumber(t.data[i]);
   return out;
 }
 

@@ -157,12 +157,12 @@ export function runGradConformance(options: GradConformanceOptions): void {
         const fn = (...xs: Tensor[]): Tensor => {
           const args = converted.map((v) => (Array.isArray(v) ? [...v] : v));
           positions.forEach((p, k) => {
-            if (p.item >= 0) (args[p.input] as Tensor[])[p.item] = xs[k]!;
-            else args[p.input] = xs[k]!;
+            if (p.item >= 0) (args[p.input] as Tensor[])[p.item] = xs[k];
+            else args[p.input] = xs[k];
           });
-          return outputsOf(c, callOp(c, args, device), args)[0]!;
+          return outputsOf(c, callOp(c, args, device), args)[0];
         };
-        const xs = positions.map((p) => (p.item >= 0 ? (converted[p.input] as Tensor[])[p.item]! : (converted[p.input] as Tensor)));
+        const xs = positions.map((p) => (p.item >= 0 ? (converted[p.input] as Tensor[])[p.item] : (converted[p.input] as Tensor)));
         try {
           // An op that computes in float32 (a cast) can only be checked with float32 tolerances.
           const probe = fackel.noGrad(() => fn(...xs));

@@ -4,7 +4,9 @@
  * against PyTorch's, `runGradConformance` every gradient against PyTorch's and by finite
  * differences, `runBehaviourConformance` the facade's behaviour (errors, views, memory) — each
  * registers Vitest tests for one device. Importing it reads no file and registers no test;
- * `loadFixtures()` reads on first call.
+ * `loadFixtures()` reads on first call. It also holds the helpers every package's tests share:
+ * `expectArrayClose`/`expectTensorClose` (comparison within a tolerance), `readJsonFixture`,
+ * `scratch` (a temporary directory), `repoRoot` and `sharedData`.
  *
  * @example
  * ```ts
@@ -41,3 +43,14 @@ export {
 } from './conformance.js';
 export { runGradConformance, gradCases, type GradConformanceOptions } from './grad-conformance.js';
 export { runBehaviourConformance } from './behaviour.js';
+export {
+  closeness,
+  compareArrays,
+  elementScore,
+  expectArrayClose,
+  expectTensorClose,
+  type ArrayCloseOptions,
+  type JsonTensor,
+  type SyncReadableTensor,
+} from './close.js';
+export { readJsonFixture, repoRoot, scratch, sharedData, type Scratch } from './files.js';

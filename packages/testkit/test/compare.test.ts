@@ -27,9 +27,7 @@ describe('assertClose', () => {
   });
 
   it('fails just outside the tolerance', async () => {
-    await expect(assertClose(fake('float32', [1], [1.001]), f32([1], [1]), { rtol: 1e-4, atol: 1e-5 })).rejects.toThrow(
-      /1 of 1 elements differ/,
-    );
+    await expect(assertClose(fake('float32', [1], [1.001]), f32([1], [1]), { rtol: 1e-4, atol: 1e-5 })).rejects.toThrow(/1 of 1 elements differ/);
     await expect(assertClose(fake('float32', [1], [Math.fround(1.0000001)]), f32([1], [1]), { rtol: 0, atol: 0 })).rejects.toThrow();
   });
 
@@ -44,9 +42,7 @@ describe('assertClose', () => {
     await expect(assertClose(fake('int32', [2, 2], [1, 2, 3, 4]), expected, { label: 'd' })).rejects.toThrow(
       /^d: dtype mismatch: expected float32 \[2, 2\], got int32 \[2, 2\]/,
     );
-    await expect(
-      assertClose(fake('bool', [2], [1, 0]), { dtype: 'int32', shape: [2], data: [1, 0] }),
-    ).rejects.toThrow(/dtype mismatch/);
+    await expect(assertClose(fake('bool', [2], [1, 0]), { dtype: 'int32', shape: [2], data: [1, 0] })).rejects.toThrow(/dtype mismatch/);
   });
 
   it('fails when the tensor yields the wrong number of values', async () => {
@@ -63,13 +59,11 @@ describe('assertClose', () => {
 
   it('compares int32 and bool exactly', async () => {
     await assertClose(fake('int32', [3], [1, -2, 3]), { dtype: 'int32', shape: [3], data: [1, -2, 3] });
-    await expect(
-      assertClose(fake('int32', [3], [1, -2, 4]), { dtype: 'int32', shape: [3], data: [1, -2, 3] }, { rtol: 1, atol: 10 }),
-    ).rejects.toThrow(/worst at index 2 \[2\]: actual 4, expected 3/);
-    await assertClose(fake('bool', [2], [1, 0]), { dtype: 'bool', shape: [2], data: [true, false] });
-    await expect(assertClose(fake('bool', [2], [1, 1]), { dtype: 'bool', shape: [2], data: [true, false] })).rejects.toThrow(
-      /actual true, expected false/,
+    await expect(assertClose(fake('int32', [3], [1, -2, 4]), { dtype: 'int32', shape: [3], data: [1, -2, 3] }, { rtol: 1, atol: 10 })).rejects.toThrow(
+      /worst at index 2 \[2\]: actual 4, expected 3/,
     );
+    await assertClose(fake('bool', [2], [1, 0]), { dtype: 'bool', shape: [2], data: [true, false] });
+    await expect(assertClose(fake('bool', [2], [1, 1]), { dtype: 'bool', shape: [2], data: [true, false] })).rejects.toThrow(/actual true, expected false/);
   });
 
   it('handles 0-d and empty tensors', async () => {

@@ -1,8 +1,9 @@
-import { Device, getDevice } from '../device.js';
+import { type Device, getDevice } from '../device.js';
 import type { DType, TypedArray } from '../dtype.js';
 import { isFloatingPoint } from '../dtype.js';
 import { FackelError, fmtShape } from '../errors.js';
-import { Tensor, type NestedArray } from '../tensor.js';
+import type { Tensor } from '../tensor.js';
+import type { NestedArray } from '../tensor-like.js';
 import { checkDeviceDType, deviceOf, markNonDifferentiable, record, wrap } from './core.js';
 
 /**
@@ -79,17 +80,17 @@ export function itemOf(x: Tensor, data: TypedArray): number {
   if (data.length !== 1) {
     throw new FackelError(`item: a tensor with ${data.length} elements (shape ${fmtShape(x.shape)}) cannot be converted to a number`);
   }
-  return data[0]!;
+  return data[0];
 }
 
 /** @internal */
 export function toNested(x: Tensor, data: TypedArray): NestedArray {
   const isBool = x.dtype === 'bool';
-  const at = (i: number): number | boolean => (isBool ? data[i] !== 0 : data[i]!);
+  const at = (i: number): number | boolean => (isBool ? data[i] !== 0 : data[i]);
   if (x.ndim === 0) return at(0);
   let pos = 0;
   const build = (d: number): NestedArray[] => {
-    const n = x.shape[d]!;
+    const n = x.shape[d];
     const out: NestedArray[] = new Array(n);
     for (let i = 0; i < n; i++) out[i] = d === x.ndim - 1 ? at(pos++) : build(d + 1);
     return out;

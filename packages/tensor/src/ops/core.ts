@@ -1,16 +1,17 @@
 // Internal helpers shared by the op modules: wrapping kernel outputs, device checks,
 // scalar handling and autograd recording.
 import type { View } from '../backend.js';
-import { Device, Storage, getDefaultDevice, getDevice } from '../device.js';
+import { type Device, Storage, getDefaultDevice, getDevice } from '../device.js';
 import type { DType } from '../dtype.js';
 import { promoteTypes } from '../dtype.js';
 import { DTypeError, DeviceError, fmtShape } from '../errors.js';
 import { isDebug } from '../debug.js';
 import { getAutograd, isGradEnabled, type RecordedInput } from '../grad-mode.js';
 import { broadcastStrides, contiguousStrides, shapeSize } from '../shape.js';
-import { Tensor, isTensor, type TensorLike } from '../tensor.js';
+import type { Tensor } from '../tensor.js';
+import { isTensor, newTensor, type TensorLike } from '../tensor-like.js';
 
-/** @internal Wraps a freshly allocated contiguous kernel output as a tensor (for Fackel's own packages; not a stable API). */
+/** Wraps a freshly allocated contiguous kernel output as a tensor. */
 export function wrap(device: Device, buffer: unknown, dtype: DType, shape: readonly number[]): Tensor {
   return wrapShape(device, buffer, dtype, shape.slice());
 }
@@ -21,17 +22,15 @@ export function wrap(device: Device, buffer: unknown, dtype: DType, shape: reado
  */
 export function wrapShape(device: Device, buffer: unknown, dtype: DType, shape: readonly number[]): Tensor {
   const storage = new Storage(device, buffer, dtype, shapeSize(shape), isDebug() ? originOf(shape, dtype, device) : undefined);
-  return new Tensor(storage, shape, contiguousStrides(shape), 0);
+  return newTensor(storage, shape, contiguousStrides(shape), 0);
 }
-
-export { isTensor };
 
 /** Where a storage was made, for debug mode's report of tensors collected without `dispose()`. */
 function originOf(shape: readonly number[], dtype: DType, device: Device): { what: string; stack: string } {
   return { what: `${fmtShape(shape)} ${dtype} on '${device.name}'`, stack: (new Error().stack ?? '').split('\n').slice(3).join('\n') };
 }
 
-/** @internal Checks that every tensor operand lives on one device and returns it (for Fackel's own packages; not a stable API). */
+/** Checks that every tensor operand lives on one device and returns it. */
 export function deviceOf(op: string, ...xs: readonly (TensorLike | null | undefined)[]): Device {
   let d: Device | null = null;
   for (let i = 0; i < xs.length; i++) {
@@ -72,7 +71,7 @@ export function wouldRecord2(a: RecordedInput, b: RecordedInput): boolean {
   return (isTensor(a) && a.requiresGrad) || (isTensor(b) && b.requiresGrad);
 }
 
-/** @internal Records an op for autograd when recording is on and some input requires a gradient (for Fackel's own packages; not a stable API). */
+/** Records an op for autograd when recording is on and some input requires a gradient. */
 export function record(op: string, inputs: readonly RecordedInput[], output: Tensor, attrs: Readonly<Record<string, unknown>> = {}): Tensor {
   const engine = getAutograd();
   if (engine !== null && isGradEnabled()) {
@@ -98,7 +97,7 @@ export function wouldRecord(inputs: readonly RecordedInput[]): boolean {
 }
 
 /** The dtype a JS number has when combined with a tensor of dtype `t`. */
-export function scalarDType(value: number, t: DType): DType {
+function scalarDType(value: number, t: DType): DType {
   if (t === 'float32' || t === 'float64') return t;
   if (!Number.isInteger(value)) return 'float32';
   return t === 'bool' ? 'int32' : t;
@@ -139,11 +138,6 @@ export function checkDeviceDType(device: Device, dtype: DType, op: string): void
 /** Resolves the `device` option of creation functions. */
 export function resolveDevice(device: string | Device | undefined): Device {
   return device === undefined ? getDefaultDevice() : getDevice(device);
-}
-
-/** Describes a tensor for messages: `[2,3] float32 on cpu`. */
-export function describe(t: Tensor): string {
-  return `${fmtShape(t.shape)} ${t.dtype}${t.device.name === 'cpu' ? '' : ` on ${t.device.name}`}`;
 }
 
 /** Requires a float tensor (ops like `mean`, `softmax`). */

@@ -2,9 +2,10 @@ import type { Device } from '../device.js';
 import type { DType, TypedArray } from '../dtype.js';
 import { INT32_MAX, INT32_MIN, arrayType, checkedValue, isDType, isFloatingPoint } from '../dtype.js';
 import { DTypeError, FackelError, ShapeError, fmtShape } from '../errors.js';
-import { Generator, defaultGenerator } from '../random.js';
+import { type Generator, defaultGenerator } from '../random.js';
 import { checkShape, shapeSize } from '../shape.js';
-import { Tensor } from '../tensor.js';
+import type { Tensor } from '../tensor.js';
+import { isTensor } from '../tensor-like.js';
 import { checkDeviceDType, resolveDevice, wrap } from './core.js';
 
 /** Options of the creation functions.
@@ -57,7 +58,7 @@ function positionOf(i: number, shape: readonly number[]): string {
   const idx = new Array<number>(shape.length);
   let rest = i;
   for (let d = shape.length - 1; d >= 0; d--) {
-    const n = shape[d]!;
+    const n = shape[d];
     idx[d] = rest % n;
     rest = Math.floor(rest / n);
   }
@@ -73,10 +74,11 @@ export function fromHost(host: TypedArray, shape: readonly number[], dtype: DTyp
   const Ctor = arrayType(dtype);
   if (!(data instanceof Ctor)) {
     const conv = new Ctor(host.length);
-    if (dtype === 'bool') for (let i = 0; i < host.length; i++) conv[i] = host[i] !== 0 ? 1 : 0; // NaN is true, as in a cast
+    if (dtype === 'bool')
+      for (let i = 0; i < host.length; i++) conv[i] = host[i] !== 0 ? 1 : 0; // NaN is true, as in a cast
     else if (dtype === 'int32') {
       for (let i = 0; i < host.length; i++) {
-        const v = host[i]!;
+        const v = host[i];
         // NaN fails both comparisons.
         conv[i] = v >= INT32_MIN && v <= INT32_MAX ? Math.trunc(v) : checkedValue(v, dtype, op, positionOf(i, shape));
       }
@@ -129,7 +131,7 @@ function checkOptions(options: unknown, op: string): TensorOptions {
  */
 export function tensor(data: TensorData, options?: TensorOptions): Tensor {
   const opts = checkOptions(options, 'tensor');
-  if (data instanceof Tensor) throw new FackelError('tensor: got a Tensor; use t.clone() or t.detach() instead');
+  if (isTensor(data)) throw new FackelError('tensor: got a Tensor; use t.clone() or t.detach() instead');
   if (ArrayBuffer.isView(data)) {
     const arr = data as TypedArray;
     const dtype = opts.dtype ?? (arr instanceof Int32Array ? 'int32' : arr instanceof Uint8Array ? 'bool' : 'float32');
@@ -140,11 +142,13 @@ export function tensor(data: TensorData, options?: TensorOptions): Tensor {
   while (Array.isArray(probe) || ArrayBuffer.isView(probe)) {
     const p = probe as readonly TensorData[];
     if (shape.length === MAX_NESTING) {
-      throw new ShapeError(`tensor: the nested arrays are more than ${MAX_NESTING} levels deep (or cyclic); a tensor made from nested arrays has at most ${MAX_NESTING} dimensions`);
+      throw new ShapeError(
+        `tensor: the nested arrays are more than ${MAX_NESTING} levels deep (or cyclic); a tensor made from nested arrays has at most ${MAX_NESTING} dimensions`,
+      );
     }
     shape.push(p.length);
     if (p.length === 0) break;
-    probe = p[0]!;
+    probe = p[0];
   }
   const size = shapeSize(checkShape(shape, 'tensor', opts.dtype ?? 'float32'));
   const flat = new Float64Array(size);
@@ -155,7 +159,10 @@ export function tensor(data: TensorData, options?: TensorOptions): Tensor {
     if (d === shape.length) {
       if (typeof x === 'number') sawNumber = true;
       else if (typeof x === 'boolean') sawBool = true;
-      else throw new FackelError(`tensor: expected a number or boolean at ${path || 'the top level'}, got ${Array.isArray(x) ? 'an array (the nesting is ragged)' : typeof x}`);
+      else
+        throw new FackelError(
+          `tensor: expected a number or boolean at ${path || 'the top level'}, got ${Array.isArray(x) ? 'an array (the nesting is ragged)' : typeof x}`,
+        );
       flat[pos++] = Number(x);
       return;
     }
@@ -165,7 +172,7 @@ export function tensor(data: TensorData, options?: TensorOptions): Tensor {
         `tensor: expected a sequence of length ${shape[d]} at ${path || 'the top level'} (dim ${d}), got ${Array.isArray(x) || ArrayBuffer.isView(x) ? `length ${len}` : typeof x}; nested arrays must be rectangular`,
       );
     }
-    for (let i = 0; i < len; i++) walk((x as readonly TensorData[])[i]!, d + 1, `${path}[${i}]`);
+    for (let i = 0; i < len; i++) walk((x as readonly TensorData[])[i], d + 1, `${path}[${i}]`);
   };
   walk(data, 0, '');
   const dtype = opts.dtype ?? (sawBool && !sawNumber ? 'bool' : 'float32');
@@ -286,7 +293,8 @@ export function arange(start: number, end?: number | TensorOptions, step?: numbe
       o = checkOptions(options, 'arange');
     } else o = checkOptions(step, 'arange');
   }
-  if (!Number.isFinite(s) || !Number.isFinite(e) || !Number.isFinite(st)) throw new FackelError(`arange: start, end and step must be finite numbers (got ${s}, ${e}, ${st})`);
+  if (!Number.isFinite(s) || !Number.isFinite(e) || !Number.isFinite(st))
+    throw new FackelError(`arange: start, end and step must be finite numbers (got ${s}, ${e}, ${st})`);
   if (st === 0) throw new FackelError('arange: step must be nonzero');
   if ((e - s) / st < 0) throw new FackelError(`arange: upper bound and larger bound inconsistent with step sign (start=${s}, end=${e}, step=${st})`);
   const n = Math.max(Math.ceil((e - s) / st), 0);
@@ -337,7 +345,13 @@ export function eye(n: number, m?: number | TensorOptions, options?: TensorOptio
   return fromHost(host, [n, cols], o.dtype ?? 'float32', o, 'eye');
 }
 
-function randomTensor(shape: readonly number[], options: RandomOptions | undefined, op: string, draw: (g: Generator) => number, defaultDtype: DType = 'float32'): Tensor {
+function randomTensor(
+  shape: readonly number[],
+  options: RandomOptions | undefined,
+  op: string,
+  draw: (g: Generator) => number,
+  defaultDtype: DType = 'float32',
+): Tensor {
   const o = checkOptions(options, op) as RandomOptions;
   const dtype = o.dtype ?? defaultDtype;
   const s = checkShape(shape, op, dtype);
@@ -414,8 +428,8 @@ export function randperm(n: number, options?: RandomOptions): Tensor {
   for (let i = 0; i < n; i++) host[i] = i;
   for (let i = n - 1; i > 0; i--) {
     const j = Math.floor(g.random() * (i + 1));
-    const t = host[i]!;
-    host[i] = host[j]!;
+    const t = host[i];
+    host[i] = host[j];
     host[j] = t;
   }
   return fromHost(host, [n], o.dtype ?? 'int32', o, 'randperm');
@@ -432,7 +446,7 @@ function checkProbabilities(p: TypedArray, rows: number, c: number, numSamples: 
     let sum = 0;
     let positive = 0;
     for (let j = 0; j < c; j++) {
-      const v = p[r * c + j]!;
+      const v = p[r * c + j];
       if (!(v >= 0) || v === Infinity) {
         throw new FackelError(
           `multinomial: probability tensor contains either inf, nan or element < 0 (${v} at ${oneD ? `index ${j}` : `[${r}, ${j}]`}); expected finite, non-negative probabilities`,
@@ -442,7 +456,9 @@ function checkProbabilities(p: TypedArray, rows: number, c: number, numSamples: 
       if (v > 0) positive++;
     }
     if (!(sum > 0)) {
-      throw new FackelError(`multinomial: invalid multinomial distribution (sum of probabilities <= 0)${rowName(r)}; expected at least one positive probability per row`);
+      throw new FackelError(
+        `multinomial: invalid multinomial distribution (sum of probabilities <= 0)${rowName(r)}; expected at least one positive probability per row`,
+      );
     }
     if (!replacement && positive < numSamples) {
       throw new FackelError(
@@ -474,11 +490,11 @@ function checkProbabilities(p: TypedArray, rows: number, c: number, numSamples: 
 export function multinomial(probs: Tensor, numSamples: number, replacement = false, options: { generator?: Generator } = {}): Tensor {
   if (probs.ndim !== 1 && probs.ndim !== 2) throw new ShapeError(`multinomial: probs must be 1-D or 2-D, got shape ${fmtShape(probs.shape)}`);
   if (!isFloatingPoint(probs.dtype)) throw new DTypeError(`multinomial: probs must be floating point, got ${probs.dtype}`);
-  const c = probs.shape[probs.ndim - 1]!;
+  const c = probs.shape[probs.ndim - 1];
   if (c === 0) throw new ShapeError(`multinomial: probs must have at least one category, got shape ${fmtShape(probs.shape)}`);
   if (!Number.isInteger(numSamples) || numSamples <= 0) throw new FackelError(`multinomial: numSamples must be a positive integer, got ${numSamples}`);
   if (!replacement && numSamples > c) throw new FackelError(`multinomial: cannot sample ${numSamples} > ${c} categories without replacement`);
-  const rows = probs.ndim === 1 ? 1 : probs.shape[0]!;
+  const rows = probs.ndim === 1 ? 1 : probs.shape[0];
   const backend = probs.device.backend;
   if (backend.readSync && rows > 0) checkProbabilities(backend.readSync(probs._view('multinomial')), rows, c, numSamples, replacement, probs.ndim === 1);
   const g = options.generator ?? defaultGenerator;

@@ -1,11 +1,24 @@
-import type { BinaryOp, UnaryOp, View } from '../backend.js';
+import type { View } from '../backend.js';
 import type { DType } from '../dtype.js';
 import { isFloatingPoint } from '../dtype.js';
 import { DTypeError, FackelError, ShapeError, ZeroDivisionError, fmtShape } from '../errors.js';
-import { BINARY_OPS, UNARY_OPS } from '../op-table.js';
-import { broadcastShapes } from '../shape.js';
-import { Tensor, type TensorLike } from '../tensor.js';
-import { broadcastView, checkDeviceDType, deviceOf, deviceOf2, isTensor, markNonDifferentiable, promoteOperands, record, sameShape, wouldRecord2, wrap, wrapShape } from './core.js';
+import { BINARY_OPS, UNARY_OPS, type BinaryOp, type UnaryOp } from '../op-table.js';
+import { broadcastShapes, contiguousStrides } from '../shape.js';
+import type { Tensor } from '../tensor.js';
+import { isTensor, type TensorLike } from '../tensor-like.js';
+import {
+  broadcastView,
+  checkDeviceDType,
+  deviceOf,
+  deviceOf2,
+  markNonDifferentiable,
+  promoteOperands,
+  record,
+  sameShape,
+  wouldRecord2,
+  wrap,
+  wrapShape,
+} from './core.js';
 
 function unaryDType(op: UnaryOp, dtype: DType): DType {
   switch (UNARY_OPS[op].dtype) {
@@ -36,12 +49,7 @@ export function unary(op: UnaryOp, x: Tensor): Tensor {
   // `x._view` checks that x is live; the output shares x's (never mutated) shape array
   const out = wrapShape(device, device.backend.unary(op, x._view(op), outDtype, x.shape), outDtype, x.shape);
   if (!wouldRecord2(x, null)) return out;
-  return UNARY_OPS[op].differentiable ? record(op, [x], out) : markNonDifferentiable(op, [x], out);
-}
-
-/** The result dtype of a binary op applied to two operands. */
-export function binaryDType(op: BinaryOp, a: TensorLike, b: TensorLike): DType {
-  return resultDType(op, promoteOperands(a, b));
+  return UNARY_OPS[op].grad !== null ? record(op, [x], out) : markNonDifferentiable(op, [x], out);
 }
 
 /** The result dtype of a binary op whose operands promote to `base`. */
@@ -83,7 +91,9 @@ export function binary(op: BinaryOp, a: TensorLike, b: TensorLike): Tensor {
   // a dtype of a tensor operand is supported by its device already
   if (!((ta && outDtype === (a as Tensor).dtype) || (tb && outDtype === (b as Tensor).dtype))) checkDeviceDType(device, outDtype, op);
   if (op === 'fmod' && b === 0 && !isFloatingPoint(computeDtype)) {
-    throw new ZeroDivisionError(`fmod: integer division by zero (${(a as Tensor).dtype} tensor ${fmtShape((a as Tensor).shape)} divided by the number 0); use float operands to get NaN instead`);
+    throw new ZeroDivisionError(
+      `fmod: integer division by zero (${(a as Tensor).dtype} tensor ${fmtShape((a as Tensor).shape)} divided by the number 0); use float operands to get NaN instead`,
+    );
   }
   const av: View | number = ta ? broadcastView(a as Tensor, shape, op) : scalarIn(a as number, computeDtype);
   const bv: View | number = tb ? broadcastView(b as Tensor, shape, op) : scalarIn(b as number, computeDtype);
@@ -98,7 +108,7 @@ function scalarIn(v: number, dtype: DType): number {
 }
 
 function describeArg(x: unknown): string {
-  if (x instanceof Tensor) return `tensor ${fmtShape(x.shape)}`;
+  if (isTensor(x)) return `tensor ${fmtShape(x.shape)}`;
   if (Array.isArray(x)) return 'an array (wrap it with tensor(...))';
   return typeof x;
 }
@@ -124,7 +134,7 @@ export function sub(a: TensorLike, b: TensorLike, alpha?: number): Tensor {
   return binary('sub', a, alpha === undefined || alpha === 1 ? b : scale(b, alpha));
 }
 function scale(b: TensorLike, alpha: number): TensorLike {
-  return b instanceof Tensor ? binary('mul', b, alpha) : b * alpha;
+  return isTensor(b) ? binary('mul', b, alpha) : b * alpha;
 }
 /** Elementwise product with broadcasting.
  * @example
@@ -449,6 +459,143 @@ export const logicalNot = (x: Tensor): Tensor => unary('logicalNot', x);
  */
 export const isnan = (x: Tensor): Tensor => unary('isnan', x);
 
+/** Arctangent (radians).
+ * @example
+ * ```ts
+ * import { atan, tensor } from '@fackel/tensor';
+ * atan(tensor([0, 1])); // [0, 0.7853982]
+ * ```
+ */
+export const atan = (x: Tensor): Tensor => unary('atan', x);
+/** Arcsine (radians); NaN outside [-1, 1].
+ * @example
+ * ```ts
+ * import { asin, tensor } from '@fackel/tensor';
+ * asin(tensor([0, 1])); // [0, 1.5707964]
+ * ```
+ */
+export const asin = (x: Tensor): Tensor => unary('asin', x);
+/** Arccosine (radians); NaN outside [-1, 1].
+ * @example
+ * ```ts
+ * import { acos, tensor } from '@fackel/tensor';
+ * acos(tensor([1, 0])); // [0, 1.5707964]
+ * ```
+ */
+export const acos = (x: Tensor): Tensor => unary('acos', x);
+/** Hyperbolic sine.
+ * @example
+ * ```ts
+ * import { sinh, tensor } from '@fackel/tensor';
+ * sinh(tensor([0, 1])); // [0, 1.1752012]
+ * ```
+ */
+export const sinh = (x: Tensor): Tensor => unary('sinh', x);
+/** Hyperbolic cosine.
+ * @example
+ * ```ts
+ * import { cosh, tensor } from '@fackel/tensor';
+ * cosh(tensor([0, 1])); // [1, 1.5430807]
+ * ```
+ */
+export const cosh = (x: Tensor): Tensor => unary('cosh', x);
+/** Base-2 logarithm.
+ * @example
+ * ```ts
+ * import { log2, tensor } from '@fackel/tensor';
+ * log2(tensor([1, 8])); // [0, 3]
+ * ```
+ */
+export const log2 = (x: Tensor): Tensor => unary('log2', x);
+/** `2 ** x`.
+ * @example
+ * ```ts
+ * import { exp2, tensor } from '@fackel/tensor';
+ * exp2(tensor([0, 3])); // [1, 8]
+ * ```
+ */
+export const exp2 = (x: Tensor): Tensor => unary('exp2', x);
+/** The SiLU (swish) activation `x * sigmoid(x)`.
+ * @example
+ * ```ts
+ * import { silu, tensor } from '@fackel/tensor';
+ * silu(tensor([0, 1])); // [0, 0.7310586]
+ * ```
+ */
+export const silu = (x: Tensor): Tensor => unary('silu', x);
+
+/** Options of {@link softplus}, PyTorch's `beta` and `threshold`.
+ * @example
+ * ```ts
+ * import type { SoftplusOptions } from '@fackel/tensor';
+ * const o: SoftplusOptions = { beta: 2, threshold: 10 };
+ * ```
+ */
+export interface SoftplusOptions {
+  /** Sharpness: `log(1 + exp(beta * x)) / beta` (default 1). */
+  beta?: number;
+  /** Above `beta * x > threshold` the result is `x` itself (default 20). */
+  threshold?: number;
+}
+
+/**
+ * Softplus `log(1 + exp(beta * x)) / beta`, and `x` where `beta * x > threshold` (PyTorch's
+ * `F.softplus`, defaults `beta = 1`, `threshold = 20`). The defaults run as one kernel; other
+ * values compose it with `mul`, `where` and `div`, so for float64 inputs with
+ * `20 < beta * x <= threshold` the result is `x` rather than `x + log1p(exp(-beta * x)) / beta`
+ * (a difference below 2.1e-9).
+ *
+ * @example
+ * ```ts
+ * import { softplus, tensor } from '@fackel/tensor';
+ * softplus(tensor([0, 30])); // [0.6931472, 30]
+ * softplus(tensor([1]), { beta: 2 }); // [1.0634364]
+ * ```
+ */
+export function softplus(x: Tensor, options: SoftplusOptions = {}): Tensor {
+  const beta = options.beta ?? 1;
+  const threshold = options.threshold ?? 20;
+  if (typeof beta !== 'number' || !Number.isFinite(beta) || beta === 0) {
+    throw new FackelError(`softplus: beta must be a finite nonzero number, got ${String(beta)}`);
+  }
+  if (typeof threshold !== 'number' || Number.isNaN(threshold)) throw new FackelError(`softplus: threshold must be a number, got ${String(threshold)}`);
+  if (beta === 1 && threshold === 20) return unary('softplus', x);
+  const z = beta === 1 ? x : binary('mul', x, beta);
+  const soft = beta === 1 ? unary('softplus', z) : binary('div', unary('softplus', z), beta);
+  return where(binary('gt', z, threshold), x, soft);
+}
+
+/** Options of {@link gelu}.
+ * @example
+ * ```ts
+ * import type { GeluOptions } from '@fackel/tensor';
+ * const o: GeluOptions = { approximate: 'tanh' };
+ * ```
+ */
+export interface GeluOptions {
+  /** `'none'` (default): `x Φ(x)` with the error function; `'tanh'`: PyTorch's tanh approximation. */
+  approximate?: 'none' | 'tanh';
+}
+
+/**
+ * The GELU activation, `x Φ(x)` with Φ the standard normal CDF (`0.5 x (1 + erf(x / √2))`),
+ * or with `approximate: 'tanh'`, `0.5 x (1 + tanh(√(2/π) (x + 0.044715 x³)))`, as PyTorch's
+ * `F.gelu`.
+ *
+ * @example
+ * ```ts
+ * import { gelu, tensor } from '@fackel/tensor';
+ * gelu(tensor([1])); // [0.8413447]
+ * gelu(tensor([1]), { approximate: 'tanh' }); // [0.8411920]
+ * ```
+ */
+export function gelu(x: Tensor, options: GeluOptions = {}): Tensor {
+  const approximate = options.approximate ?? 'none';
+  if (approximate === 'none') return unary('gelu', x);
+  if (approximate === 'tanh') return unary('geluTanh', x);
+  throw new FackelError(`gelu: approximate must be 'none' or 'tanh', got ${String(approximate)}`);
+}
+
 /**
  * Clamps every element into `[min, max]`; either bound may be omitted. NaN stays NaN.
  * The gradient passes where `min <= x <= max`.
@@ -470,23 +617,13 @@ export function clamp(x: Tensor, min?: number | null, max?: number | null): Tens
   let buf: unknown;
   if (lo !== null && hi !== null) {
     const tmp = b.binary('maximum', x._view('clamp'), scalarIn(lo, dtype), x.shape, dtype);
-    const tv: View = { buffer: tmp, dtype, shape: x.shape, strides: contiguousOf(x.shape), offset: 0 };
+    const tv: View = { buffer: tmp, dtype, shape: x.shape, strides: contiguousStrides(x.shape), offset: 0 };
     buf = b.binary('minimum', tv, scalarIn(hi, dtype), x.shape, dtype);
     b.release(tmp, dtype, x.numel());
   } else {
     buf = b.binary(lo !== null ? 'maximum' : 'minimum', x._view('clamp'), scalarIn((lo ?? hi)!, dtype), x.shape, dtype);
   }
   return record('clamp', [x], wrap(device, buf, dtype, x.shape), { min: lo, max: hi });
-}
-
-function contiguousOf(shape: readonly number[]): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    s[i] = acc;
-    acc *= shape[i]!;
-  }
-  return s;
 }
 
 /**
@@ -501,15 +638,15 @@ function contiguousOf(shape: readonly number[]): number[] {
  * ```
  */
 export function where(condition: Tensor, a: TensorLike, b: TensorLike): Tensor {
-  if (!(condition instanceof Tensor)) throw new FackelError('where: condition must be a bool tensor');
+  if (!isTensor(condition)) throw new FackelError('where: condition must be a bool tensor');
   if (condition.dtype !== 'bool') throw new DTypeError(`where: condition must be a bool tensor, got ${condition.dtype}`);
   const device = deviceOf('where', condition, a, b);
   let shape: readonly number[] = condition.shape;
-  if (a instanceof Tensor) shape = broadcastShapes(shape, a.shape, 'where');
-  if (b instanceof Tensor) shape = broadcastShapes(shape, b.shape, 'where');
+  if (isTensor(a)) shape = broadcastShapes(shape, a.shape, 'where');
+  if (isTensor(b)) shape = broadcastShapes(shape, b.shape, 'where');
   const dtype = promoteOperands(a, b);
-  const av = a instanceof Tensor ? broadcastView(a, shape, 'where') : scalarIn(a, dtype);
-  const bv = b instanceof Tensor ? broadcastView(b, shape, 'where') : scalarIn(b, dtype);
+  const av = isTensor(a) ? broadcastView(a, shape, 'where') : scalarIn(a, dtype);
+  const bv = isTensor(b) ? broadcastView(b, shape, 'where') : scalarIn(b, dtype);
   const buf = device.backend.where(broadcastView(condition, shape, 'where'), av, bv, shape, dtype);
   return record('where', [condition, a, b], wrap(device, buf, dtype, shape));
 }
@@ -525,8 +662,8 @@ export function where(condition: Tensor, a: TensorLike, b: TensorLike): Tensor {
  * ```
  */
 export function maskedFill(x: Tensor, mask: Tensor, value: number): Tensor {
-  if (!(mask instanceof Tensor) || mask.dtype !== 'bool') {
-    throw new DTypeError(`maskedFill: mask must be a bool tensor, got ${mask instanceof Tensor ? mask.dtype : typeof mask}`);
+  if (!isTensor(mask) || mask.dtype !== 'bool') {
+    throw new DTypeError(`maskedFill: mask must be a bool tensor, got ${isTensor(mask) ? mask.dtype : typeof mask}`);
   }
   if (typeof value !== 'number') throw new FackelError(`maskedFill: value must be a number, got ${typeof value}`);
   const device = deviceOf('maskedFill', x, mask);

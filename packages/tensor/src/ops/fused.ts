@@ -4,7 +4,7 @@ import type { AdamStepOptions, View } from '../backend.js';
 import { DTypeError, FackelError, ShapeError, fmtShape } from '../errors.js';
 import { getAutograd, isGradEnabled, noGrad } from '../grad-mode.js';
 import { tidy } from '../scope.js';
-import { Tensor } from '../tensor.js';
+import type { Tensor } from '../tensor.js';
 import { deviceOf, record, wrap } from './core.js';
 import { where } from './elementwise.js';
 import { cat } from './indexing.js';
@@ -42,7 +42,7 @@ export function lstmCell(gates: Tensor, c: Tensor, options: { activations: true 
 export function lstmCell(gates: Tensor, c: Tensor, options?: { activations?: boolean }): Tensor | [hc: Tensor, act: Tensor];
 export function lstmCell(gates: Tensor, c: Tensor, options: { activations?: boolean } = {}): Tensor | [hc: Tensor, act: Tensor] {
   const device = deviceOf('lstmCell', gates, c);
-  if (gates.ndim !== 2 || c.ndim !== 2 || gates.shape[0] !== c.shape[0] || gates.shape[1] !== 4 * c.shape[1]!) {
+  if (gates.ndim !== 2 || c.ndim !== 2 || gates.shape[0] !== c.shape[0] || gates.shape[1] !== 4 * c.shape[1]) {
     throw new ShapeError(`lstmCell: expected gates [N, 4H] and c [N, H], got ${fmtShape(gates.shape)} and ${fmtShape(c.shape)}`);
   }
   if (gates.dtype !== c.dtype || (gates.dtype !== 'float32' && gates.dtype !== 'float64')) {
@@ -97,7 +97,7 @@ export function lstmCellBackward(gradHc: Tensor, act: Tensor, c: Tensor, hc: Ten
   const fused = device.backend.fused?.lstmCellBackward;
   if (fused) {
     const views = [gradHc, act, c, hc].map((t) => contiguousView(t, 'lstmCell'));
-    const [dg, dc] = fused.call(device.backend.fused, views[0]!.view, views[1]!.view, views[2]!.view, views[3]!.view);
+    const [dg, dc] = fused.call(device.backend.fused, views[0].view, views[1].view, views[2].view, views[3].view);
     for (const v of views) v.temp?.dispose();
     return [wrap(device, dg, c.dtype, [n, 4 * h]), wrap(device, dc, c.dtype, [n, h])];
   }
@@ -211,10 +211,14 @@ export function softmaxCrossEntropyBackward(gradLoss: Tensor, probs: Tensor, tar
   const op = 'softmaxCrossEntropyBackward';
   const device = deviceOf(op, gradLoss, probs, target);
   if (probs.ndim !== 2 || target.ndim !== 1 || gradLoss.ndim !== 1 || target.shape[0] !== probs.shape[0] || gradLoss.shape[0] !== probs.shape[0]) {
-    throw new ShapeError(`${op}: expected gradLoss [N], probs [N, C] and target [N], got ${fmtShape(gradLoss.shape)}, ${fmtShape(probs.shape)} and ${fmtShape(target.shape)}`);
+    throw new ShapeError(
+      `${op}: expected gradLoss [N], probs [N, C] and target [N], got ${fmtShape(gradLoss.shape)}, ${fmtShape(probs.shape)} and ${fmtShape(target.shape)}`,
+    );
   }
   if (gradLoss.dtype !== probs.dtype || (probs.dtype !== 'float32' && probs.dtype !== 'float64') || target.dtype !== 'int32') {
-    throw new DTypeError(`${op}: expected floating-point gradLoss and probs of one dtype and an int32 target, got ${gradLoss.dtype}, ${probs.dtype} and ${target.dtype}`);
+    throw new DTypeError(
+      `${op}: expected floating-point gradLoss and probs of one dtype and an int32 target, got ${gradLoss.dtype}, ${probs.dtype} and ${target.dtype}`,
+    );
   }
   const ignoreIndex = checkIgnoreIndex(options.ignoreIndex ?? -100, op);
   const fused = device.backend.fused?.softmaxCrossEntropyBackward;
@@ -286,8 +290,8 @@ export function adamStep_(param: Tensor, grad: Tensor, expAvg: Tensor, expAvgSq:
         maxExpAvgSq.copy_(maxExpAvgSq.maximum(expAvgSq));
         v = maxExpAvgSq;
       }
-      const bc1 = 1 - Math.pow(o.beta1, o.step);
-      const bc2 = 1 - Math.pow(o.beta2, o.step);
+      const bc1 = 1 - o.beta1 ** o.step;
+      const bc2 = 1 - o.beta2 ** o.step;
       const denom = v.sqrt().div(Math.sqrt(bc2)).add(o.eps);
       param.sub_(expAvg.div(denom), o.lr / bc1);
     }),

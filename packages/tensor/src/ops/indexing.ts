@@ -4,13 +4,14 @@ import { isFloatingPoint, promoteTypes } from '../dtype.js';
 import { DTypeError, FackelError, ShapeError, fmtShape } from '../errors.js';
 import { tidy } from '../scope.js';
 import { contiguousStrides, normalizeDim } from '../shape.js';
-import { Tensor, ValuesIndices } from '../tensor.js';
+import type { Tensor } from '../tensor.js';
+import { ValuesIndices, isTensor } from '../tensor-like.js';
 import { deviceOf, record, wouldRecord, wrap } from './core.js';
 import { cast } from './convert.js';
 import { narrow, transpose, unsqueeze } from './views.js';
 
 function requireIndex(index: Tensor, op: string): void {
-  if (!(index instanceof Tensor)) throw new FackelError(`${op}: index must be an int32 tensor`);
+  if (!isTensor(index)) throw new FackelError(`${op}: index must be an int32 tensor`);
   if (index.dtype !== 'int32') throw new DTypeError(`${op}: index must be an int32 tensor, got ${index.dtype} (cast it with .int())`);
 }
 
@@ -32,7 +33,7 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   }
   const d = normalizeDim(dim, x.ndim, 'gather');
   for (let i = 0; i < x.ndim; i++) {
-    if (i !== d && index.shape[i]! > x.shape[i]!) {
+    if (i !== d && index.shape[i] > x.shape[i]) {
       throw new ShapeError(`gather: size of index ${fmtShape(index.shape)} must not exceed input ${fmtShape(x.shape)} at dimension ${i} (other than dim ${d})`);
     }
   }
@@ -55,7 +56,7 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   if (index.ndim > 1) throw new ShapeError(`indexSelect: index must be 0-D or 1-D, got shape ${fmtShape(index.shape)}`);
   const d = x.ndim === 0 ? 0 : normalizeDim(dim, x.ndim, 'indexSelect');
   const idx = index.ndim === 0 ? index.reshape([1]) : index;
-  const shape = x.ndim === 0 ? [] : x.shape.map((s, i) => (i === d ? idx.shape[0]! : s));
+  const shape = x.ndim === 0 ? [] : x.shape.map((s, i) => (i === d ? idx.shape[0] : s));
   const xv = x.ndim === 0 ? { ...x._view('indexSelect'), shape: [1], strides: [1] } : x._view('indexSelect');
   const buf = device.backend.indexSelect(xv, d, idx._view('indexSelect'));
   if (idx !== index) idx.dispose();
@@ -75,13 +76,17 @@ export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): 
   requireIndex(index, 'scatterAdd');
   const device = deviceOf('scatterAdd', x, index, src);
   if (index.ndim !== x.ndim || src.ndim !== x.ndim) {
-    throw new ShapeError(`scatterAdd: index ${fmtShape(index.shape)} and src ${fmtShape(src.shape)} must have as many dimensions as input ${fmtShape(x.shape)}`);
+    throw new ShapeError(
+      `scatterAdd: index ${fmtShape(index.shape)} and src ${fmtShape(src.shape)} must have as many dimensions as input ${fmtShape(x.shape)}`,
+    );
   }
   if (src.dtype !== x.dtype) throw new DTypeError(`scatterAdd: src dtype ${src.dtype} must match input dtype ${x.dtype}`);
   const d = normalizeDim(dim, x.ndim, 'scatterAdd');
   for (let i = 0; i < x.ndim; i++) {
-    if (index.shape[i]! > src.shape[i]! || (i !== d && index.shape[i]! > x.shape[i]!)) {
-      throw new ShapeError(`scatterAdd: index ${fmtShape(index.shape)} is larger than src ${fmtShape(src.shape)} or input ${fmtShape(x.shape)} at dimension ${i}`);
+    if (index.shape[i] > src.shape[i] || (i !== d && index.shape[i] > x.shape[i])) {
+      throw new ShapeError(
+        `scatterAdd: index ${fmtShape(index.shape)} is larger than src ${fmtShape(src.shape)} or input ${fmtShape(x.shape)} at dimension ${i}`,
+      );
     }
   }
   // The kernel reads src where index is defined: give it src's window of index's shape.
@@ -105,8 +110,8 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   const device = deviceOf('cat', ...tensors);
   // PyTorch skips 1-D empty tensors in cat.
   const parts = tensors.filter((t) => !(t.ndim === 1 && t.shape[0] === 0));
-  if (parts.length === 0) return record('cat', tensors, tensors[0]!.clone(), { dim: 0, sizes: tensors.map(() => 0) });
-  const first = parts[0]!;
+  if (parts.length === 0) return record('cat', tensors, tensors[0].clone(), { dim: 0, sizes: tensors.map(() => 0) });
+  const first = parts[0];
   if (first.ndim === 0) throw new ShapeError('cat: zero-dimensional tensors cannot be concatenated (use stack)');
   const d = normalizeDim(dim, first.ndim, 'cat');
   let dtype: DType = first.dtype;
@@ -116,12 +121,14 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
     }
     for (let i = 0; i < t.ndim; i++) {
       if (i !== d && t.shape[i] !== first.shape[i]) {
-        throw new ShapeError(`cat: sizes of tensors must match except in dimension ${d}: expected size ${first.shape[i]} but got size ${t.shape[i]} at dimension ${i} (shapes ${fmtShape(first.shape)} and ${fmtShape(t.shape)})`);
+        throw new ShapeError(
+          `cat: sizes of tensors must match except in dimension ${d}: expected size ${first.shape[i]} but got size ${t.shape[i]} at dimension ${i} (shapes ${fmtShape(first.shape)} and ${fmtShape(t.shape)})`,
+        );
       }
     }
     dtype = promoteTypes(dtype, t.dtype);
   }
-  const sizes = parts.map((t) => t.shape[d]!);
+  const sizes = parts.map((t) => t.shape[d]);
   const shape = [...first.shape];
   shape[d] = sizes.reduce((a, b) => a + b, 0);
   const b = device.backend;
@@ -130,9 +137,9 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   const strides = contiguousStrides(shape);
   let off = 0;
   for (const t of parts) {
-    const dst: View = { buffer: buf, dtype, shape: t.shape, strides, offset: off * strides[d]! };
+    const dst: View = { buffer: buf, dtype, shape: t.shape, strides, offset: off * strides[d] };
     b.assign(dst, t._view('cat'));
-    off += t.shape[d]!;
+    off += t.shape[d];
   }
   return record('cat', parts, wrap(device, buf, dtype, shape), { dim: d, sizes });
 }
@@ -148,14 +155,19 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
  */
 export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
   if (!Array.isArray(tensors as unknown) || tensors.length === 0) throw new FackelError('stack: expected a non-empty array of tensors');
-  const first = tensors[0]!;
+  const first = tensors[0];
   for (const t of tensors) {
     if (t.shape.length !== first.shape.length || t.shape.some((s, i) => s !== first.shape[i])) {
       throw new ShapeError(`stack: expects each tensor to be equal size, but got ${fmtShape(first.shape)} and ${fmtShape(t.shape)}`);
     }
   }
   const d = normalizeDim(dim, first.ndim + 1, 'stack');
-  return tidy(() => cat(tensors.map((t) => unsqueeze(t, d)), d));
+  return tidy(() =>
+    cat(
+      tensors.map((t) => unsqueeze(t, d)),
+      d,
+    ),
+  );
 }
 
 /**
@@ -170,7 +182,7 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
  */
 export function split(x: Tensor, splitSizeOrSections: number | readonly number[], dim = 0): Tensor[] {
   const d = normalizeDim(dim, x.ndim, 'split');
-  const n = x.shape[d]!;
+  const n = x.shape[d];
   let sizes: number[];
   if (typeof splitSizeOrSections === 'number') {
     const s = splitSizeOrSections;
@@ -206,7 +218,7 @@ export function split(x: Tensor, splitSizeOrSections: number | readonly number[]
 export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
   if (!Number.isInteger(chunks) || chunks <= 0) throw new ShapeError(`chunk: number of chunks must be a positive integer, got ${chunks}`);
   const d = normalizeDim(dim, x.ndim, 'chunk');
-  const size = Math.max(Math.ceil(x.shape[d]! / chunks), 1);
+  const size = Math.max(Math.ceil(x.shape[d] / chunks), 1);
   return split(x, size, d);
 }
 
@@ -313,7 +325,7 @@ export function sort(x: Tensor, dim = -1, descending = false): ValuesIndices {
  */
 export function topk(x: Tensor, k: number, dim = -1, largest = true): ValuesIndices {
   const d = x.ndim === 0 ? 0 : normalizeDim(dim, x.ndim, 'topk');
-  const size = x.ndim === 0 ? 1 : x.shape[d]!;
+  const size = x.ndim === 0 ? 1 : x.shape[d];
   if (!Number.isInteger(k) || k < 0 || k > size) throw new ShapeError(`topk: k (${k}) is out of range for dimension ${d} of size ${size}`);
   const s = sort(x, d, largest);
   if (x.ndim === 0) return s;

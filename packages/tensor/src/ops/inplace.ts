@@ -1,7 +1,8 @@
 import { checkedValue } from '../dtype.js';
 import { FackelError, ShapeError, fmtShape } from '../errors.js';
 import { getAutograd, isGradEnabled, noGrad } from '../grad-mode.js';
-import { Tensor, type TensorLike } from '../tensor.js';
+import type { Tensor } from '../tensor.js';
+import { isTensor, type TensorLike } from '../tensor-like.js';
 import { broadcastView, deviceOf } from './core.js';
 
 function checkInplace(t: Tensor, op: string): void {
@@ -20,7 +21,7 @@ export function copy_<T extends Tensor>(dst: T, src: TensorLike): T {
   checkInplace(dst, op);
   const device = deviceOf(op, dst, src);
   const storage = dst._live(op);
-  if (src instanceof Tensor) {
+  if (isTensor(src)) {
     device.backend.assign(dst._view(op), broadcastView(src, dst.shape, op));
   } else {
     if (typeof src !== 'number') throw new FackelError(`${op}: expected a tensor or a number, got ${typeof src}`);

@@ -2,7 +2,7 @@ import type { View } from '../backend.js';
 import type { Device } from '../device.js';
 import { DTypeError, ShapeError, fmtShape } from '../errors.js';
 import { broadcastShapes, broadcastStrides, contiguousStrides, viewStrides } from '../shape.js';
-import { Tensor } from '../tensor.js';
+import type { Tensor } from '../tensor.js';
 import { deviceOf, record, wrap } from './core.js';
 
 /** Views `t` expanded to `[...batch, r, c]` as a 3-D `[prod(batch), r, c]` kernel view, copying only if the batch dims can't merge. */
@@ -36,19 +36,19 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   }
   if (a.dtype !== b.dtype) throw new DTypeError(`matmul: expected both operands to have the same dtype, but got ${a.dtype} and ${b.dtype}`);
   if (a.dtype === 'bool') throw new DTypeError('matmul: bool tensors are not supported; cast them with .float() or .int()');
-  const aShape = a.ndim === 1 ? [1, a.shape[0]!] : a.shape;
-  const bShape = b.ndim === 1 ? [b.shape[0]!, 1] : b.shape;
-  const m = aShape[aShape.length - 2]!;
-  const k = aShape[aShape.length - 1]!;
-  const k2 = bShape[bShape.length - 2]!;
-  const n = bShape[bShape.length - 1]!;
+  const aShape = a.ndim === 1 ? [1, a.shape[0]] : a.shape;
+  const bShape = b.ndim === 1 ? [b.shape[0], 1] : b.shape;
+  const m = aShape[aShape.length - 2];
+  const k = aShape[aShape.length - 1];
+  const k2 = bShape[bShape.length - 2];
+  const n = bShape[bShape.length - 1];
   if (k !== k2) {
     const sa = a.ndim <= 2 ? fmtShape(a.shape) : `[${a.shape.slice(0, -2).join(',')},${m},${k}]`;
     throw new ShapeError(`matmul: shapes ${sa} and ${fmtShape(b.shape)} cannot be multiplied (${k} != ${k2})`);
   }
   const batch = broadcastShapes(aShape.slice(0, -2), bShape.slice(0, -2), 'matmul (batch dimensions)');
-  const av0 = a.ndim === 1 ? a._alias([1, k], [0, a.strides[0]!], a.offset) : a;
-  const bv0 = b.ndim === 1 ? b._alias([k, 1], [b.strides[0]!, 0], b.offset) : b;
+  const av0 = a.ndim === 1 ? a._alias([1, k], [0, a.strides[0]], a.offset) : a;
+  const bv0 = b.ndim === 1 ? b._alias([k, 1], [b.strides[0], 0], b.offset) : b;
   const temps: { buf: unknown; size: number }[] = [];
   const av = as3d(device, av0, batch, m, k, temps);
   const bv = as3d(device, bv0, batch, k, n, temps);

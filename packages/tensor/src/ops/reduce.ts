@@ -5,7 +5,8 @@ import { DTypeError, FackelError, ShapeError, fmtShape } from '../errors.js';
 import { noGrad } from '../grad-mode.js';
 import { tidy } from '../scope.js';
 import { normalizeDim, normalizeDims } from '../shape.js';
-import { Tensor, ValuesIndices } from '../tensor.js';
+import type { Tensor } from '../tensor.js';
+import { ValuesIndices } from '../tensor-like.js';
 import { deviceOf, markNonDifferentiable, record, requireFloat, wrap } from './core.js';
 import { gather } from './indexing.js';
 import { squeeze } from './views.js';
@@ -246,7 +247,7 @@ export function logsumexp(x: Tensor, dim: Dims, keepdim = false): Tensor {
 export function variance(x: Tensor, dim?: Dims, unbiased = true, keepdim = false): Tensor {
   requireFloat(x, 'var');
   const axes = dimsOf(x, dim, 'var');
-  const n = axes.reduce((acc, a) => acc * x.shape[a]!, 1);
+  const n = axes.reduce((acc, a) => acc * x.shape[a], 1);
   return tidy(() => {
     const centered = E.sub(x, mean(x, axes, true));
     return E.div(sum(E.mul(centered, centered), axes, keepdim), Math.max(n - (unbiased ? 1 : 0), 0));

@@ -1,7 +1,7 @@
 // View ops: new metadata over the same storage (reshape copies only when it must).
 import { FackelError, ShapeError, fmtShape } from '../errors.js';
-import { inferShape, normalizeDim, viewStrides } from '../shape.js';
-import { Tensor } from '../tensor.js';
+import { checkShape, inferShape, normalizeDim, viewStrides } from '../shape.js';
+import type { Tensor } from '../tensor.js';
 import { deviceOf, record, wrap } from './core.js';
 
 function recordView(op: string, x: Tensor, out: Tensor, attrs: Record<string, unknown> = {}): Tensor {
@@ -72,8 +72,8 @@ export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
   const b = normalizeDim(dim1, n, 'transpose');
   const shape = [...x.shape];
   const strides = [...x.strides];
-  [shape[a], shape[b]] = [shape[b]!, shape[a]!];
-  [strides[a], strides[b]] = [strides[b]!, strides[a]!];
+  [shape[a], shape[b]] = [shape[b], shape[a]];
+  [strides[a], strides[b]] = [strides[b], strides[a]];
   return recordView('transpose', x, x._alias(shape, strides, x.offset), { dim0: a, dim1: b });
 }
 
@@ -101,13 +101,15 @@ export function t(x: Tensor): Tensor {
 export function permute(x: Tensor, dims: readonly number[]): Tensor {
   const n = x.ndim;
   if (!Array.isArray(dims) || dims.length !== n) {
-    throw new ShapeError(`permute: number of dims don't match: the input has ${n} dimensions but ${Array.isArray(dims) ? dims.length : 'no array of'} dims were given`);
+    throw new ShapeError(
+      `permute: number of dims don't match: the input has ${n} dimensions but ${Array.isArray(dims) ? dims.length : 'no array of'} dims were given`,
+    );
   }
   const d = dims.map((v) => normalizeDim(v, n, 'permute'));
   if (new Set(d).size !== n) throw new ShapeError(`permute: repeated dim in ${fmtShape(dims)}`);
   const out = x._alias(
-    d.map((i) => x.shape[i]!),
-    d.map((i) => x.strides[i]!),
+    d.map((i) => x.shape[i]),
+    d.map((i) => x.strides[i]),
     x.offset,
   );
   return recordView('permute', x, out, { dims: d });
@@ -125,7 +127,7 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
 export function narrow(x: Tensor, dim: number, start: number, length: number): Tensor {
   if (x.ndim === 0) throw new ShapeError('narrow: cannot be applied to a 0-dim tensor');
   const d = normalizeDim(dim, x.ndim, 'narrow');
-  const size = x.shape[d]!;
+  const size = x.shape[d];
   const s = start < 0 ? start + size : start;
   if (!Number.isInteger(s) || !Number.isInteger(length) || s < 0 || length < 0 || s + length > size) {
     throw new ShapeError(`narrow: start (${start}) + length (${length}) exceeds dimension size (${size}) of dim ${d} in shape ${fmtShape(x.shape)}`);
@@ -147,7 +149,7 @@ export function slice(x: Tensor, dim: number, start?: number | null, end?: numbe
   if (x.ndim === 0) throw new ShapeError('slice: cannot be applied to a 0-dim tensor');
   const d = normalizeDim(dim, x.ndim, 'slice');
   if (!Number.isInteger(step) || step <= 0) throw new ShapeError(`slice: step must be a positive integer, got ${step}`);
-  const size = x.shape[d]!;
+  const size = x.shape[d];
   const clampIdx = (v: number): number => Math.min(Math.max(v < 0 ? v + size : v, 0), size);
   const s = start === undefined || start === null ? 0 : clampIdx(start);
   const e = end === undefined || end === null ? size : clampIdx(end);
@@ -158,8 +160,8 @@ function sliceImpl(x: Tensor, d: number, start: number, end: number, step: numbe
   const shape = [...x.shape];
   const strides = [...x.strides];
   shape[d] = Math.ceil((end - start) / step);
-  strides[d] = x.strides[d]! * step;
-  const out = x._alias(shape, strides, x.offset + (shape[d]! > 0 ? start * x.strides[d]! : 0));
+  strides[d] = x.strides[d] * step;
+  const out = x._alias(shape, strides, x.offset + (shape[d] > 0 ? start * x.strides[d] : 0));
   return recordView('slice', x, out, { dim: d, start, end, step, op });
 }
 
@@ -175,14 +177,14 @@ function sliceImpl(x: Tensor, d: number, start: number, end: number, step: numbe
 export function select(x: Tensor, dim: number, index: number): Tensor {
   if (x.ndim === 0) throw new ShapeError('select: cannot be applied to a 0-dim tensor');
   const d = normalizeDim(dim, x.ndim, 'select');
-  const size = x.shape[d]!;
+  const size = x.shape[d];
   const i = index < 0 ? index + size : index;
   if (!Number.isInteger(i) || i < 0 || i >= size) {
     throw new ShapeError(`select: index ${index} is out of bounds for dimension ${d} with size ${size}`);
   }
   const shape = x.shape.filter((_, k) => k !== d);
   const strides = x.strides.filter((_, k) => k !== d);
-  return recordView('select', x, x._alias(shape, strides, x.offset + i * x.strides[d]!), { dim: d, index: i });
+  return recordView('select', x, x._alias(shape, strides, x.offset + i * x.strides[d]), { dim: d, index: i });
 }
 
 /**
@@ -205,17 +207,17 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
   const outShape = new Array<number>(n);
   const outStrides = new Array<number>(n);
   for (let i = 0; i < n; i++) {
-    const want = target[i]!;
+    const want = target[i];
     if (i < off) {
       if (want < 0) throw new ShapeError(`expand: -1 is not allowed in a leading, non-existing dimension (shape ${fmtShape(target)})`);
       outShape[i] = want;
       outStrides[i] = 0;
       continue;
     }
-    const have = x.shape[i - off]!;
+    const have = x.shape[i - off];
     if (want === -1 || want === have) {
       outShape[i] = have;
-      outStrides[i] = x.strides[i - off]!;
+      outStrides[i] = x.strides[i - off];
     } else if (have === 1) {
       if (!Number.isInteger(want) || want < 0) throw new ShapeError(`expand: invalid size ${want} in ${fmtShape(target)}`);
       outShape[i] = want;
@@ -226,6 +228,8 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
       );
     }
   }
+  // A view holds at most MAX_NUMEL elements too: every kernel that reads it indexes in int32.
+  checkShape(outShape, 'expand', x.dtype);
   return recordView('expand', x, x._alias(outShape, outStrides, x.offset));
 }
 
@@ -263,7 +267,7 @@ export function unsqueeze(x: Tensor, dim: number): Tensor {
   const d = normalizeDim(dim, x.ndim + 1, 'unsqueeze');
   const shape = [...x.shape];
   const strides = [...x.strides];
-  const st = d < x.ndim ? x.shape[d]! * x.strides[d]! : 1;
+  const st = d < x.ndim ? x.shape[d] * x.strides[d] : 1;
   shape.splice(d, 0, 1);
   strides.splice(d, 0, st);
   return recordView('unsqueeze', x, x._alias(shape, strides, x.offset), { dim: d });
@@ -298,6 +302,6 @@ export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
  */
 export function unflatten(x: Tensor, dim: number, sizes: readonly number[]): Tensor {
   const d = normalizeDim(dim, x.ndim, 'unflatten');
-  const inner = inferShape(sizes, x.shape[d]!, 'unflatten');
+  const inner = inferShape(sizes, x.shape[d], 'unflatten');
   return reshape(x, [...x.shape.slice(0, d), ...inner, ...x.shape.slice(d + 1)]);
 }
