@@ -1,6 +1,8 @@
 import {
   arrayType,
+  isContiguousLayout,
   registerBackend,
+  shapeSize,
   type Backend,
   type BackendMemory,
   type BinaryOp,
@@ -15,13 +17,8 @@ import { assignKernel, binaryKernel, copyKernel, unaryKernel, whereKernel } from
 import { adamStepKernel, lstmCellBackwardKernel, lstmCellKernel, softmaxCrossEntropyBackwardKernel, softmaxCrossEntropyKernel } from './fused.js';
 import { gatherKernel, indexSelectKernel, scatterAddKernel } from './indexing.js';
 import { clearPackedCache, invalidatePacked, matmulInto } from './kernels/matmul.js';
+import { col2imKernel, im2colKernel } from './kernels/im2col.js';
 import { cumsumKernel, reduceKernel, sortKernel } from './reduce.js';
-
-function size(shape: readonly number[]): number {
-  let n = 1;
-  for (let i = 0; i < shape.length; i++) n *= shape[i]!;
-  return n;
-}
 
 /**
  * Fackel's CPU backend: kernels in plain TypeScript over typed arrays (float32, int32,
@@ -90,6 +87,16 @@ export class CpuBackend implements Backend<TypedArray> {
       if (maxExpAvgSq !== null) invalidatePacked(maxExpAvgSq);
       adamStepKernel(param, grad, expAvg, expAvgSq, maxExpAvgSq, n, opts);
     },
+    im2col: (x, p) => {
+      const out = this.out(x.dtype, p.n * p.c * p.kh * p.kw * p.oh * p.ow) as Float32Array;
+      im2colKernel(x.buffer, x.offset, p, out);
+      return out;
+    },
+    col2im: (cols, p) => {
+      const out = this.alloc(cols.dtype, p.n * p.c * p.h * p.w) as Float32Array;
+      col2imKernel(cols.buffer, cols.offset, p, out);
+      return out;
+    },
   };
 
   /** A zero-filled buffer (the contract's `alloc`). */
@@ -155,7 +162,7 @@ export class CpuBackend implements Backend<TypedArray> {
   }
 
   readSync(x: View<TypedArray>): TypedArray {
-    const out = new (arrayType(x.dtype))(size(x.shape));
+    const out = new (arrayType(x.dtype))(shapeSize(x.shape));
     copyKernel(x, out);
     return out;
   }
@@ -165,13 +172,13 @@ export class CpuBackend implements Backend<TypedArray> {
   }
 
   unary(op: UnaryOp, x: View<TypedArray>, outDtype: DType, shape: readonly number[]): TypedArray {
-    const out = this.out(outDtype, size(shape));
+    const out = this.out(outDtype, shapeSize(shape));
     unaryKernel(op, x, out, outDtype);
     return out;
   }
 
   binary(op: BinaryOp, a: View<TypedArray> | number, b: View<TypedArray> | number, shape: readonly number[], outDtype: DType): TypedArray {
-    const out = this.out(outDtype, size(shape));
+    const out = this.out(outDtype, shapeSize(shape));
     try {
       binaryKernel(op, a, b, out, outDtype);
     } catch (e) {
@@ -182,27 +189,27 @@ export class CpuBackend implements Backend<TypedArray> {
   }
 
   where(cond: View<TypedArray>, a: View<TypedArray> | number, b: View<TypedArray> | number, shape: readonly number[], outDtype: DType): TypedArray {
-    const out = this.out(outDtype, size(shape));
+    const out = this.out(outDtype, shapeSize(shape));
     whereKernel(cond, a, b, out, outDtype);
     return out;
   }
 
   reduce(op: ReduceOp, x: View<TypedArray>, axes: readonly number[], outDtype: DType): TypedArray {
     let n = 1;
-    for (let i = 0; i < x.shape.length; i++) if (!axes.includes(i)) n *= x.shape[i]!;
+    for (let i = 0; i < x.shape.length; i++) if (!axes.includes(i)) n *= x.shape[i];
     const out = this.out(outDtype, n);
     reduceKernel(op, x, axes, out);
     return out;
   }
 
   cumsum(x: View<TypedArray>, axis: number, outDtype: DType): TypedArray {
-    const out = this.alloc(outDtype, size(x.shape));
+    const out = this.alloc(outDtype, shapeSize(x.shape));
     if (out.length > 0) cumsumKernel(x, axis, out);
     return out;
   }
 
   sort(x: View<TypedArray>, descending: boolean): [TypedArray, TypedArray] {
-    const n = size(x.shape);
+    const n = shapeSize(x.shape);
     const values = this.alloc(x.dtype, n);
     const indices = this.alloc('int32', n) as Int32Array;
     if (n > 0) sortKernel(x, descending, values, indices);
@@ -210,7 +217,7 @@ export class CpuBackend implements Backend<TypedArray> {
   }
 
   matmul(a: View<TypedArray>, b: View<TypedArray>): TypedArray {
-    const out = this.out(a.dtype, a.shape[0]! * a.shape[1]! * b.shape[2]!); // overwritten entirely
+    const out = this.out(a.dtype, a.shape[0] * a.shape[1] * b.shape[2]); // overwritten entirely
     // Every write into an existing buffer goes through this class, which tells matmul
     // (`invalidatePacked`), so matmul may reuse packed weight panels across calls.
     matmulInto(a, b, out as Float32Array | Float64Array | Int32Array, true);
@@ -218,31 +225,31 @@ export class CpuBackend implements Backend<TypedArray> {
   }
 
   gather(x: View<TypedArray>, axis: number, index: View<TypedArray>): TypedArray {
-    const out = this.out(x.dtype, size(index.shape));
+    const out = this.out(x.dtype, shapeSize(index.shape));
     if (out.length > 0) gatherKernel(x, axis, index, out);
     return out;
   }
 
   indexSelect(x: View<TypedArray>, axis: number, index: View<TypedArray>): TypedArray {
-    const out = this.alloc(x.dtype, size(x.shape.map((d, i) => (i === axis ? index.shape[0]! : d))));
+    const out = this.alloc(x.dtype, shapeSize(x.shape.map((d, i) => (i === axis ? index.shape[0] : d))));
     if (out.length > 0) indexSelectKernel(x, axis, index, out);
     return out;
   }
 
   scatterAdd(base: View<TypedArray>, axis: number, index: View<TypedArray>, src: View<TypedArray>): TypedArray {
     const out = this.copy(base);
-    if (size(index.shape) > 0) scatterAddKernel(out, base.shape, axis, index, src);
+    if (shapeSize(index.shape) > 0) scatterAddKernel(out, base.shape, axis, index, src);
     return out;
   }
 
   cast(x: View<TypedArray>, dtype: DType): TypedArray {
-    const out = this.out(dtype, size(x.shape));
+    const out = this.out(dtype, shapeSize(x.shape));
     copyKernel(x, out);
     return out;
   }
 
   copy(x: View<TypedArray>): TypedArray {
-    const out = this.out(x.dtype, size(x.shape));
+    const out = this.out(x.dtype, shapeSize(x.shape));
     copyKernel(x, out);
     return out;
   }
@@ -264,15 +271,9 @@ export class CpuBackend implements Backend<TypedArray> {
 
   /** The elements of a contiguous view without copying (a subarray), else a contiguous copy. */
   private contiguousData(v: View<TypedArray>): TypedArray {
-    const n = size(v.shape);
+    const n = shapeSize(v.shape);
     const buf = v.buffer as TypedArray;
-    let expected = 1;
-    let contiguous = true;
-    for (let i = v.shape.length - 1; i >= 0; i--) {
-      if (v.shape[i] !== 1 && v.strides[i] !== expected) contiguous = false;
-      expected *= v.shape[i]!;
-    }
-    return contiguous ? buf.subarray(v.offset, v.offset + n) : this.readSync(v);
+    return isContiguousLayout(v.shape, v.strides) ? buf.subarray(v.offset, v.offset + n) : this.readSync(v);
   }
 }
 

@@ -2,9 +2,9 @@
 // so the hot loops contain the op's expression inline instead of a function call per element,
 // and each generated function sees one typed-array type per argument (monomorphic). The cache
 // keys are numbers computed without allocation; offset tables exist only for strided views.
-import type { BinaryOp, DType, TypedArray, UnaryOp, View } from '@fackel/tensor';
-import { BINARY_OPS, UNARY_OPS, ZeroDivisionError } from '@fackel/tensor';
-import { isBroadcastScalar, isContiguous, relativeOffsets } from './strided.js';
+import type { BinaryOp, BinaryOpInfo, DType, TypedArray, UnaryOp, View } from '@fackel/tensor';
+import { BINARY_OPS, UNARY_OPS, ZeroDivisionError, isContiguousLayout, layoutKind } from '@fackel/tensor';
+import { relativeOffsets } from './strided.js';
 import { isWasmBinaryOp, isWasmUnaryOp, wasmBinary, wasmUnary } from './wasm/unary.js';
 
 /**
@@ -35,49 +35,6 @@ export function setWasmUnaryMinLength(n: number): number {
   return prev;
 }
 
-/** JavaScript expressions of the unary ops in `x`; `R` is the op table's scalar reference. */
-const UNARY_EXPR: Partial<Record<UnaryOp, string>> = {
-  neg: '-x',
-  abs: 'Math.abs(x)',
-  exp: 'Math.exp(x)',
-  log: 'Math.log(x)',
-  sqrt: 'Math.sqrt(x)',
-  rsqrt: '1 / Math.sqrt(x)',
-  reciprocal: '1 / x',
-  square: 'x * x',
-  tanh: 'Math.tanh(x)',
-  sigmoid: '1 / (1 + Math.exp(-x))',
-  relu: '(x > 0 ? x : x === x ? 0 : x)',
-  sin: 'Math.sin(x)',
-  cos: 'Math.cos(x)',
-  floor: 'Math.floor(x)',
-  ceil: 'Math.ceil(x)',
-  log1p: 'Math.log1p(x)',
-  expm1: 'Math.expm1(x)',
-  logicalNot: '(x === 0 ? 1 : 0)',
-  isnan: '(x !== x ? 1 : 0)',
-};
-
-/** JavaScript expressions of the binary ops in `a`, `b`. */
-const BINARY_EXPR: Record<BinaryOp, string> = {
-  add: 'a + b',
-  sub: 'a - b',
-  mul: 'a * b',
-  div: 'a / b',
-  pow: 'R(a, b)',
-  maximum: '(a !== a || b !== b ? NaN : a > b ? a : b)',
-  minimum: '(a !== a || b !== b ? NaN : a < b ? a : b)',
-  fmod: 'a % b',
-  eq: '(a === b ? 1 : 0)',
-  ne: '(a !== b ? 1 : 0)',
-  lt: '(a < b ? 1 : 0)',
-  le: '(a <= b ? 1 : 0)',
-  gt: '(a > b ? 1 : 0)',
-  ge: '(a >= b ? 1 : 0)',
-  logicalAnd: '(a !== 0 && b !== 0 ? 1 : 0)',
-  logicalOr: '(a !== 0 || b !== 0 ? 1 : 0)',
-};
-
 /**
  * How a kernel reads one operand: contiguous from offset 0, contiguous from an offset, a
  * constant (a JS number or a broadcast scalar, read once by the caller), a contiguous row
@@ -99,7 +56,7 @@ function rowPeriod(shape: readonly number[], strides: readonly number[]): number
   let expected = 1;
   let d = shape.length - 1;
   for (; d >= 0; d--) {
-    const size = shape[d]!;
+    const size = shape[d];
     if (size === 1) continue;
     if (strides[d] !== expected) break;
     expected *= size;
@@ -131,10 +88,11 @@ function classify(x: View | number, k: number): number {
   sOff[k] = offset;
   sExtra[k] = 0;
   let layout: number;
-  if (isContiguous(shape, strides)) layout = offset === 0 ? CONTIG0 : CONTIG;
-  else if (isBroadcastScalar(shape, strides)) {
+  const kind = layoutKind(shape, strides);
+  if (kind === 'contiguous') layout = offset === 0 ? CONTIG0 : CONTIG;
+  else if (kind === 'scalar') {
     layout = CONST;
-    sExtra[k] = buffer[offset]!;
+    sExtra[k] = buffer[offset];
     sBuf[k] = null;
   } else {
     const m = rowPeriod(shape, strides);
@@ -230,7 +188,7 @@ const THREE_VIEWS: (View | number)[] = [0, 0, 0];
 export function unaryKernel(op: UnaryOp, x: View, out: TypedArray, outDtype: DType = outDtypeOf(out)): void {
   const n = out.length;
   if (n === 0) return;
-  if (n >= wasmUnaryMinLength && outDtype === 'float32' && x.dtype === 'float32' && isWasmUnaryOp(op) && isContiguous(x.shape, x.strides)) {
+  if (n >= wasmUnaryMinLength && outDtype === 'float32' && x.dtype === 'float32' && isWasmUnaryOp(op) && isContiguousLayout(x.shape, x.strides)) {
     const src = x.buffer as Float32Array;
     if (wasmUnary(op, x.offset === 0 && src.length === n ? src : src.subarray(x.offset, x.offset + n), out as Float32Array)) return;
   }
@@ -240,7 +198,7 @@ export function unaryKernel(op: UnaryOp, x: View, out: TypedArray, outDtype: DTy
   let k = cache.get(key);
   if (k === undefined) {
     const info = UNARY_OPS[op];
-    k = generate(op, ['X'], layoutsOf(1), storeExpr(UNARY_EXPR[op] ?? 'R(x)', outDtype, info.dtype === 'bool'), info.ref);
+    k = generate(op, ['X'], layoutsOf(1), storeExpr(info.js, outDtype, info.dtype === 'bool'), info.ref);
     cache.set(key, k);
   }
   try {
@@ -255,8 +213,15 @@ export function binaryKernel(op: BinaryOp, a: View | number, b: View | number, o
   const n = out.length;
   if (n === 0) return;
   if (
-    n >= wasmBinaryMinLength && outDtype === 'float32' && typeof a !== 'number' && typeof b !== 'number' &&
-    a.dtype === 'float32' && b.dtype === 'float32' && isWasmBinaryOp(op) && isContiguous(a.shape, a.strides) && isContiguous(b.shape, b.strides)
+    n >= wasmBinaryMinLength &&
+    outDtype === 'float32' &&
+    typeof a !== 'number' &&
+    typeof b !== 'number' &&
+    a.dtype === 'float32' &&
+    b.dtype === 'float32' &&
+    isWasmBinaryOp(op) &&
+    isContiguousLayout(a.shape, a.strides) &&
+    isContiguousLayout(b.shape, b.strides)
   ) {
     const ab = a.buffer as Float32Array;
     const bb = b.buffer as Float32Array;
@@ -272,20 +237,20 @@ export function binaryKernel(op: BinaryOp, a: View | number, b: View | number, o
     TWO_VIEWS[1] = b;
     settleRows(TWO_VIEWS, codes, 2);
   }
-  const key = (codes[0]! * CODE + codes[1]!) * 4 + DT[outDtype];
+  const key = (codes[0] * CODE + codes[1]) * 4 + DT[outDtype];
   let cache = binaryCache.get(op);
   if (cache === undefined) binaryCache.set(op, (cache = new Map()));
   let k = cache.get(key);
   if (k === undefined) {
-    let expr = BINARY_EXPR[op];
-    let ref: unknown = BINARY_OPS[op].ref;
-    if (op === 'mul' && outDtype === 'int32') expr = 'Math.imul(a, b)';
+    const info: BinaryOpInfo = BINARY_OPS[op];
+    let expr = (outDtype === 'int32' ? info.jsInt32 : undefined) ?? info.js;
+    let ref: unknown = info.ref;
     if (op === 'fmod' && (outDtype === 'int32' || outDtype === 'bool')) {
       // Integer fmod by zero raises, as in PyTorch (a float divisor gives NaN instead).
       expr = '(b === 0 ? R() : a % b)';
       ref = integerDivisionByZero;
     }
-    k = generate(op, ['A', 'B'], layoutsOf(2), storeExpr(expr, outDtype, BINARY_OPS[op].dtype === 'bool'), ref);
+    k = generate(op, ['A', 'B'], layoutsOf(2), storeExpr(expr, outDtype, info.dtype === 'bool'), ref);
     cache.set(key, k);
   }
   try {
@@ -321,7 +286,7 @@ export function whereKernel(cond: View, a: View | number, b: View | number, out:
   THREE_VIEWS[1] = a;
   THREE_VIEWS[2] = b;
   settleRows(THREE_VIEWS, codes, 3);
-  const key = ((codes[0]! * CODE + codes[1]!) * CODE + codes[2]!) * 4 + DT[outDtype];
+  const key = ((codes[0] * CODE + codes[1]) * CODE + codes[2]) * 4 + DT[outDtype];
   let k = whereCache.get(key);
   if (k === undefined) {
     k = generate('where', ['C', 'A', 'B'], layoutsOf(3), storeExpr('c !== 0 ? a : b', outDtype, false), null);
@@ -341,7 +306,7 @@ export function copyKernel(x: View, out: TypedArray): void {
   const n = out.length;
   if (n === 0) return;
   const src = x.buffer as TypedArray;
-  if (src.constructor === out.constructor && isContiguous(x.shape, x.strides)) {
+  if (src.constructor === out.constructor && isContiguousLayout(x.shape, x.strides)) {
     out.set(src.subarray(x.offset, x.offset + n));
     return;
   }
@@ -366,32 +331,32 @@ export function assignKernel(dst: View, src: View | number): void {
   const n = dst.shape.reduce((a, b) => a * b, 1);
   if (n === 0) return;
   const value = (v: number): number => (toBool ? (v !== 0 ? 1 : 0) : v);
-  const dstContig = isContiguous(dst.shape, dst.strides);
+  const dstContig = isContiguousLayout(dst.shape, dst.strides);
   if (typeof src === 'number') {
     if (dstContig) target.fill(value(src), dst.offset, dst.offset + n);
     else {
       const o = relativeOffsets(dst.shape, dst.strides);
       const v = value(src);
-      for (let i = 0; i < n; i++) target[dst.offset + o[i]!] = v;
+      for (let i = 0; i < n; i++) target[dst.offset + o[i]] = v;
     }
     return;
   }
   const sameDtype = (src.buffer as TypedArray).constructor === target.constructor;
   if (src.buffer !== dst.buffer && (sameDtype || !toBool)) {
     // No overlap possible: write straight into the destination.
-    const so = isContiguous(src.shape, src.strides) ? null : relativeOffsets(src.shape, src.strides);
+    const so = isContiguousLayout(src.shape, src.strides) ? null : relativeOffsets(src.shape, src.strides);
     const s = src.buffer as TypedArray;
     const sOff = src.offset;
     if (dstContig) {
       if (so === null) {
         if (sameDtype) target.set(s.subarray(sOff, sOff + n), dst.offset);
-        else for (let i = 0; i < n; i++) target[dst.offset + i] = s[sOff + i]!;
-      } else for (let i = 0; i < n; i++) target[dst.offset + i] = s[sOff + so[i]!]!;
+        else for (let i = 0; i < n; i++) target[dst.offset + i] = s[sOff + i];
+      } else for (let i = 0; i < n; i++) target[dst.offset + i] = s[sOff + so[i]];
     } else {
       const d = relativeOffsets(dst.shape, dst.strides);
       const dOff = dst.offset;
-      if (so === null) for (let i = 0; i < n; i++) target[dOff + d[i]!] = s[sOff + i]!;
-      else for (let i = 0; i < n; i++) target[dOff + d[i]!] = s[sOff + so[i]!]!;
+      if (so === null) for (let i = 0; i < n; i++) target[dOff + d[i]] = s[sOff + i];
+      else for (let i = 0; i < n; i++) target[dOff + d[i]] = s[sOff + so[i]];
     }
     return;
   }
@@ -401,7 +366,7 @@ export function assignKernel(dst: View, src: View | number): void {
   if (dstContig) target.set(tmp, dst.offset);
   else {
     const o = relativeOffsets(dst.shape, dst.strides);
-    for (let i = 0; i < n; i++) target[dst.offset + o[i]!] = tmp[i]!;
+    for (let i = 0; i < n; i++) target[dst.offset + o[i]] = tmp[i];
   }
 }
 

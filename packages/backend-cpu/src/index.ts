@@ -9,4 +9,15 @@
  * @packageDocumentation
  */
 export { CpuBackend, registerCpuBackend } from './cpu-backend.js';
-export { setCpuThreads, getCpuThreads, setMatmulKernel, getMatmulKernel, matmulPoolStats, THREAD_MIN_MACS, type MatmulKernel } from './kernels/matmul.js';
+export { getCpuThreading, type CpuThreading } from './threads.js';
+export {
+  setCpuThreads,
+  getCpuThreads,
+  setMatmulKernel,
+  getMatmulKernel,
+  getMatmulFma,
+  matmulPoolStats,
+  THREAD_MIN_MACS,
+  type MatmulKernel,
+} from './kernels/matmul.js';
+export { cpuFeatures, type CpuFeatures } from './wasm/features.js';

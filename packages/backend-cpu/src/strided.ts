@@ -1,44 +1,19 @@
 // Index helpers for strided views: every kernel that cannot take a contiguous fast path
-// walks its inputs through element offsets computed here.
-
-/**
- * Merges adjacent dimensions that are contiguous with each other in every given stride
- * list, so that a strided walk has as few levels as possible.
- */
-export function coalesce(shape: readonly number[], stridesList: readonly (readonly number[])[]): { shape: number[]; strides: number[][] } {
-  const outShape: number[] = [];
-  const outStrides: number[][] = stridesList.map(() => []);
-  for (let d = 0; d < shape.length; d++) {
-    const size = shape[d]!;
-    if (size === 1) continue;
-    const last = outShape.length - 1;
-    if (last >= 0 && stridesList.every((s, k) => outStrides[k]![last] === s[d]! * size)) {
-      outShape[last] = outShape[last]! * size;
-      stridesList.forEach((s, k) => (outStrides[k]![last] = s[d]!));
-    } else {
-      outShape.push(size);
-      stridesList.forEach((s, k) => outStrides[k]!.push(s[d]!));
-    }
-  }
-  return { shape: outShape, strides: outStrides };
-}
+// walks its inputs through element offsets computed here. The layout tests themselves
+// (`layoutKind`, `isContiguousLayout`, `coalesce`) live in @fackel/tensor.
+import { coalesce, shapeSize } from '@fackel/tensor';
 
 /** Element offsets of a strided view, in row-major order of `shape`. */
 export function offsets(shape: readonly number[], strides: readonly number[], offset: number): Int32Array {
-  let n = 1;
-  for (const d of shape) n *= d;
+  const n = shapeSize(shape);
   const out = new Int32Array(n);
   if (n === 0) return out;
   const c = coalesce(shape, [strides]);
   const cs = c.shape;
-  const st = c.strides[0]!;
-  const r = cs.length;
-  if (r === 0) {
-    out[0] = offset;
-    return out;
-  }
+  const st = c.strides[0];
+  const r = cs.length; // at least 1
   if (r === 1) {
-    const s0 = st[0]!;
+    const s0 = st[0];
     for (let i = 0; i < n; i++) out[i] = offset + i * s0;
     return out;
   }
@@ -53,8 +28,8 @@ export function offsets(shape: readonly number[], strides: readonly number[], of
     return out;
   }
   // General rank: an odometer over all but the innermost dimension.
-  const inner = cs[r - 1]!;
-  const sIn = st[r - 1]!;
+  const inner = cs[r - 1];
+  const sIn = st[r - 1];
   const idx = new Array<number>(r - 1).fill(0);
   let base = offset;
   let k = 0;
@@ -62,32 +37,14 @@ export function offsets(shape: readonly number[], strides: readonly number[], of
   for (let o = 0; o < outer; o++) {
     for (let j = 0; j < inner; j++) out[k++] = base + j * sIn;
     for (let d = r - 2; d >= 0; d--) {
-      idx[d]!++;
-      base += st[d]!;
-      if (idx[d]! < cs[d]!) break;
-      base -= st[d]! * cs[d]!;
+      idx[d]++;
+      base += st[d];
+      if (idx[d] < cs[d]) break;
+      base -= st[d] * cs[d];
       idx[d] = 0;
     }
   }
   return out;
-}
-
-/** Whether a view is contiguous row-major (size-1 dims may have any stride). */
-export function isContiguous(shape: readonly number[], strides: readonly number[]): boolean {
-  let expected = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    const d = shape[i]!;
-    if (d === 0) return true;
-    if (d !== 1 && strides[i] !== expected) return false;
-    expected *= d;
-  }
-  return true;
-}
-
-/** Whether every stride is 0 (a broadcast scalar). */
-export function isBroadcastScalar(shape: readonly number[], strides: readonly number[]): boolean {
-  for (let i = 0; i < shape.length; i++) if (shape[i] !== 1 && strides[i] !== 0) return false;
-  return true;
 }
 
 const offsetCache = new Map<string, Int32Array>();

@@ -34,7 +34,8 @@ beforeAll(() => {
 function closeTo(actual: ArrayLike<number>, expected: ArrayLike<number>, rtol: number, atol: number, what: string): void {
   expect(actual.length, what).toBe(expected.length);
   for (let i = 0; i < expected.length; i++) {
-    const a = actual[i]!, e = expected[i]!;
+    const a = actual[i],
+      e = expected[i];
     if (Number.isNaN(e) ? Number.isNaN(a) : Math.abs(a - e) <= atol + rtol * Math.abs(e)) continue;
     throw new Error(`${what}: element ${i}: got ${a}, expected ${e}`);
   }
@@ -74,7 +75,10 @@ function run(k: Case, device: string, dtype: DType, ignoreIndex: number): { loss
 describe('softmaxCrossEntropy: fused CPU kernel vs reference composition', () => {
   for (const dtype of ['float32', 'float64'] as const) {
     const [rtol, atol] = dtype === 'float32' ? [2e-5, 1e-6] : [1e-12, 1e-14];
-    for (const [label, scale] of [['ordinary logits', 3], ['large logits (±1e4)', 1e4]] as const) {
+    for (const [label, scale] of [
+      ['ordinary logits', 3],
+      ['large logits (±1e4)', 1e4],
+    ] as const) {
       for (const ignoreIndex of [-100, 3]) {
         it(`${dtype}, ${label}, ignoreIndex ${ignoreIndex}`, () => {
           const k = makeCase(7, 37, 11, scale, ignoreIndex);
@@ -83,7 +87,7 @@ describe('softmaxCrossEntropy: fused CPU kernel vs reference composition', () =>
           closeTo(fused.loss, ref.loss, rtol, atol * scale, 'loss');
           closeTo(fused.grad, ref.grad, rtol, atol, 'grad');
           for (let r = 0; r < k.n; r++) {
-            expect(Number.isFinite(fused.loss[r]!)).toBe(true);
+            expect(Number.isFinite(fused.loss[r])).toBe(true);
             if (k.target[r] === ignoreIndex) {
               expect(fused.loss[r]).toBe(0);
               for (let j = 0; j < k.c; j++) expect(fused.grad[r * k.c + j]).toBe(0);
@@ -95,7 +99,14 @@ describe('softmaxCrossEntropy: fused CPU kernel vs reference composition', () =>
   }
 
   it('matches hand-computed values, and rows of the softmax minus the one-hot sum to zero', () => {
-    const logits = tensor([[2, 0, -1], [0, 0, 0], [1e4, -1e4, 0]], { dtype: 'float64', requiresGrad: true });
+    const logits = tensor(
+      [
+        [2, 0, -1],
+        [0, 0, 0],
+        [1e4, -1e4, 0],
+      ],
+      { dtype: 'float64', requiresGrad: true },
+    );
     const loss = softmaxCrossEntropy(logits, tensor([0, 2, 1], { dtype: 'int32' }));
     const l = loss.dataSync();
     expect(l[0]).toBeCloseTo(Math.log(Math.exp(2) + 1 + Math.exp(-1)) - 2, 12);
@@ -131,7 +142,13 @@ describe('softmaxCrossEntropy: fused CPU kernel vs reference composition', () =>
     const fused = softmaxCrossEntropyBackward(up, probs, target).tolistSync() as number[][];
     expect(fused[1]).toEqual([0, 0, 0]);
     const p = probs.tolistSync() as number[][];
-    closeTo(fused.flat(), p.flatMap((row, r) => row.map((v, j) => (r === 1 ? 0 : (v - (j === [2, -100, 0, 1][r] ? 1 : 0)) * 0.5))), 1e-6, 1e-7, 'expanded g');
+    closeTo(
+      fused.flat(),
+      p.flatMap((row, r) => row.map((v, j) => (r === 1 ? 0 : (v - (j === [2, -100, 0, 1][r] ? 1 : 0)) * 0.5))),
+      1e-6,
+      1e-7,
+      'expanded g',
+    );
   });
 
   it('throws a clear error on an out-of-range target, without leaking buffers', () => {

@@ -36,7 +36,8 @@ function run(kind: LstmCellKernel, gates: Tensor, c: Tensor, dHc: Tensor): Out {
 function expectClose(a: ArrayLike<number>, b: ArrayLike<number>, atol: number, rtol: number, what: string): void {
   expect(a.length, what).toBe(b.length);
   for (let i = 0; i < b.length; i++) {
-    const x = a[i]!, y = b[i]!;
+    const x = a[i],
+      y = b[i];
     if (Number.isNaN(y) ? Number.isNaN(x) : Math.abs(x - y) <= atol + rtol * Math.abs(y)) continue;
     throw new Error(`${what}: element ${i}: wasm ${x}, js ${y}`);
   }
@@ -51,7 +52,16 @@ describe('LSTM cell: WebAssembly SIMD kernel vs the JavaScript kernel', () => {
     expect(() => setLstmCellKernel('simd' as LstmCellKernel)).toThrow(/expected 'wasm' or 'js'/);
   });
 
-  for (const [n, h, scale] of [[1, 1, 1], [3, 3, 2], [7, 4, 1], [5, 5, 3], [50, 128, 2], [200, 130, 1], [2, 4099, 1], [4, 16, 40]] as const) {
+  for (const [n, h, scale] of [
+    [1, 1, 1],
+    [3, 3, 2],
+    [7, 4, 1],
+    [5, 5, 3],
+    [50, 128, 2],
+    [200, 130, 1],
+    [2, 4099, 1],
+    [4, 16, 40],
+  ] as const) {
     it.skipIf(!hasWasm)(`agrees with it to float32 rounding: n ${n}, h ${h}, gates ~ N(0, ${scale}²)`, () => {
       const g = new Generator(n * 1000 + h);
       const gates = randn([n, 4 * h], { generator: g }).mul(scale);
@@ -71,7 +81,7 @@ describe('LSTM cell: WebAssembly SIMD kernel vs the JavaScript kernel', () => {
   it.skipIf(!hasWasm)('handles infinite and NaN gate pre-activations like the JavaScript kernel', () => {
     const v = [Infinity, -Infinity, NaN, 0, -0, 100, -100, 1e-30, 88.8, -88.8, 1e38, -1e38];
     const h = v.length;
-    const gates = tensor([[...v, ...v.slice(1), v[0]!, ...v.slice(2), ...v.slice(0, 2), ...v.slice(3), ...v.slice(0, 3)]]);
+    const gates = tensor([[...v, ...v.slice(1), v[0], ...v.slice(2), ...v.slice(0, 2), ...v.slice(3), ...v.slice(0, 3)]]);
     const c = tensor([v.map((x, i) => (Number.isFinite(x) ? x : i - 5))]);
     const dHc = tensor([Array.from({ length: 2 * h }, (_, i) => Math.sin(i))]);
     const w = run('wasm', gates, c, dHc);
@@ -93,7 +103,7 @@ describe('LSTM cell: WebAssembly SIMD kernel vs the JavaScript kernel', () => {
     for (const k of ['hc', 'act', 'dG', 'dC'] as const) expect(Array.from(w[k]), k).toEqual(Array.from(j[k]));
     const sig = (x: number): number => 1 / (1 + Math.exp(-x));
     const g0 = gates.dataSync();
-    expect(w.act[0]).toBe(sig(g0[0]!));
+    expect(w.act[0]).toBe(sig(g0[0]));
   });
 
   it('allocates nothing that outlives the call', () => {

@@ -96,7 +96,8 @@ function reference(a: Operand, b: Operand, batch: number, m: number, k: number, 
         let s = 0;
         let abs = 0;
         for (let p = 0; p < k; p++) {
-          const x = a.at(bi, i, p), y = b.at(bi, p, j);
+          const x = a.at(bi, i, p),
+            y = b.at(bi, p, j);
           if (int) s = (s + Math.imul(x, y)) | 0;
           else s += x * y;
           abs += Math.abs(x * y);
@@ -110,8 +111,14 @@ function reference(a: Operand, b: Operand, batch: number, m: number, k: number, 
 }
 
 function check(
-  dtype: keyof typeof CTORS, batch: number, m: number, k: number, n: number,
-  la: Layout = 'contiguous', lb: Layout = 'contiguous', seed = 1,
+  dtype: keyof typeof CTORS,
+  batch: number,
+  m: number,
+  k: number,
+  n: number,
+  la: Layout = 'contiguous',
+  lb: Layout = 'contiguous',
+  seed = 1,
 ): void {
   const rand = rng(seed * 7919 + m * 31 + k * 17 + n);
   const a = operand(dtype, batch, m, k, la, rand);
@@ -218,7 +225,16 @@ describe.each(KERNELS)('matmulInto float32 (%s kernel)', (kernel) => {
 
   it('handles tiny products (plain loop) in every layout', () => {
     const layouts: Layout[] = ['contiguous', 'transposed', 'strided', 'broadcast', 'offset', 'transposed-wide'];
-    for (const la of layouts) for (const lb of layouts) for (const [m, k, n] of [[1, 1, 1], [2, 3, 4], [6, 6, 7], [1, 256, 1], [16, 1, 16]]) check('float32', 3, m!, k!, n!, la, lb);
+    for (const la of layouts)
+      for (const lb of layouts)
+        for (const [m, k, n] of [
+          [1, 1, 1],
+          [2, 3, 4],
+          [6, 6, 7],
+          [1, 256, 1],
+          [16, 1, 16],
+        ])
+          check('float32', 3, m!, k!, n!, la, lb);
   });
 
   it('handles batches', () => {
@@ -236,7 +252,11 @@ describe.each(KERNELS)('matmulInto float32 (%s kernel)', (kernel) => {
     expect(Array.from(out)).toEqual(new Array(24).fill(0));
 
     const empty = new Float32Array(0);
-    for (const [bt, m, k, n] of [[0, 3, 4, 5], [1, 0, 4, 5], [1, 3, 4, 0]]) {
+    for (const [bt, m, k, n] of [
+      [0, 3, 4, 5],
+      [1, 0, 4, 5],
+      [1, 3, 4, 0],
+    ]) {
       const av = { buffer: new Float32Array(bt * m * k), dtype: 'float32' as const, shape: [bt, m, k], strides: [m * k, k, 1], offset: 0 };
       const bv = { buffer: new Float32Array(bt * k * n), dtype: 'float32' as const, shape: [bt, k, n], strides: [k * n, n, 1], offset: 0 };
       expect(() => matmulInto(av, bv, empty)).not.toThrow();
@@ -257,13 +277,25 @@ describe.each(KERNELS)('matmulInto float32 (%s kernel)', (kernel) => {
 
 describe('matmulInto float64 and int32', () => {
   it('float64 matches for assorted shapes and layouts', () => {
-    for (const [m, k, n] of [[1, 1, 1], [3, 5, 7], [17, 4, 9], [8, 65, 3]]) check('float64', 1, m, k, n);
+    for (const [m, k, n] of [
+      [1, 1, 1],
+      [3, 5, 7],
+      [17, 4, 9],
+      [8, 65, 3],
+    ])
+      check('float64', 1, m, k, n);
     check('float64', 3, 5, 6, 7, 'transposed', 'strided');
     check('float64', 3, 5, 6, 7, 'broadcast', 'offset');
   });
 
   it('int32 is exact, including wrap-around', () => {
-    for (const [m, k, n] of [[1, 1, 1], [3, 5, 7], [17, 4, 9], [8, 65, 3]]) check('int32', 1, m, k, n);
+    for (const [m, k, n] of [
+      [1, 1, 1],
+      [3, 5, 7],
+      [17, 4, 9],
+      [8, 65, 3],
+    ])
+      check('int32', 1, m, k, n);
     check('int32', 2, 5, 6, 7, 'transposed', 'broadcast');
     const a = { buffer: new Int32Array([0x40000000, 0x40000000]), dtype: 'int32' as const, shape: [1, 1, 2], strides: [2, 2, 1], offset: 0 };
     const b = { buffer: new Int32Array([4, 4]), dtype: 'int32' as const, shape: [1, 2, 1], strides: [2, 1, 1], offset: 0 };

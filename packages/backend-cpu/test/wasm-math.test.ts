@@ -21,7 +21,8 @@ type Fn = keyof typeof FNS;
 function mathModule(): Uint8Array {
   const names = Object.keys(FNS) as Fn[];
   const bodies = names.map((fn) => {
-    const ptr = 0, end = 1; // params: ptr, bytes (reused as the end address)
+    const ptr = 0,
+      end = 1; // params: ptr, bytes (reused as the end address)
     const v = 2;
     const tmp = Array.from({ length: MATH_TEMPS }, (_, i) => 3 + i);
     const e = new Code();
@@ -51,7 +52,31 @@ const REF: Record<Fn, (x: number) => number> = {
 
 /** Inputs: every 251st bit pattern, a dense sweep of [−20, 20], and special values. */
 function inputs(): Float32Array {
-  const specials = [0, -0, Infinity, -Infinity, NaN, 1.4e-45, -1.4e-45, 1.1754942e-38, -1.1754942e-38, 3.4028235e38, -3.4028235e38, 88.72, 88.73, 88.8, -87.33, -87.34, -103.9, -104.5, 0.625, -0.625, 0.62499994, 1e-20, -1e-20];
+  const specials = [
+    0,
+    -0,
+    Infinity,
+    -Infinity,
+    NaN,
+    1.4e-45,
+    -1.4e-45,
+    1.1754942e-38,
+    -1.1754942e-38,
+    3.4028235e38,
+    -3.4028235e38,
+    88.72,
+    88.73,
+    88.8,
+    -87.33,
+    -87.34,
+    -103.9,
+    -104.5,
+    0.625,
+    -0.625,
+    0.62499994,
+    1e-20,
+    -1e-20,
+  ];
   const linear = 400_001;
   const bitsStep = 251;
   const nBits = Math.floor(2 ** 32 / bitsStep);
@@ -76,8 +101,8 @@ function measure(fn: Fn, x: Float32Array, y: Float32Array): Errors {
   const ref = REF[fn];
   const r: Errors = { absMax: 0, relMax: 0, relAt: NaN, bad: [] };
   for (let i = 0; i < x.length; i++) {
-    const xi = x[i]!;
-    const yi = y[i]!;
+    const xi = x[i];
+    const yi = y[i];
     const want = ref(xi);
     const want32 = Math.fround(want);
     if (Number.isNaN(want)) {
@@ -131,7 +156,7 @@ describe.skipIf(wasm === undefined)('vectorised float32 exp, tanh, sigmoid (WebA
     it(`${fn}: within the stated maximum errors against Math (${x.length.toLocaleString('en-US')} inputs), exact on special values`, () => {
       const y = new Float32Array(mem.buffer, 0, x.length);
       y.set(x);
-      instance.exports[fn]!(0, x.byteLength);
+      instance.exports[fn](0, x.byteLength);
       const e = measure(fn, x, y.slice());
       if (process.env.FACKEL_PRINT_MATH_ERRORS) console.log(fn, { abs: e.absMax, rel: e.relMax, relAt: e.relAt });
       expect(e.bad.slice(0, 5)).toEqual([]);
@@ -140,13 +165,34 @@ describe.skipIf(wasm === undefined)('vectorised float32 exp, tanh, sigmoid (WebA
       // spot checks of the special values
       const at = (v: number): number => {
         y[0] = v;
-        instance.exports[fn]!(0, 16);
-        return y[0]!;
+        instance.exports[fn](0, 16);
+        return y[0];
       };
       const special: Record<Fn, [number, number][]> = {
-        exp: [[0, 1], [-Infinity, 0], [Infinity, Infinity], [89, Infinity], [-200, 0], [1.4e-45, 1]],
-        tanh: [[0, 0], [-0, -0], [Infinity, 1], [-Infinity, -1], [1.4e-45, 1.4e-45], [-1e-30, -1e-30], [30, 1]],
-        sigmoid: [[0, 0.5], [-0, 0.5], [Infinity, 1], [-Infinity, 0], [40, 1]],
+        exp: [
+          [0, 1],
+          [-Infinity, 0],
+          [Infinity, Infinity],
+          [89, Infinity],
+          [-200, 0],
+          [1.4e-45, 1],
+        ],
+        tanh: [
+          [0, 0],
+          [-0, -0],
+          [Infinity, 1],
+          [-Infinity, -1],
+          [1.4e-45, 1.4e-45],
+          [-1e-30, -1e-30],
+          [30, 1],
+        ],
+        sigmoid: [
+          [0, 0.5],
+          [-0, 0.5],
+          [Infinity, 1],
+          [-Infinity, 0],
+          [40, 1],
+        ],
       };
       for (const [v, want] of special[fn]) expect(Object.is(at(v), Math.fround(want)), `${fn}(${v}) = ${at(v)}`).toBe(true);
       expect(at(NaN)).toBeNaN();

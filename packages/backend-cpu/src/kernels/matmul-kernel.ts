@@ -29,13 +29,22 @@
  * rounded to float32 only when stored).
  */
 export function gemmPackedF32(
-  ap: Float32Array, apOff: number,
-  bp: Float32Array, bpOff: number,
+  ap: Float32Array,
+  apOff: number,
+  bp: Float32Array,
+  bpOff: number,
   k: number,
-  c: Float32Array, cOff: number, ldc: number,
-  i0: number, i1: number, j0: number, j1: number,
-  _bPanelStride: number, _bKStride: number,
-  _aPanelStride: number, _aKStride: number,
+  c: Float32Array,
+  cOff: number,
+  ldc: number,
+  i0: number,
+  i1: number,
+  j0: number,
+  j1: number,
+  _bPanelStride: number,
+  _bKStride: number,
+  _aPanelStride: number,
+  _aKStride: number,
 ): void {
   const KC = 256;
   const panelStride = 4 * k;
@@ -49,34 +58,91 @@ export function gemmPackedF32(
         let ai = apOff + (i >> 2) * panelStride + 4 * k0;
         const aEnd = ai + 4 * kl;
         let bi = bStart;
-        let c00 = 0, c01 = 0, c02 = 0, c03 = 0;
-        let c10 = 0, c11 = 0, c12 = 0, c13 = 0;
-        let c20 = 0, c21 = 0, c22 = 0, c23 = 0;
-        let c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+        let c00 = 0,
+          c01 = 0,
+          c02 = 0,
+          c03 = 0;
+        let c10 = 0,
+          c11 = 0,
+          c12 = 0,
+          c13 = 0;
+        let c20 = 0,
+          c21 = 0,
+          c22 = 0,
+          c23 = 0;
+        let c30 = 0,
+          c31 = 0,
+          c32 = 0,
+          c33 = 0;
         for (; ai < aEnd; ai += 4, bi += 4) {
-          const a0 = ap[ai], a1 = ap[ai + 1], a2 = ap[ai + 2], a3 = ap[ai + 3];
+          const a0 = ap[ai],
+            a1 = ap[ai + 1],
+            a2 = ap[ai + 2],
+            a3 = ap[ai + 3];
           let b = bp[bi];
-          c00 += a0 * b; c10 += a1 * b; c20 += a2 * b; c30 += a3 * b;
+          c00 += a0 * b;
+          c10 += a1 * b;
+          c20 += a2 * b;
+          c30 += a3 * b;
           b = bp[bi + 1];
-          c01 += a0 * b; c11 += a1 * b; c21 += a2 * b; c31 += a3 * b;
+          c01 += a0 * b;
+          c11 += a1 * b;
+          c21 += a2 * b;
+          c31 += a3 * b;
           b = bp[bi + 2];
-          c02 += a0 * b; c12 += a1 * b; c22 += a2 * b; c32 += a3 * b;
+          c02 += a0 * b;
+          c12 += a1 * b;
+          c22 += a2 * b;
+          c32 += a3 * b;
           b = bp[bi + 3];
-          c03 += a0 * b; c13 += a1 * b; c23 += a2 * b; c33 += a3 * b;
+          c03 += a0 * b;
+          c13 += a1 * b;
+          c23 += a2 * b;
+          c33 += a3 * b;
         }
         const mv = i1 - i < 4 ? i1 - i : 4;
         let o = cOff + i * ldc + j;
         if (mv === 4 && nv === 4) {
           if (first) {
-            c[o] = c00; c[o + 1] = c01; c[o + 2] = c02; c[o + 3] = c03; o += ldc;
-            c[o] = c10; c[o + 1] = c11; c[o + 2] = c12; c[o + 3] = c13; o += ldc;
-            c[o] = c20; c[o + 1] = c21; c[o + 2] = c22; c[o + 3] = c23; o += ldc;
-            c[o] = c30; c[o + 1] = c31; c[o + 2] = c32; c[o + 3] = c33;
+            c[o] = c00;
+            c[o + 1] = c01;
+            c[o + 2] = c02;
+            c[o + 3] = c03;
+            o += ldc;
+            c[o] = c10;
+            c[o + 1] = c11;
+            c[o + 2] = c12;
+            c[o + 3] = c13;
+            o += ldc;
+            c[o] = c20;
+            c[o + 1] = c21;
+            c[o + 2] = c22;
+            c[o + 3] = c23;
+            o += ldc;
+            c[o] = c30;
+            c[o + 1] = c31;
+            c[o + 2] = c32;
+            c[o + 3] = c33;
           } else {
-            c[o] += c00; c[o + 1] += c01; c[o + 2] += c02; c[o + 3] += c03; o += ldc;
-            c[o] += c10; c[o + 1] += c11; c[o + 2] += c12; c[o + 3] += c13; o += ldc;
-            c[o] += c20; c[o + 1] += c21; c[o + 2] += c22; c[o + 3] += c23; o += ldc;
-            c[o] += c30; c[o + 1] += c31; c[o + 2] += c32; c[o + 3] += c33;
+            c[o] += c00;
+            c[o + 1] += c01;
+            c[o + 2] += c02;
+            c[o + 3] += c03;
+            o += ldc;
+            c[o] += c10;
+            c[o + 1] += c11;
+            c[o + 2] += c12;
+            c[o + 3] += c13;
+            o += ldc;
+            c[o] += c20;
+            c[o + 1] += c21;
+            c[o + 2] += c22;
+            c[o + 3] += c23;
+            o += ldc;
+            c[o] += c30;
+            c[o + 1] += c31;
+            c[o + 2] += c32;
+            c[o + 3] += c33;
           }
         } else {
           // Edge tile: store only the valid mv x nv corner.
@@ -109,19 +175,39 @@ export function gemmPackedF32(
  * at `bpOff + panel * bPanelStride + p * bKStride + c` (packed or a row-major copy).
  */
 export type GemmFn = (
-  ap: Float32Array, apOff: number,
-  bp: Float32Array, bpOff: number,
+  ap: Float32Array,
+  apOff: number,
+  bp: Float32Array,
+  bpOff: number,
   k: number,
-  c: Float32Array, cOff: number, ldc: number,
-  i0: number, i1: number, j0: number, j1: number,
-  bPanelStride: number, bKStride: number,
-  aPanelStride: number, aKStride: number,
+  c: Float32Array,
+  cOff: number,
+  ldc: number,
+  i0: number,
+  i1: number,
+  j0: number,
+  j1: number,
+  bPanelStride: number,
+  bKStride: number,
+  aPanelStride: number,
+  aKStride: number,
 ) => void;
 
 /** The raw WebAssembly kernel (see `matmul-wasm.ts`); all addresses in bytes. */
 export type WasmKernelFn = (
-  ap: number, bp: number, kl: number, aStride: number, bStride: number, bK: number,
-  c: number, ldc: number, mRows: number, nCols: number, accumulate: number, tmp: number, aK: number,
+  ap: number,
+  bp: number,
+  kl: number,
+  aStride: number,
+  bStride: number,
+  bK: number,
+  c: number,
+  ldc: number,
+  mRows: number,
+  nCols: number,
+  accumulate: number,
+  tmp: number,
+  aK: number,
 ) => void;
 
 /**
@@ -151,8 +237,19 @@ export function makeWasmGemm(kernel: WasmKernelFn, tmp: number, mr: number, nr: 
       for (let i = i0; i < i1; i += MC) {
         const mRows = i1 - i < MC ? i1 - i : MC;
         kernel(
-          aBase + ((i - i0) / mr) * aStride + k0 * aK, bBase + k0 * bK, kl, aStride, bStride, bK,
-          4 * (cOff + i * ldc + j0), 4 * ldc, mRows, nCols, accumulate, tmp, aK,
+          aBase + ((i - i0) / mr) * aStride + k0 * aK,
+          bBase + k0 * bK,
+          kl,
+          aStride,
+          bStride,
+          bK,
+          4 * (cOff + i * ldc + j0),
+          4 * ldc,
+          mRows,
+          nCols,
+          accumulate,
+          tmp,
+          aK,
         );
       }
     }
@@ -187,12 +284,7 @@ export function makeWasmGemm(kernel: WasmKernelFn, tmp: number, mr: number, nr: 
  * A claim succeeds only while CLAIM still holds the value read, so parameters read after
  * a successful claim always belong to the claimed chunk's job.
  */
-export function runMatmulJob(
-  ctl: Int32Array,
-  getScratch: (version: number) => Float32Array,
-  gemm: GemmFn,
-  notifyDone: boolean,
-): number {
+export function runMatmulJob(ctl: Int32Array, getScratch: (version: number) => Float32Array, gemm: GemmFn, notifyDone: boolean): number {
   let computed = 0;
   for (;;) {
     const cur = Atomics.load(ctl, 1);
@@ -204,16 +296,31 @@ export function runMatmulJob(
     const jobTotal = ctl[6];
     try {
       const s = getScratch(ctl[5]);
-      const m = ctl[7], n = ctl[8], k = ctl[9], batch = ctl[10];
-      const tm = ctl[11], tn = ctl[12], nti = ctl[13], ntj = ctl[14], bg = ctl[15];
-      const aOff = ctl[16], aBs = ctl[17], bOff = ctl[18], bBs = ctl[19], cOff = ctl[20];
-      const bPanel = ctl[21], bKs = ctl[22], aPanel = ctl[24], aKs = ctl[25];
+      const m = ctl[7],
+        n = ctl[8],
+        k = ctl[9],
+        batch = ctl[10];
+      const tm = ctl[11],
+        tn = ctl[12],
+        nti = ctl[13],
+        ntj = ctl[14],
+        bg = ctl[15];
+      const aOff = ctl[16],
+        aBs = ctl[17],
+        bOff = ctl[18],
+        bBs = ctl[19],
+        cOff = ctl[20];
+      const bPanel = ctl[21],
+        bKs = ctl[22],
+        aPanel = ctl[24],
+        aKs = ctl[25];
       const tiles = nti * ntj;
       const group = (idx / tiles) | 0;
       const tile = idx - group * tiles;
       const ti = (tile / ntj) | 0;
       const tj = tile - ti * ntj;
-      const i0 = ti * tm, j0 = tj * tn;
+      const i0 = ti * tm,
+        j0 = tj * tn;
       const i1 = i0 + tm < m ? i0 + tm : m;
       const j1 = j0 + tn < n ? j0 + tn : n;
       const bEnd = (group + 1) * bg < batch ? (group + 1) * bg : batch;

@@ -3,10 +3,11 @@
  *
  * Design:
  * - `threads - 1` workers (the main thread is the last one), created on the first threaded
- *   call and `unref()`ed, so they never keep a process alive.
- * - The workers run an inline script (`new Worker(src, { eval: true })`) assembled from the
- *   source text of the self-contained kernels in `matmul-kernel.ts`; no worker file has to be
- *   resolved, so it works from TypeScript sources (vitest) and from `dist/` alike.
+ *   call; in Node.js they are `unref()`ed, so they never keep a process alive.
+ * - The workers run an inline script assembled from the source text of the self-contained
+ *   kernels in `matmul-kernel.ts`; no worker file has to be resolved, so it works from
+ *   TypeScript sources (vitest), from `dist/` and from a bundle alike. The platform part
+ *   (`#threads`: `worker_threads` in Node.js, Blob-URL Web Workers in browsers) starts them.
  * - Operands are packed by the main thread into one shared scratch; the result is computed
  *   into the same scratch and copied out. Inputs and outputs therefore need not be shared
  *   memory. With the WebAssembly kernel the scratch is the module's shared memory, which
@@ -16,20 +17,45 @@
  * - Work is split into chunks (output tiles, possibly several batch entries each) claimed
  *   dynamically by compare-exchange, so the main thread starts at once and workers that are
  *   late (still starting, or descheduled) simply take fewer chunks. The main thread then
- *   waits for chunks still in flight with `Atomics.wait`, keeping the call synchronous.
+ *   waits for chunks still in flight with `Atomics.wait` (on a page's main thread, where
+ *   blocking is not allowed, by polling `Atomics.load`), keeping the call synchronous.
+ * - In browsers only the WebAssembly kernel runs threaded, and only on a cross-origin
+ *   isolated page (see `threads-browser.ts`); elsewhere the pool has no workers.
  */
-import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import { canBlock, spawnWorker, threadsUnavailable } from '#threads';
+import type { SpawnedWorker } from '../threads-types.js';
 import { gemmPackedF32, makeWasmGemm, runMatmulJob, type GemmFn } from './matmul-kernel.js';
 import { WASM_MR, WASM_NR, WASM_TMP_BYTES, type WasmMemoryLike, type WasmModuleLike } from './matmul-wasm.js';
 
 /** Indices into the control block; must match the literals in `runMatmulJob`. */
 export const CTL = {
-  WAKE: 0, CLAIM: 1, DONE: 2, ERROR: 3, STOP: 4, SCRATCH_VER: 5, TOTAL: 6,
-  M: 7, N: 8, K: 9, BATCH: 10, TM: 11, TN: 12, NTI: 13, NTJ: 14, BG: 15,
-  A_OFF: 16, A_BSTRIDE: 17, B_OFF: 18, B_BSTRIDE: 19, C_OFF: 20, B_PANEL: 21, B_KSTRIDE: 22,
+  WAKE: 0,
+  CLAIM: 1,
+  DONE: 2,
+  ERROR: 3,
+  STOP: 4,
+  SCRATCH_VER: 5,
+  TOTAL: 6,
+  M: 7,
+  N: 8,
+  K: 9,
+  BATCH: 10,
+  TM: 11,
+  TN: 12,
+  NTI: 13,
+  NTJ: 14,
+  BG: 15,
+  A_OFF: 16,
+  A_BSTRIDE: 17,
+  B_OFF: 18,
+  B_BSTRIDE: 19,
+  C_OFF: 20,
+  B_PANEL: 21,
+  B_KSTRIDE: 22,
   /** Workers that have started and passed their self-test (only the pool reads it). */
   READY: 23,
-  A_PANEL: 24, A_KSTRIDE: 25,
+  A_PANEL: 24,
+  A_KSTRIDE: 25,
 } as const;
 const CTL_SIZE = 32;
 /** Chunk indices live in the low 16 bits of CLAIM; 0xffff marks a closed job. */
@@ -37,11 +63,24 @@ export const MAX_CHUNKS = 0xfff0;
 
 /** One job's layout in the scratch buffer (element offsets) and its tiling. */
 export interface MatmulJob {
-  m: number; n: number; k: number; batch: number;
-  tm: number; tn: number; nti: number; ntj: number; bg: number;
-  aOff: number; aBatchStride: number; bOff: number; bBatchStride: number; cOff: number;
-  bPanelStride: number; bKStride: number;
-  aPanelStride: number; aKStride: number;
+  m: number;
+  n: number;
+  k: number;
+  batch: number;
+  tm: number;
+  tn: number;
+  nti: number;
+  ntj: number;
+  bg: number;
+  aOff: number;
+  aBatchStride: number;
+  bOff: number;
+  bBatchStride: number;
+  cOff: number;
+  bPanelStride: number;
+  bKStride: number;
+  aPanelStride: number;
+  aKStride: number;
 }
 
 /** The WebAssembly kernel shared with the workers. */
@@ -50,23 +89,26 @@ export interface PoolWasm {
   memory: WasmMemoryLike;
 }
 
-function workerSource(): string {
-  return `'use strict';
-const { workerData, receiveMessageOnPort } = require('node:worker_threads');
+/**
+ * The text of the worker's main function `(init, poll) => void`: `init` holds the control
+ * block and the WebAssembly kernel, `poll()` synchronously returns the next message posted
+ * to the worker (a new JavaScript-kernel scratch) or undefined.
+ */
+function workerMain(): string {
+  return `(init, poll) => {
 const gemmJs = (${gemmPackedF32.toString()});
 const makeWasmGemm = (${makeWasmGemm.toString()});
 const runJob = (${runMatmulJob.toString()});
-const ctl = new Int32Array(workerData.ctl);
-const port = workerData.port;
+const ctl = new Int32Array(init.ctl);
 let scratch = new Float32Array(0);
 let version = -1;
 function getScratch(v) {
   if (wasm !== null) return scratch;
   while (version !== v) {
-    const r = receiveMessageOnPort(port);
+    const r = poll();
     if (r === undefined) throw new Error('fackel matmul worker: scratch ' + v + ' not received');
-    version = r.message.version;
-    scratch = new Float32Array(r.message.buffer);
+    version = r.version;
+    scratch = new Float32Array(r.buffer);
   }
   return scratch;
 }
@@ -84,7 +126,7 @@ function getScratch(v) {
     if (c[i * n + j] !== s) throw new Error('fackel matmul worker: self-test failed');
   }
 }
-const wasm = workerData.wasm;
+const wasm = init.wasm;
 let gemm = gemmJs;
 if (wasm !== null) {
   const instance = new WebAssembly.Instance(wasm.module, { env: { mem: wasm.memory } });
@@ -97,13 +139,11 @@ while (Atomics.load(ctl, ${CTL.STOP}) === 0) {
   Atomics.wait(ctl, ${CTL.WAKE}, seen);
   seen = Atomics.load(ctl, ${CTL.WAKE});
 }
-port.close();
-`;
+}`;
 }
 
 interface PoolWorker {
-  worker: Worker;
-  port: MessagePort;
+  worker: SpawnedWorker;
   alive: boolean;
 }
 
@@ -128,32 +168,28 @@ export class MatmulPool {
    * @param wasm the WebAssembly kernel and memory, or null for the JavaScript kernel over a
    *   SharedArrayBuffer scratch (see {@link scratchFor})
    */
-  constructor(workerCount: number, readonly wasm: PoolWasm | null) {
-    const src = workerSource();
+  constructor(
+    workerCount: number,
+    readonly wasm: PoolWasm | null,
+  ) {
+    // Where this platform cannot run the pool (a browser page that is not cross-origin
+    // isolated, or the JavaScript kernel in a browser), the pool has no workers: not usable.
+    if (threadsUnavailable(wasm === null) !== null) return;
+    const body = workerMain();
     for (let i = 0; i < workerCount; i++) {
-      const { port1, port2 } = new MessageChannel();
-      const worker = new Worker(src, {
-        eval: true,
-        name: `fackel-matmul-${i}`,
-        workerData: {
-          ctl: this.ctl.buffer,
-          port: port2,
+      const entry = { alive: true } as PoolWorker;
+      entry.worker = spawnWorker(
+        body,
+        `fackel-matmul-${i}`,
+        {
+          ctl: this.ctl.buffer as SharedArrayBuffer,
           // thread 0 (the caller) uses the first edge-tile area
           wasm: wasm === null ? null : { ...wasm, tmp: (i + 1) * WASM_TMP_BYTES, mr: WASM_MR, nr: WASM_NR },
         },
-        transferList: [port2],
-        stdout: false,
-        stderr: false,
-      });
-      const entry: PoolWorker = { worker, port: port1, alive: true };
-      worker.on('error', () => {
-        entry.alive = false;
-      });
-      worker.on('exit', () => {
-        entry.alive = false;
-      });
-      worker.unref();
-      port1.unref();
+        () => {
+          entry.alive = false;
+        },
+      );
       this.workers.push(entry);
     }
   }
@@ -180,7 +216,7 @@ export class MatmulPool {
       this.scratch = new Float32Array(new SharedArrayBuffer(grown * 4));
       this.scratchVersion = (this.scratchVersion + 1) | 0;
       for (const w of this.workers) {
-        if (w.alive) w.port.postMessage({ version: this.scratchVersion, buffer: this.scratch.buffer });
+        if (w.alive) w.worker.post({ version: this.scratchVersion, buffer: this.scratch.buffer });
       }
     }
     return this.scratch;
@@ -228,10 +264,11 @@ export class MatmulPool {
     const mine = runMatmulJob(ctl, () => scratch, gemm, false);
     const t1 = performance.now();
     this.workerChunks += total - mine;
+    const block = canBlock();
     for (;;) {
       const done = Atomics.load(ctl, CTL.DONE);
       if (done >= total) break;
-      Atomics.wait(ctl, CTL.DONE, done, 50);
+      if (block) Atomics.wait(ctl, CTL.DONE, done, 50);
     }
     const last = this.last;
     last.computeMs = t1 - t0;
@@ -250,8 +287,7 @@ export class MatmulPool {
     Atomics.notify(this.ctl, CTL.WAKE);
     for (const w of this.workers) {
       w.alive = false;
-      w.port.close();
-      void w.worker.terminate();
+      w.worker.terminate();
     }
   }
 }

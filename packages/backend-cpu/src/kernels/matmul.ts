@@ -4,7 +4,8 @@
  * float32 (the hot path) runs on one of two kernels:
  * - `wasm` (default): a WebAssembly SIMD micro-kernel assembled in `matmul-wasm.ts`
  *   (2x16 tiles of f32x4 accumulators, ~25 GFLOP/s per core on an AVX-512 Xeon, whose two
- *   vector FP ports it saturates with a multiply and an add per step);
+ *   vector FP ports it saturates with a multiply and an add per step; ~40 GFLOP/s with a
+ *   fused `f32x4.relaxed_madd` where the runtime has relaxed SIMD, see `wasm/features.ts`);
  * - `js`: a 4x4 register-blocked scalar kernel in plain JavaScript (`matmul-kernel.ts`,
  *   ~4-5 GFLOP/s per core), used where WebAssembly SIMD or shared memory is unavailable.
  * Operands are first copied into a scratch buffer, packed into panels (which makes any stride
@@ -25,12 +26,12 @@
  * the default is `os.availableParallelism()`), and `FACKEL_CPU_MATMUL=js` or
  * {@link setMatmulKernel} to force the JavaScript kernel.
  */
-import { availableParallelism } from 'node:os';
+import { availableParallelism } from '#threads';
 import type { TypedArray, View } from '@fackel/tensor';
 import { gemmPackedF32, makeWasmGemm, type GemmFn } from './matmul-kernel.js';
 import { MAX_CHUNKS, MatmulPool, type MatmulJob } from './matmul-pool.js';
-import { memoryF32 } from '../wasm/memory.js';
-import { WASM_MR, WASM_NR, WASM_RESERVED_BYTES, WASM_TMP_BYTES, getWasmMatmul, type WasmMatmul } from './matmul-wasm.js';
+import { RESIDENT_BASE, SCRATCH_BASE, memoryF32 } from '../wasm/memory.js';
+import { WASM_MR, WASM_NR, WASM_RESERVED_BYTES, WASM_RESIDENT_BYTES, WASM_TMP_BYTES, getWasmMatmul, type WasmMatmul } from './matmul-wasm.js';
 
 /**
  * Products with fewer multiply-adds (batch·m·n·k) than this stay on the calling thread, per
@@ -150,6 +151,22 @@ export function getMatmulKernel(): MatmulKernel {
 }
 
 /**
+ * Whether the float32 matmul kernel in use multiplies and adds in one fused step
+ * (`f32x4.relaxed_madd` from WebAssembly relaxed SIMD: Node 22+, or Node 20 with
+ * `--experimental-wasm-relaxed-simd`; see `cpuFeatures()`). False for the JavaScript kernel
+ * and for the plain-SIMD one.
+ *
+ * @example
+ * ```ts
+ * import { getMatmulFma } from '@fackel/backend-cpu';
+ * console.log(getMatmulFma()); // true on Node 22+ (on a CPU with FMA, about twice as fast)
+ * ```
+ */
+export function getMatmulFma(): boolean {
+  return activeWasm()?.fma === true;
+}
+
+/**
  * Counters for tests and benchmarks: the pool's worker count and the chunks that worker
  * threads (not the calling thread) have computed so far.
  *
@@ -212,8 +229,8 @@ function judgeThreadedRun(p: MatmulPool, macs: number): void {
   const single = (computeMs * total) / Math.max(mine, 1);
   const c = sizeClass(macs);
   if (mine >= total || computeMs + waitMs > 0.85 * single) {
-    threadBackoff[c] = threadPenalty[c]!;
-    threadPenalty[c] = Math.min(2 * threadPenalty[c]!, THREAD_BACKOFF_MAX);
+    threadBackoff[c] = threadPenalty[c];
+    threadPenalty[c] = Math.min(2 * threadPenalty[c], THREAD_BACKOFF_MAX);
   } else {
     threadPenalty[c] = 1;
   }
@@ -236,7 +253,7 @@ export function threadPolicy(macs: number, reset = false): { backoff: number; pe
     threadPenalty.fill(1);
   }
   const c = sizeClass(macs);
-  return { backoff: threadBackoff[c]!, penalty: threadPenalty[c]! };
+  return { backoff: threadBackoff[c], penalty: threadPenalty[c] };
 }
 
 /**
@@ -258,13 +275,11 @@ export function threadPolicy(macs: number, reset = false): { backoff: number; pe
  * matmulInto(a, a, out); // [7, 10, 15, 22]
  * ```
  */
-export function matmulInto(
-  a: View<TypedArray>,
-  b: View<TypedArray>,
-  out: Float32Array | Float64Array | Int32Array,
-  reusePacked = false,
-): void {
-  const batch = a.shape[0], m = a.shape[1], k = a.shape[2], n = b.shape[2];
+export function matmulInto(a: View<TypedArray>, b: View<TypedArray>, out: Float32Array | Float64Array | Int32Array, reusePacked = false): void {
+  const batch = a.shape[0],
+    m = a.shape[1],
+    k = a.shape[2],
+    n = b.shape[2];
   const size = batch * m * n;
   if (size === 0) return;
   if (k === 0) {
@@ -292,8 +307,15 @@ const roundUp = (x: number, w: number): number => Math.ceil(x / w) * w;
  * rows, B with its columns as "rows".
  */
 function packPanels(
-  src: Float32Array, off: number, sRow: number, sDepth: number,
-  rows: number, depth: number, w: number, dst: Float32Array, dOff: number,
+  src: Float32Array,
+  off: number,
+  sRow: number,
+  sDepth: number,
+  rows: number,
+  depth: number,
+  w: number,
+  dst: Float32Array,
+  dOff: number,
 ): void {
   const depthInner = Math.abs(sDepth) <= Math.abs(sRow);
   for (let r0 = 0; r0 < rows; r0 += w) {
@@ -334,33 +356,32 @@ function packPanels(
 }
 
 /** {@link packPanels} for 4-wide panels (the JavaScript kernel's A), unrolled like {@link packPanels16}. */
-function packPanels4(
-  src: Float32Array, off: number, sRow: number, sDepth: number,
-  rows: number, depth: number, dst: Float32Array, dOff: number,
-): void {
+function packPanels4(src: Float32Array, off: number, sRow: number, sDepth: number, rows: number, depth: number, dst: Float32Array, dOff: number): void {
   const full = rows - (rows % 4);
-  const r2 = 2 * sRow, r3 = 3 * sRow;
+  const r2 = 2 * sRow,
+    r3 = 3 * sRow;
   for (let r0 = 0; r0 < full; r0 += 4) {
     let d = dOff + r0 * depth;
     let s = off + r0 * sRow;
     for (let p = 0; p < depth; p++, d += 4, s += sDepth) {
-      dst[d] = src[s]; dst[d + 1] = src[s + sRow]; dst[d + 2] = src[s + r2]; dst[d + 3] = src[s + r3];
+      dst[d] = src[s];
+      dst[d + 1] = src[s + sRow];
+      dst[d + 2] = src[s + r2];
+      dst[d + 3] = src[s + r3];
     }
   }
   if (full < rows) packPanels(src, off + full * sRow, sRow, sDepth, rows - full, depth, 4, dst, dOff + full * depth);
 }
 
 /** {@link packPanels} for 2-wide panels (the wasm kernel's A), unrolled like {@link packPanels16}. */
-function packPanels2(
-  src: Float32Array, off: number, sRow: number, sDepth: number,
-  rows: number, depth: number, dst: Float32Array, dOff: number,
-): void {
+function packPanels2(src: Float32Array, off: number, sRow: number, sDepth: number, rows: number, depth: number, dst: Float32Array, dOff: number): void {
   const full = rows - (rows % 2);
   for (let r0 = 0; r0 < full; r0 += 2) {
     let d = dOff + r0 * depth;
     let s = off + r0 * sRow;
     for (let p = 0; p < depth; p++, d += 2, s += sDepth) {
-      dst[d] = src[s]; dst[d + 1] = src[s + sRow];
+      dst[d] = src[s];
+      dst[d + 1] = src[s + sRow];
     }
   }
   if (full < rows) packPanels(src, off + full * sRow, sRow, sDepth, rows - full, depth, 2, dst, dOff + full * depth);
@@ -371,21 +392,42 @@ function packPanels2(
  * it gathers the 16 rows (columns of B) with one stride, so a row-major B (sRow = 1) and a
  * transposed one (sRow = k) cost about the same.
  */
-function packPanels16(
-  src: Float32Array, off: number, sRow: number, sDepth: number,
-  rows: number, depth: number, dst: Float32Array, dOff: number,
-): void {
+function packPanels16(src: Float32Array, off: number, sRow: number, sDepth: number, rows: number, depth: number, dst: Float32Array, dOff: number): void {
   const full = rows - (rows % 16);
-  const r2 = 2 * sRow, r3 = 3 * sRow, r4 = 4 * sRow, r5 = 5 * sRow, r6 = 6 * sRow, r7 = 7 * sRow, r8 = 8 * sRow;
-  const r9 = 9 * sRow, r10 = 10 * sRow, r11 = 11 * sRow, r12 = 12 * sRow, r13 = 13 * sRow, r14 = 14 * sRow, r15 = 15 * sRow;
+  const r2 = 2 * sRow,
+    r3 = 3 * sRow,
+    r4 = 4 * sRow,
+    r5 = 5 * sRow,
+    r6 = 6 * sRow,
+    r7 = 7 * sRow,
+    r8 = 8 * sRow;
+  const r9 = 9 * sRow,
+    r10 = 10 * sRow,
+    r11 = 11 * sRow,
+    r12 = 12 * sRow,
+    r13 = 13 * sRow,
+    r14 = 14 * sRow,
+    r15 = 15 * sRow;
   for (let r0 = 0; r0 < full; r0 += 16) {
     let d = dOff + r0 * depth;
     let s = off + r0 * sRow;
     for (let p = 0; p < depth; p++, d += 16, s += sDepth) {
-      dst[d] = src[s]; dst[d + 1] = src[s + sRow]; dst[d + 2] = src[s + r2]; dst[d + 3] = src[s + r3];
-      dst[d + 4] = src[s + r4]; dst[d + 5] = src[s + r5]; dst[d + 6] = src[s + r6]; dst[d + 7] = src[s + r7];
-      dst[d + 8] = src[s + r8]; dst[d + 9] = src[s + r9]; dst[d + 10] = src[s + r10]; dst[d + 11] = src[s + r11];
-      dst[d + 12] = src[s + r12]; dst[d + 13] = src[s + r13]; dst[d + 14] = src[s + r14]; dst[d + 15] = src[s + r15];
+      dst[d] = src[s];
+      dst[d + 1] = src[s + sRow];
+      dst[d + 2] = src[s + r2];
+      dst[d + 3] = src[s + r3];
+      dst[d + 4] = src[s + r4];
+      dst[d + 5] = src[s + r5];
+      dst[d + 6] = src[s + r6];
+      dst[d + 7] = src[s + r7];
+      dst[d + 8] = src[s + r8];
+      dst[d + 9] = src[s + r9];
+      dst[d + 10] = src[s + r10];
+      dst[d + 11] = src[s + r11];
+      dst[d + 12] = src[s + r12];
+      dst[d + 13] = src[s + r13];
+      dst[d + 14] = src[s + r14];
+      dst[d + 15] = src[s + r15];
     }
   }
   if (full < rows) packPanels(src, off + full * sRow, sRow, sDepth, rows - full, depth, 16, dst, dOff + full * depth);
@@ -462,8 +504,17 @@ interface Layout {
 }
 
 function layoutFor(
-  base: number, mr: number, nr: number, batch: number, m: number, k: number, n: number,
-  aBs: number, bBs: number, bDirect: boolean, aDirect = false,
+  base: number,
+  mr: number,
+  nr: number,
+  batch: number,
+  m: number,
+  k: number,
+  n: number,
+  aBs: number,
+  bBs: number,
+  bDirect: boolean,
+  aDirect = false,
 ): Layout {
   const align = (x: number): number => roundUp(x, 16);
   const aLd = aDirect ? paddedLd(m) : 0;
@@ -480,8 +531,14 @@ function layoutFor(
 }
 
 function matmulF32(
-  a: View<Float32Array>, b: View<Float32Array>, out: Float32Array,
-  batch: number, m: number, k: number, n: number, reusePacked: boolean,
+  a: View<Float32Array>,
+  b: View<Float32Array>,
+  out: Float32Array,
+  batch: number,
+  m: number,
+  k: number,
+  n: number,
+  reusePacked: boolean,
 ): void {
   if (m * n * k <= SMALL_MACS) {
     matmulSmallF32(a, b, out, batch, m, k, n);
@@ -510,15 +567,18 @@ function matmulF32(
 const SMALL_MACS = 256;
 
 /** A strided i-p-j loop for tiny float32 products (accumulates in float64). */
-function matmulSmallF32(
-  a: View<Float32Array>, b: View<Float32Array>, out: Float32Array,
-  batch: number, m: number, k: number, n: number,
-): void {
-  const A = a.buffer, B = b.buffer;
-  const as0 = a.strides[0], as1 = a.strides[1], as2 = a.strides[2];
-  const bs0 = b.strides[0], bs1 = b.strides[1], bs2 = b.strides[2];
+function matmulSmallF32(a: View<Float32Array>, b: View<Float32Array>, out: Float32Array, batch: number, m: number, k: number, n: number): void {
+  const A = a.buffer,
+    B = b.buffer;
+  const as0 = a.strides[0],
+    as1 = a.strides[1],
+    as2 = a.strides[2];
+  const bs0 = b.strides[0],
+    bs1 = b.strides[1],
+    bs2 = b.strides[2];
   for (let bi = 0; bi < batch; bi++) {
-    const aB = a.offset + bi * as0, bB = b.offset + bi * bs0;
+    const aB = a.offset + bi * as0,
+      bB = b.offset + bi * bs0;
     for (let i = 0; i < m; i++) {
       const o = (bi * m + i) * n;
       const aRow = aB + i * as1;
@@ -556,6 +616,8 @@ interface PackEntry {
   k: number;
   count: number;
   nr: number;
+  /** Row stride of a B copied as is (0: packed panels), see {@link Layout}. */
+  ld: number;
   /** Calls that asked for this layout. */
   uses: number;
   /** The packed region (`count` B regions of the layout), or null until packed for reuse. */
@@ -563,6 +625,12 @@ interface PackEntry {
   /** Source element offsets sampled before each reuse, and their values at packing time. */
   sampleAt: Int32Array | null;
   sampled: Float32Array | null;
+  /**
+   * Where a copy of `packed` sits in the WebAssembly memory's resident region (a float32
+   * index), valid while `residentGen` equals the region's generation; -1 when none.
+   */
+  resident: number;
+  residentGen: number;
 }
 
 const packCache = new WeakMap<ArrayBufferLike, PackEntry[]>();
@@ -577,23 +645,57 @@ const PACK_CACHE_MIN_ELEMENTS = 4096;
 const PACK_CACHE_LAYOUTS = 4;
 const PACK_SAMPLES = 16;
 
-const packCounts = { stored: 0, reused: 0, invalidated: 0 };
+const packCounts = { stored: 0, reused: 0, invalidated: 0, resident: 0 };
+
+// The resident region of the WebAssembly memory (see WASM_RESIDENT_BYTES): packed copies are
+// placed there one after another when reused; when the next one does not fit, the region starts
+// over empty (a new generation, which invalidates every placement). Copies larger than a quarter
+// of the region stay in the cache only.
+let residentUsed = 0;
+let residentGen = 0;
+
+function resetResident(): void {
+  residentUsed = 0;
+  residentGen++;
+}
 
 /**
- * Counters for tests and benchmarks: packed copies stored, reused and dropped by
- * invalidation so far, and the copies (entries, bytes) held now.
+ * The float32 index of `e`'s packed panels in the resident region of `view` (the whole
+ * memory), placing them there when they are not; -1 when they are too large for it.
+ */
+function residentB(e: PackEntry, packed: Float32Array, view: Float32Array<ArrayBufferLike>): number {
+  if (e.resident >= 0 && e.residentGen === residentGen) {
+    packCounts.resident++;
+    return e.resident;
+  }
+  const bytes = roundUp(packed.byteLength, 64);
+  if (bytes > WASM_RESIDENT_BYTES / 4) return -1;
+  if (residentUsed + bytes > WASM_RESIDENT_BYTES) resetResident();
+  const at = (RESIDENT_BASE + residentUsed) / 4;
+  view.set(packed, at);
+  residentUsed += bytes;
+  e.resident = at;
+  e.residentGen = residentGen;
+  return at;
+}
+
+/**
+ * Counters for tests and benchmarks: packed copies stored, reused (`resident`: of those, the
+ * reuses read in place from the WebAssembly memory, without a copy) and dropped by invalidation
+ * so far, and the copies (entries, bytes) held now.
  *
  * @example
  * ```ts
  * import { packCacheStats } from './matmul.js';
- * console.log(packCacheStats()); // { stored: 0, reused: 0, invalidated: 0, entries: 0, bytes: 0 }
+ * console.log(packCacheStats()); // { stored: 0, reused: 0, invalidated: 0, resident: 0, entries: 0, bytes: 0 }
  * ```
  */
-export function packCacheStats(): { stored: number; reused: number; invalidated: number; entries: number; bytes: number } {
+export function packCacheStats(): { stored: number; reused: number; invalidated: number; resident: number; entries: number; bytes: number } {
   return { ...packCounts, entries: packLru.length, bytes: packBytes };
 }
 
 function dropPacked(e: PackEntry): void {
+  e.resident = -1;
   if (e.packed === null) return;
   packBytes -= e.packed.byteLength;
   e.packed = null;
@@ -627,6 +729,7 @@ export function invalidatePacked(buffer: TypedArray): void {
 
 /** Drops every packed copy (e.g. to release memory). */
 export function clearPackedCache(): void {
+  resetResident();
   for (const e of packLru) {
     e.packed = null;
     e.sampled = null;
@@ -640,7 +743,8 @@ function packEntryFor(b: View<Float32Array>, L: Layout, k: number, n: number, bB
   const size = L.bCount * L.bRegion;
   if (k * n < PACK_CACHE_MIN_ELEMENTS || size * 4 > PACK_CACHE_MAX_BYTES / 4) return null;
   const src = b.buffer;
-  const sRow = b.strides[2], sDepth = b.strides[1];
+  const sRow = b.strides[2],
+    sDepth = b.strides[1];
   let list = packCache.get(src.buffer);
   if (list === undefined) {
     list = [];
@@ -648,16 +752,38 @@ function packEntryFor(b: View<Float32Array>, L: Layout, k: number, n: number, bB
   }
   for (const e of list) {
     if (
-      e.offset === b.offset && e.sRow === sRow && e.sDepth === sDepth && e.sBatch === bBs && e.n === n && e.k === k &&
-      e.count === L.bCount && e.nr === L.nr && e.byteOffset === src.byteOffset
+      e.offset === b.offset &&
+      e.sRow === sRow &&
+      e.sDepth === sDepth &&
+      e.sBatch === bBs &&
+      e.n === n &&
+      e.k === k &&
+      e.count === L.bCount &&
+      e.nr === L.nr &&
+      e.ld === L.bLd &&
+      e.byteOffset === src.byteOffset
     ) {
       e.uses++;
       return e;
     }
   }
   const e: PackEntry = {
-    byteOffset: src.byteOffset, offset: b.offset, sRow, sDepth, sBatch: bBs, n, k, count: L.bCount, nr: L.nr,
-    uses: 1, packed: null, sampleAt: null, sampled: null,
+    byteOffset: src.byteOffset,
+    offset: b.offset,
+    sRow,
+    sDepth,
+    sBatch: bBs,
+    n,
+    k,
+    count: L.bCount,
+    nr: L.nr,
+    ld: L.bLd,
+    uses: 1,
+    packed: null,
+    sampleAt: null,
+    sampled: null,
+    resident: -1,
+    residentGen: -1,
   };
   if (list.length >= PACK_CACHE_LAYOUTS) dropPacked(list.shift()!);
   list.push(e);
@@ -666,9 +792,11 @@ function packEntryFor(b: View<Float32Array>, L: Layout, k: number, n: number, bB
 
 /** Whether the sampled source elements still hold the values they had when packed. */
 function samplesMatch(e: PackEntry, src: Float32Array): boolean {
-  const at = e.sampleAt!, was = e.sampled!;
+  const at = e.sampleAt!,
+    was = e.sampled!;
   for (let i = 0; i < at.length; i++) {
-    const x = src[at[i]!]!, y = was[i]!;
+    const x = src[at[i]],
+      y = was[i];
     if (x !== y && (x === x || y === y)) return false;
   }
   return true;
@@ -677,21 +805,25 @@ function samplesMatch(e: PackEntry, src: Float32Array): boolean {
 /** Keeps a copy of the packed region for reuse, evicting the least recently used copies. */
 function storePacked(e: PackEntry, region: Float32Array, src: Float32Array): void {
   const count = Math.min(PACK_SAMPLES, e.count * e.n * e.k);
-  const at = new Int32Array(count), was = new Float32Array(count);
+  const at = new Int32Array(count),
+    was = new Float32Array(count);
   for (let i = 0; i < count; i++) {
     // spread over the batch entries, rows and depth (a fixed, irregular pattern)
     const q = Math.floor(((i + 0.5) / count) * e.count * e.n * e.k);
-    const bi = Math.floor(q / (e.n * e.k)), r = Math.floor(q / e.k) % e.n, p = (q * 7919) % e.k;
+    const bi = Math.floor(q / (e.n * e.k)),
+      r = Math.floor(q / e.k) % e.n,
+      p = (q * 7919) % e.k;
     at[i] = e.offset + bi * e.sBatch + r * e.sRow + p * e.sDepth;
-    was[i] = src[at[i]!]!;
+    was[i] = src[at[i]];
   }
   e.packed = region.slice();
+  e.resident = -1;
   e.sampleAt = at;
   e.sampled = was;
   packBytes += e.packed.byteLength;
   packLru.push(e);
   packCounts.stored++;
-  while (packLru.length > PACK_CACHE_MAX_ENTRIES || packBytes > PACK_CACHE_MAX_BYTES) dropPacked(packLru[0]!);
+  while (packLru.length > PACK_CACHE_MAX_ENTRIES || packBytes > PACK_CACHE_MAX_BYTES) dropPacked(packLru[0]);
 }
 
 /** The cached packed panels of B if still valid (then marked as used), else null. */
@@ -724,17 +856,28 @@ function denseSpan(offset: number, s0: number, sRow: number, sDepth: number, cou
 let mainWasmGemm: GemmFn | null = null;
 
 function matmulWasm(
-  wasm: WasmMatmul, a: View<Float32Array>, b: View<Float32Array>, out: Float32Array,
-  batch: number, m: number, k: number, n: number, aBs: number, bBs: number, reusePacked: boolean,
+  wasm: WasmMatmul,
+  a: View<Float32Array>,
+  b: View<Float32Array>,
+  out: Float32Array,
+  batch: number,
+  m: number,
+  k: number,
+  n: number,
+  aBs: number,
+  bBs: number,
+  reusePacked: boolean,
 ): boolean {
-  const mr = WASM_MR, nr = WASM_NR;
+  const mr = WASM_MR,
+    nr = WASM_NR;
   const bDirect = b.strides[2] === 1 && m <= DIRECT_B_MAX_M;
   // A transposed A (its rows contiguous) is copied as is, column by column, and read in place
   // by the kernel: packing it would gather a few elements from each cache line.
   const aDirect = a.strides[1] === 1 && a.strides[2] !== 1 && m >= DIRECT_A_MIN_M;
-  const L = layoutFor(WASM_RESERVED_BYTES / 4, mr, nr, batch, m, k, n, aBs, bBs, bDirect, aDirect);
-  // B's packed panels from the cache, or B to be packed (a row-major B is copied as is)
-  const entry = reusePacked && !bDirect ? packEntryFor(b, L, k, n, bBs) : null;
+  const L = layoutFor(SCRATCH_BASE / 4, mr, nr, batch, m, k, n, aBs, bBs, bDirect, aDirect);
+  // B's packed panels (or its copy as is, for a direct B: a row-major weight multiplied at
+  // every time step, the backward `dG · W`) from the cache, or B to be packed or copied
+  const entry = reusePacked ? packEntryFor(b, L, k, n, bBs) : null;
   const bPacked = cachedB(entry, b.buffer);
   // Operands whose elements lie densely are copied into the scratch as a block and packed
   // there by the WebAssembly packers (several times faster than packing element by element in
@@ -754,8 +897,13 @@ function matmulWasm(
   } else {
     packA(a, L, m, k, aBs, view);
   }
+  // B's panels: read in place from the resident region where they are (or now fit), else
+  // copied into the scratch
+  let bOff = L.bOff;
   if (bPacked !== null) {
-    view.set(bPacked, L.bOff);
+    const at = residentB(entry!, bPacked, view);
+    if (at >= 0) bOff = at;
+    else view.set(bPacked, L.bOff);
   } else {
     if (bSpan !== null) {
       view.set(b.buffer.subarray(bSpan[0], bSpan[0] + bSpan[1]), bSrc);
@@ -777,14 +925,14 @@ function matmulWasm(
   if (macs >= THREAD_MIN_MACS.wasm && threadsWorthTrying(macs)) {
     const p = getPool(wasm);
     if (p !== null) {
-      done = p.run(jobFor(L, batch, m, n, k, mr, nr, CHUNK_MIN_MACS.wasm, bPanelStride, bKStride, aPanelStride, aKStride), gemm, view);
+      done = p.run(jobFor(L, batch, m, n, k, mr, nr, CHUNK_MIN_MACS.wasm, bPanelStride, bKStride, aPanelStride, aKStride, bOff), gemm, view);
       judgeThreadedRun(p, macs);
     }
   }
   if (!done) {
     for (let bi = 0; bi < batch; bi++) {
       const aO = L.aOff + (L.aCount === 1 ? 0 : bi * L.aPanel);
-      const bO = L.bOff + (L.bCount === 1 ? 0 : bi * L.bRegion);
+      const bO = bOff + (L.bCount === 1 ? 0 : bi * L.bRegion);
       gemm(view, aO, view, bO, k, view, L.cOff + bi * m * n, n, 0, m, 0, n, bPanelStride, bKStride, aPanelStride, aKStride);
     }
   }
@@ -796,10 +944,18 @@ function matmulWasm(
 let localScratch: Float32Array = new Float32Array(0);
 
 function matmulJs(
-  a: View<Float32Array>, b: View<Float32Array>, out: Float32Array,
-  batch: number, m: number, k: number, n: number, aBs: number, bBs: number,
+  a: View<Float32Array>,
+  b: View<Float32Array>,
+  out: Float32Array,
+  batch: number,
+  m: number,
+  k: number,
+  n: number,
+  aBs: number,
+  bBs: number,
 ): void {
-  const mr = 4, nr = 4;
+  const mr = 4,
+    nr = 4;
   const macs = batch * m * n * k;
   if (macs >= THREAD_MIN_MACS.js && threadsWorthTrying(macs)) {
     const p = getPool(null);
@@ -818,7 +974,8 @@ function matmulJs(
   }
   // Single-threaded: pack one batch entry at a time (a broadcast operand only once) and
   // write straight into the output.
-  const aPanel = roundUp(m, mr) * k, bPanel = roundUp(n, nr) * k;
+  const aPanel = roundUp(m, mr) * k,
+    bPanel = roundUp(n, nr) * k;
   if (localScratch.length < aPanel + bPanel) localScratch = new Float32Array(Math.max(aPanel + bPanel, Math.ceil(localScratch.length * 1.5)));
   const scratch = localScratch;
   for (let bi = 0; bi < batch; bi++) {
@@ -833,30 +990,58 @@ function matmulJs(
  * corners are multiples of the panel sizes), grouping batch entries when tiles are small.
  */
 function jobFor(
-  L: Layout, batch: number, m: number, n: number, k: number, mr: number, nr: number,
-  minMacs: number, bPanelStride: number, bKStride: number, aPanelStride: number, aKStride: number,
+  L: Layout,
+  batch: number,
+  m: number,
+  n: number,
+  k: number,
+  mr: number,
+  nr: number,
+  minMacs: number,
+  bPanelStride: number,
+  bKStride: number,
+  aPanelStride: number,
+  aKStride: number,
+  bOff = L.bOff,
 ): MatmulJob {
-  let tm = roundUp(m, mr), tn = roundUp(n, nr);
+  let tm = roundUp(m, mr),
+    tn = roundUp(n, nr);
   const target = 4 * threads;
   const tiles = (): number => Math.ceil(m / tm) * Math.ceil(n / tn);
   while (batch * tiles() < target) {
-    const halfM = roundUp(Math.ceil(tm / 2), mr), halfN = roundUp(Math.ceil(tn / 2), nr);
+    const halfM = roundUp(Math.ceil(tm / 2), mr),
+      halfN = roundUp(Math.ceil(tn / 2), nr);
     const canM = halfM < tm && halfM * tn * k >= minMacs;
     const canN = halfN < tn && tm * halfN * k >= minMacs;
     if (canM && (tm >= tn || !canN)) tm = halfM;
     else if (canN) tn = halfN;
     else break;
   }
-  const nti = Math.ceil(m / tm), ntj = Math.ceil(n / tn);
+  const nti = Math.ceil(m / tm),
+    ntj = Math.ceil(n / tn);
   const perEntry = nti * ntj;
   const tileMacs = Math.min(tm, m) * Math.min(tn, n) * k;
   let bg = Math.max(1, Math.min(Math.floor(minMacs / tileMacs), Math.floor(batch / target)));
   bg = Math.max(bg, Math.ceil((batch * perEntry) / MAX_CHUNKS));
   return {
-    m, n, k, batch, tm, tn, nti, ntj, bg,
-    aOff: L.aOff, aBatchStride: L.aCount === 1 ? 0 : L.aPanel,
-    bOff: L.bOff, bBatchStride: L.bCount === 1 ? 0 : L.bRegion,
-    cOff: L.cOff, bPanelStride, bKStride, aPanelStride, aKStride,
+    m,
+    n,
+    k,
+    batch,
+    tm,
+    tn,
+    nti,
+    ntj,
+    bg,
+    aOff: L.aOff,
+    aBatchStride: L.aCount === 1 ? 0 : L.aPanel,
+    bOff,
+    bBatchStride: L.bCount === 1 ? 0 : L.bRegion,
+    cOff: L.cOff,
+    bPanelStride,
+    bKStride,
+    aPanelStride,
+    aKStride,
   };
 }
 
@@ -864,10 +1049,16 @@ function jobFor(
 // float64 (and any other floating combination) and int32: simple strided loops
 
 function matmulF64(
-  a: View<TypedArray>, b: View<TypedArray>, out: Float32Array | Float64Array | Int32Array,
-  batch: number, m: number, k: number, n: number,
+  a: View<TypedArray>,
+  b: View<TypedArray>,
+  out: Float32Array | Float64Array | Int32Array,
+  batch: number,
+  m: number,
+  k: number,
+  n: number,
 ): void {
-  const A = a.buffer, B = b.buffer;
+  const A = a.buffer,
+    B = b.buffer;
   const [as0, as1, as2] = a.strides;
   const [bs0, bs1, bs2] = b.strides;
   const row = new Float64Array(n);
@@ -885,11 +1076,9 @@ function matmulF64(
   }
 }
 
-function matmulI32(
-  a: View<Int32Array>, b: View<Int32Array>, out: Int32Array,
-  batch: number, m: number, k: number, n: number,
-): void {
-  const A = a.buffer, B = b.buffer;
+function matmulI32(a: View<Int32Array>, b: View<Int32Array>, out: Int32Array, batch: number, m: number, k: number, n: number): void {
+  const A = a.buffer,
+    B = b.buffer;
   const [as0, as1, as2] = a.strides;
   const [bs0, bs1, bs2] = b.strides;
   for (let bi = 0; bi < batch; bi++) {

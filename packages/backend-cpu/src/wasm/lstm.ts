@@ -68,22 +68,18 @@ function rowLoop(
   e.get(v.h).i32(3).and().set(v.rem);
   e.i32(0).set(v.r);
   e.block().loop();
-  {
-    e.get(v.r).get(v.n).geS().brIf(1);
-    e.i32(0).set(v.j);
-    e.block().loop();
-    {
-      e.get(v.j).get(v.full).geS().brIf(1);
-      body(false);
-      e.get(v.j).i32(16).add().set(v.j).br(0);
-    }
-    e.end().end();
-    e.get(v.rem).if();
-    body(true);
-    e.end();
-    rowAdvance();
-    e.get(v.r).i32(1).add().set(v.r).br(0);
-  }
+  e.get(v.r).get(v.n).geS().brIf(1);
+  e.i32(0).set(v.j);
+  e.block().loop();
+  e.get(v.j).get(v.full).geS().brIf(1);
+  body(false);
+  e.get(v.j).i32(16).add().set(v.j).br(0);
+  e.end().end();
+  e.get(v.rem).if();
+  body(true);
+  e.end();
+  rowAdvance();
+  e.get(v.r).i32(1).add().set(v.r).br(0);
   e.end().end();
 }
 
@@ -97,15 +93,25 @@ function store(e: Code, pushAddr: () => void, val: number, partial: boolean, rem
   pushAddr();
   e.get(val).f32x4ExtractLane(0).f32Store(0);
   for (const lane of [1, 2]) {
-    e.get(rem).i32(lane + 1).geS().if();
+    e.get(rem)
+      .i32(lane + 1)
+      .geS()
+      .if();
     pushAddr();
-    e.get(val).f32x4ExtractLane(lane).f32Store(4 * lane);
+    e.get(val)
+      .f32x4ExtractLane(lane)
+      .f32Store(4 * lane);
     e.end();
   }
 }
 
 function forwardBody(): number[] {
-  const gates = 0, c = 1, hc = 2, act = 3, n = 4, h = 5;
+  const gates = 0,
+    c = 1,
+    hc = 2,
+    act = 3,
+    n = 4,
+    h = 5;
   const L = new Locals(6);
   const [r, j, full, rem, h4, gp, cp, hp, ap] = L.many(I32, 9) as [number, number, number, number, number, number, number, number, number];
   const [vi, vf, vg, vo, vc, vcn, vhn] = L.many(V128, 7) as [number, number, number, number, number, number, number];
@@ -130,7 +136,7 @@ function forwardBody(): number[] {
       const gate = [vi, vf, vg, vo];
       for (let k = 0; k < 4; k++) {
         at(gp, k)();
-        e.v128Load(0).set(gate[k]!);
+        e.v128Load(0).set(gate[k]);
       }
       emitSigmoid(e, vi, vi, tmp);
       emitSigmoid(e, vf, vf, tmp);
@@ -142,7 +148,7 @@ function forwardBody(): number[] {
       e.get(vf).get(vc).f32x4Mul().get(vi).get(vg).f32x4Mul().f32x4Add().set(vcn);
       emitTanh(e, vcn, vhn, tmp);
       e.get(vo).get(vhn).f32x4Mul().set(vhn);
-      for (let k = 0; k < 4; k++) store(e, at(ap, k), gate[k]!, partial, rem);
+      for (let k = 0; k < 4; k++) store(e, at(ap, k), gate[k], partial, rem);
       store(e, at(hp, 0), vhn, partial, rem);
       store(e, at(hp, 1), vcn, partial, rem);
     },
@@ -152,9 +158,28 @@ function forwardBody(): number[] {
 }
 
 function backwardBody(): number[] {
-  const dhc = 0, act = 1, c = 2, hc = 3, dg = 4, dc = 5, n = 6, h = 7;
+  const dhc = 0,
+    act = 1,
+    c = 2,
+    hc = 3,
+    dg = 4,
+    dc = 5,
+    n = 6,
+    h = 7;
   const L = new Locals(8);
-  const [r, j, full, rem, h4, dhp, ap, cp, hp, dgp, dcp] = L.many(I32, 11) as number[] as [number, number, number, number, number, number, number, number, number, number, number];
+  const [r, j, full, rem, h4, dhp, ap, cp, hp, dgp, dcp] = L.many(I32, 11) as number[] as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const [gh, gc, vi, vf, vg, vo, vcp, tc, vdc, t] = L.many(V128, 10) as [number, number, number, number, number, number, number, number, number, number];
   const tmp = L.many(V128, MATH_TEMPS);
   const e = new Code();
@@ -177,7 +202,14 @@ function backwardBody(): number[] {
     e,
     { n, h, r, j, full, rem, h4 },
     () => {
-      for (const [p, k] of [[dhp, 2], [ap, 4], [cp, 1], [hp, 2], [dgp, 4], [dcp, 1]] as const) {
+      for (const [p, k] of [
+        [dhp, 2],
+        [ap, 4],
+        [cp, 1],
+        [hp, 2],
+        [dgp, 4],
+        [dcp, 1],
+      ] as const) {
         e.get(p).get(h4);
         if (k > 1) e.i32(k).mul();
         e.add().set(p);
@@ -308,7 +340,14 @@ export function wasmLstmForward(gates: Float32Array, c: Float32Array, n: number,
  * {@link wasmLstmForward}.
  */
 export function wasmLstmBackward(
-  dHc: Float32Array, act: Float32Array, c: Float32Array, hc: Float32Array, n: number, h: number, dGates: Float32Array, dC: Float32Array,
+  dHc: Float32Array,
+  act: Float32Array,
+  c: Float32Array,
+  hc: Float32Array,
+  n: number,
+  h: number,
+  dGates: Float32Array,
+  dC: Float32Array,
 ): boolean {
   const k = getKernels();
   if (k === null) return false;
@@ -342,7 +381,8 @@ export function wasmLstmBackward(
  * a scalar evaluation in double precision; also checks that nothing past the outputs is written.
  */
 function selfCheck(): boolean {
-  const n = 3, h = 5;
+  const n = 3,
+    h = 5;
   const gates = Float32Array.from({ length: n * 4 * h }, (_, i) => Math.sin(i * 1.7) * 4);
   const c = Float32Array.from({ length: n * h }, (_, i) => Math.cos(i * 0.9) * 2);
   const hc = new Float32Array(n * 2 * h + 1).fill(7);
@@ -357,16 +397,19 @@ function selfCheck(): boolean {
   const close = (a: number, b: number): boolean => Math.abs(a - b) <= 1e-5 * (1 + Math.abs(b));
   for (let r = 0; r < n; r++) {
     for (let u = 0; u < h; u++) {
-      const g = (k: number): number => gates[r * 4 * h + k * h + u]!;
-      const i = sig(g(0)), f = sig(g(1)), gg = Math.tanh(g(2)), o = sig(g(3));
-      const cn = f * c[r * h + u]! + i * gg;
+      const g = (k: number): number => gates[r * 4 * h + k * h + u];
+      const i = sig(g(0)),
+        f = sig(g(1)),
+        gg = Math.tanh(g(2)),
+        o = sig(g(3));
+      const cn = f * c[r * h + u] + i * gg;
       const tc = Math.tanh(cn);
-      if (!close(hc[r * 2 * h + u]!, o * tc) || !close(hc[r * 2 * h + h + u]!, cn)) return false;
-      if (!close(act[r * 4 * h + u]!, i) || !close(act[r * 4 * h + 2 * h + u]!, gg)) return false;
-      const gh = dHc[r * 2 * h + u]!;
-      const dc = dHc[r * 2 * h + h + u]! + gh * o * (1 - tc * tc);
-      if (!close(dG[r * 4 * h + u]!, dc * gg * i * (1 - i)) || !close(dG[r * 4 * h + h + u]!, dc * c[r * h + u]! * f * (1 - f))) return false;
-      if (!close(dG[r * 4 * h + 3 * h + u]!, gh * tc * o * (1 - o)) || !close(dC[r * h + u]!, dc * f)) return false;
+      if (!close(hc[r * 2 * h + u], o * tc) || !close(hc[r * 2 * h + h + u], cn)) return false;
+      if (!close(act[r * 4 * h + u], i) || !close(act[r * 4 * h + 2 * h + u], gg)) return false;
+      const gh = dHc[r * 2 * h + u];
+      const dc = dHc[r * 2 * h + h + u] + gh * o * (1 - tc * tc);
+      if (!close(dG[r * 4 * h + u], dc * gg * i * (1 - i)) || !close(dG[r * 4 * h + h + u], dc * c[r * h + u] * f * (1 - f))) return false;
+      if (!close(dG[r * 4 * h + 3 * h + u], gh * tc * o * (1 - o)) || !close(dC[r * h + u], dc * f)) return false;
     }
   }
   return true;

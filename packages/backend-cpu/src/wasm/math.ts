@@ -12,7 +12,7 @@
  * The methods (coefficients fitted here by a discrete minimax fit of the relative error):
  *
  * - `exp(x)`: x is clamped to [−104, 89] (beyond it the float32 result is 0 or +Infinity
- *   anyway; NaN passes through `min`/`max`), then reduced, x = n·ln 2 + r with n = round(x·log₂e)
+ *   anyway; NaN passes through `pmin`/`pmax`), then reduced, x = n·ln 2 + r with n = round(x·log₂e)
  *   and |r| ≤ ln 2 / 2 (Cody–Waite: ln 2 split in a 9-bit head, so n·head is exact, and a tail);
  *   e^r = 1 + r + r²·q(r) with q of degree 4 (a degree-6 polynomial, Horner); the result is
  *   e^r · 2^⌊n/2⌋ · 2^(n−⌊n/2⌋), two exponent-field multiplications, so that subnormal results
@@ -52,10 +52,14 @@ export const MATH_TEMPS = 5;
 // exp: clamp bounds, range reduction, and e^r = 1 + r + r²·(Q0 + Q1·r + … + Q4·r⁴) on |r| ≤ ln 2 / 2
 const EXP_MAX = 89;
 const EXP_MIN = -104;
-const LOG2E = 1.4426950408889634;
+const LOG2E = Math.LOG2E;
 const LN2_HI = 0.693359375; // 355/512: n·LN2_HI is exact for |n| ≤ 2^15
-const LN2_LO = -2.12194440e-4; // ln 2 − LN2_HI
+const LN2_LO = -2.1219444e-4; // ln 2 − LN2_HI
 const EXP_Q = [0.49999994, 0.166665196, 0.0416684076, 0.00836891588, 0.00138141983];
+/** 1.5·2²³: adding it to a float32 of magnitude below 2²² rounds that to an integer. */
+const ROUND_MAGIC = 12582912;
+/** Its bit pattern (0x4b400000). */
+const ROUND_MAGIC_BITS = 0x4b400000;
 
 // tanh: a + a³·(P0 + P1·a² + … + P4·a⁸) below TANH_SMALL
 const TANH_SMALL = 0.625;
@@ -72,8 +76,8 @@ function checkTemps(what: string, x: number, out: number, t: readonly number[], 
 
 /** Horner: leaves c[last]·v^(k) + … + c[0] on the stack, with `v` the local holding the variable. */
 function horner(e: Code, v: number, c: readonly number[]): void {
-  e.f32x4Const(c[c.length - 1]!);
-  for (let k = c.length - 2; k >= 0; k--) e.get(v).f32x4Mul().f32x4Const(c[k]!).f32x4Add();
+  e.f32x4Const(c[c.length - 1]);
+  for (let k = c.length - 2; k >= 0; k--) e.get(v).f32x4Mul().f32x4Const(c[k]).f32x4Add();
 }
 
 /**
@@ -83,16 +87,22 @@ function horner(e: Code, v: number, c: readonly number[]): void {
 export function emitExp(e: Code, x: number, out: number, tmp: readonly number[]): Code {
   checkTemps('emitExp', x, out, tmp, 3);
   const [xr, n, p] = tmp as [number, number, number];
-  // clamp (f32x4.min/max propagate NaN)
-  e.get(x).f32x4Const(EXP_MAX).f32x4Min().f32x4Const(EXP_MIN).f32x4Max().set(xr);
-  // n = round(x·log2 e); r = x − n·ln2_hi − n·ln2_lo
-  e.get(xr).f32x4Const(LOG2E).f32x4Mul().f32x4Nearest().set(n);
-  e.get(xr).get(n).f32x4Const(LN2_HI).f32x4Mul().f32x4Sub().get(n).f32x4Const(LN2_LO).f32x4Mul().f32x4Sub().set(xr);
+  // clamp: pmin/pmax are one instruction each (min/max with WebAssembly's NaN rules are
+  // several on x64) and return their first operand, so a NaN x passes through
+  e.get(x).f32x4Const(EXP_MAX).f32x4Pmin().f32x4Const(EXP_MIN).f32x4Pmax().set(xr);
+  // n = round(x·log2 e), held as t = x·log2 e + 1.5·2²³: adding the constant rounds to an
+  // integer (ties to even, as f32x4.nearest), which sits in t's low mantissa bits, so that
+  // n = t − 1.5·2²³ as a float and bits(t) − bits(1.5·2²³) as an integer (no float-to-int
+  // conversion, which V8 expands on x64); |x·log2 e| ≤ 151 keeps t in [2²³, 2²⁴)
+  e.get(xr).f32x4Const(LOG2E).f32x4Mul().f32x4Const(ROUND_MAGIC).f32x4Add().set(n);
+  // r = x − n·ln2_hi − n·ln2_lo
+  e.get(xr).get(n).f32x4Const(ROUND_MAGIC).f32x4Sub().f32x4Const(LN2_HI).f32x4Mul().f32x4Sub();
+  e.get(n).f32x4Const(ROUND_MAGIC).f32x4Sub().f32x4Const(LN2_LO).f32x4Mul().f32x4Sub().set(xr);
   // p = 1 + r·(1 + r·q(r))
   horner(e, xr, EXP_Q);
   e.get(xr).f32x4Mul().f32x4Const(1).f32x4Add().get(xr).f32x4Mul().f32x4Const(1).f32x4Add().set(p);
   // p · 2^(n >> 1) · 2^(n − (n >> 1)), each factor built in the exponent field
-  e.get(n).i32x4TruncSatF32x4S().set(n);
+  e.get(n).i32x4Const(ROUND_MAGIC_BITS).i32x4Sub().set(n);
   e.get(p);
   e.get(n).i32(1).i32x4ShrS().i32x4Const(127).i32x4Add().i32(23).i32x4Shl().f32x4Mul();
   e.get(n).get(n).i32(1).i32x4ShrS().i32x4Sub().i32x4Const(127).i32x4Add().i32(23).i32x4Shl().f32x4Mul();

@@ -5,10 +5,16 @@
  * included), so a kernel copies its operands in, runs, and copies its results out before it
  * returns, and never keeps data there between calls.
  */
-import { WASM_MAX_PAGES, WASM_RESERVED_BYTES, getWasmMatmul, wasmApi, type WasmMemoryLike } from '../kernels/matmul-wasm.js';
+import { WASM_MAX_PAGES, WASM_RESERVED_BYTES, WASM_RESIDENT_BYTES, getWasmMatmul, wasmApi, type WasmMemoryLike } from '../kernels/matmul-wasm.js';
 
-/** First byte of the scratch region (below it: matmul's per-thread edge-tile areas). */
-export const SCRATCH_BASE = WASM_RESERVED_BYTES;
+/** First byte of matmul's region of packed weight panels kept between calls. */
+export const RESIDENT_BASE = WASM_RESERVED_BYTES;
+
+/**
+ * First byte of the scratch region (below it: matmul's per-thread edge-tile areas and its
+ * packed weight panels kept between calls, which no other kernel touches).
+ */
+export const SCRATCH_BASE = WASM_RESERVED_BYTES + WASM_RESIDENT_BYTES;
 
 /**
  * The backend's shared memory, or null where WebAssembly SIMD or shared memory is unavailable

@@ -11,17 +11,32 @@
  *
  * @module
  */
-import type { UnaryOp } from '@fackel/tensor';
+import type { BinaryOp, UnaryOp } from '@fackel/tensor';
 import { WASM_MAX_PAGES } from '../kernels/matmul-wasm.js';
 import { Code, I32, V128, functionBody, name, section, sharedMemoryImport, wasmModule } from './emit.js';
 import { MATH_TEMPS, emitExp, emitSigmoid, emitTanh } from './math.js';
 import { SCRATCH_BASE, instantiateWithSharedMemory, scratchF32 } from './memory.js';
 
-/** The ops this module computes, in export order. */
-const OPS = ['exp', 'tanh', 'sigmoid'] as const;
-type WasmUnaryOp = (typeof OPS)[number];
-const BIN_OPS = ['add', 'sub', 'mul', 'div'] as const;
-type WasmBinaryOp = (typeof BIN_OPS)[number];
+/** Emits `out = f(x)` over four float32 lanes, with temporaries `tmp` (see `./math.ts`). */
+type LaneEmitter = (e: Code, x: number, out: number, tmp: readonly number[]) => Code;
+
+/**
+ * The unary ops with a SIMD kernel: a per-op entry keyed by the op table's names (a name that
+ * is not a `UnaryOp` does not compile); every other op runs the JavaScript kernel.
+ */
+const UNARY_LANES = { exp: emitExp, tanh: emitTanh, sigmoid: emitSigmoid } satisfies Partial<Record<UnaryOp, LaneEmitter>>;
+type WasmUnaryOp = keyof typeof UNARY_LANES;
+/** The binary ops with a SIMD kernel (one f32x4 instruction each). */
+const BINARY_LANES = {
+  add: (e: Code) => e.f32x4Add(),
+  sub: (e: Code) => e.f32x4Sub(),
+  mul: (e: Code) => e.f32x4Mul(),
+  div: (e: Code) => e.f32x4Div(),
+} satisfies Partial<Record<BinaryOp, (e: Code) => Code>>;
+type WasmBinaryOp = keyof typeof BINARY_LANES;
+/** Export order of the module's functions. */
+const OPS = Object.keys(UNARY_LANES) as WasmUnaryOp[];
+const BIN_OPS = Object.keys(BINARY_LANES) as WasmBinaryOp[];
 
 /** Elements per chunk copied through the scratch memory (256 KiB, a multiple of 4). */
 const CHUNK = 1 << 16;
@@ -36,9 +51,7 @@ function body(op: WasmUnaryOp): number[] {
   e.block().loop();
   e.get(vectors).eqz().brIf(1);
   e.get(ptr).v128Load(0).set(x);
-  if (op === 'exp') emitExp(e, x, x, tmp);
-  else if (op === 'tanh') emitTanh(e, x, x, tmp);
-  else emitSigmoid(e, x, x, tmp);
+  UNARY_LANES[op](e, x, x, tmp);
   e.get(ptr).get(x).v128Store(0);
   e.get(ptr).i32(16).add().set(ptr);
   e.get(vectors).i32(1).sub().set(vectors);
@@ -55,10 +68,7 @@ function binaryBody(op: WasmBinaryOp): number[] {
   e.block().loop();
   e.get(vectors).eqz().brIf(1);
   e.get(pa).get(pa).v128Load(0).get(pb).v128Load(0);
-  if (op === 'add') e.f32x4Add();
-  else if (op === 'sub') e.f32x4Sub();
-  else if (op === 'mul') e.f32x4Mul();
-  else e.f32x4Div();
+  BINARY_LANES[op](e);
   e.v128Store(0);
   e.get(pa).i32(16).add().set(pa);
   e.get(pb).i32(16).add().set(pb);
@@ -87,12 +97,7 @@ function getFns(): (Record<WasmUnaryOp, Fn> & Record<WasmBinaryOp, Fn2>) | null 
   fns = null;
   try {
     const ex = instantiateWithSharedMemory(unaryWasmBytes());
-    if (ex !== null) {
-      fns = {
-        exp: ex.exp as Fn, tanh: ex.tanh as Fn, sigmoid: ex.sigmoid as Fn,
-        add: ex.add as Fn2, sub: ex.sub as Fn2, mul: ex.mul as Fn2, div: ex.div as Fn2,
-      };
-    }
+    if (ex !== null) fns = ex as unknown as Record<WasmUnaryOp, Fn> & Record<WasmBinaryOp, Fn2>;
   } catch {
     fns = null;
   }
@@ -101,7 +106,7 @@ function getFns(): (Record<WasmUnaryOp, Fn> & Record<WasmBinaryOp, Fn2>) | null 
 
 /** Whether `op` has a WebAssembly float32 kernel here. */
 export function isWasmUnaryOp(op: UnaryOp): op is WasmUnaryOp {
-  return op === 'exp' || op === 'tanh' || op === 'sigmoid';
+  return Object.hasOwn(UNARY_LANES, op);
 }
 
 /**
@@ -127,8 +132,8 @@ export function wasmUnary(op: WasmUnaryOp, x: Float32Array, out: Float32Array): 
 }
 
 /** Whether `op` has a WebAssembly float32 kernel here. */
-export function isWasmBinaryOp(op: string): op is WasmBinaryOp {
-  return op === 'add' || op === 'sub' || op === 'mul' || op === 'div';
+export function isWasmBinaryOp(op: BinaryOp): op is WasmBinaryOp {
+  return Object.hasOwn(BINARY_LANES, op);
 }
 
 /**
