@@ -13,7 +13,10 @@ const variants = process.argv[3] ? [process.argv[3]] : ['register', 'tiled'];
 const view = (buffer, shape) => {
   const strides = [];
   let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) { strides[i] = acc; acc *= shape[i]; }
+  for (let i = shape.length - 1; i >= 0; i--) {
+    strides[i] = acc;
+    acc *= shape[i];
+  }
   return { buffer, dtype: 'float32', shape, strides, offset: 0 };
 };
 
@@ -40,7 +43,9 @@ if (what === 'chain' || what === 'all') {
       if (r[0] !== ops) throw new Error(`chain: got ${r[0]}`);
       be.release(x.buffer);
       if (trial > 0)
-        console.log(`chain of ${ops} dependent adds of ${n} floats${dps ? ` (submit every ${dps})` : ''}: ${((t2 - t0) * 1000 / ops).toFixed(1)} µs/op (record ${((t1 - t0) * 1000 / ops).toFixed(1)} µs/op on the JS side)`);
+        console.log(
+          `chain of ${ops} dependent adds of ${n} floats${dps ? ` (submit every ${dps})` : ''}: ${(((t2 - t0) * 1000) / ops).toFixed(1)} µs/op (record ${(((t1 - t0) * 1000) / ops).toFixed(1)} µs/op on the JS side)`,
+        );
     }
   }
   console.log('memory', be.memory());

@@ -11,7 +11,9 @@ const src = join(pkg, 'src');
 const out = join(pkg, 'node_modules', '.cache', 'fackel-webgpu');
 
 function walk(dir) {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? walk(join(dir, d.name)) : d.name.endsWith('.ts') ? [join(dir, d.name)] : []));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((d) =>
+    d.isDirectory() ? walk(join(dir, d.name)) : d.name.endsWith('.ts') ? [join(dir, d.name)] : [],
+  );
 }
 
 for (const file of walk(src)) {
@@ -23,5 +25,15 @@ for (const file of walk(src)) {
   mkdirSync(dirname(dest), { recursive: true });
   writeFileSync(dest, js);
 }
-writeFileSync(join(out, 'package.json'), '{ "type": "module" }\n');
+// The package's `#…` imports, pointing into this folder instead of dist/ (Node.js side).
+const { imports } = JSON.parse(readFileSync(join(pkg, 'package.json'), 'utf8'));
+const local = (v) =>
+  typeof v === 'string'
+    ? v.replace(/^\.\/dist\//, './')
+    : Object.fromEntries(
+        Object.entries(v)
+          .filter(([k]) => k !== '@fackel/source')
+          .map(([k, x]) => [k, local(x)]),
+      );
+writeFileSync(join(out, 'package.json'), `${JSON.stringify({ type: 'module', ...(imports ? { imports: local(imports) } : {}) })}\n`);
 console.log(out);

@@ -1,14 +1,14 @@
 import type { AdamStepOptions, Backend, BackendMemory, BinaryOp, DType, FusedKernels, ReduceOp, TypedArray, UnaryOp, View } from '@fackel/tensor';
-import { FackelError } from '@fackel/tensor';
+import { FackelError, contiguousStrides, isContiguousLayout, shapeSize } from '@fackel/tensor';
 import { GPUTensorBuffer, sizeClass, type RawBuffer } from './buffer.js';
 import { acquireDevice } from './device.js';
 import { binaryExpr, runMap, unaryExpr, type MapInput } from './kernels/elementwise.js';
-import { contiguousStrides, isContiguous, numel } from './kernels/common.js';
 import { runReduce } from './kernels/reduce.js';
 import { runCumsum } from './kernels/scan.js';
 import { runSort } from './kernels/sort.js';
 import { runMatmul, type MatmulVariant } from './kernels/matmul.js';
 import { runGather, runScatterAdd } from './kernels/indexing.js';
+import { runCol2im, runIm2col } from './kernels/im2col.js';
 import { runAdamStep, runLstmCell, runLstmCellBackward, runSoftmaxCrossEntropy, runSoftmaxCrossEntropyBackward } from './kernels/fused.js';
 import { Runtime } from './runtime.js';
 import { computeType, storageType, type ComputeType } from './wgsl.js';
@@ -91,6 +91,7 @@ export class WebGPUBackend implements Backend<GPUTensorBuffer> {
   private readonly maxBufferBytes: number;
 
   /** Dawn's instance: referenced while the device lives, dropped by `destroy`. */
+  // biome-ignore lint/correctness/noUnusedPrivateClassMembers: held only to keep Dawn's instance alive as long as the device
   private gpu: GPU | null;
 
   /** @internal Use {@link createWebGPUBackend}. */
@@ -114,6 +115,16 @@ export class WebGPUBackend implements Backend<GPUTensorBuffer> {
       softmaxCrossEntropy: (logits, target, ignoreIndex) => this.softmaxCrossEntropy(logits, target, ignoreIndex),
       softmaxCrossEntropyBackward: (gradLoss, probs, target, ignoreIndex) => this.softmaxCrossEntropyBackward(gradLoss, probs, target, ignoreIndex),
       adamStep: (param, grad, expAvg, expAvgSq, maxExpAvgSq, size, o) => this.adamStep(param, grad, expAvg, expAvgSq, maxExpAvgSq, size, o),
+      im2col: (x, p) => {
+        const out = this.newBuffer('float32', p.n * p.c * p.kh * p.kw * p.oh * p.ow, false);
+        runIm2col(this.rt, x, p, out.raw);
+        return out;
+      },
+      col2im: (cols, p) => {
+        const out = this.newBuffer('float32', p.n * p.c * p.h * p.w, false);
+        runCol2im(this.rt, cols, p, out.raw);
+        return out;
+      },
     };
   }
 
@@ -169,12 +180,12 @@ export class WebGPUBackend implements Backend<GPUTensorBuffer> {
 
   /** Reads a view back as a new contiguous typed array (`Uint8Array` for bool). Submits queued work first. */
   async read(x: View<GPUTensorBuffer>): Promise<TypedArray> {
-    const n = numel(x.shape);
+    const n = shapeSize(x.shape);
     if (n === 0) return emptyArray(x.dtype);
     let src: RawBuffer = x.buffer.raw;
     let offset = x.offset;
     let temp: RawBuffer | null = null;
-    if (!isContiguous(x)) {
+    if (!isContiguousLayout(x.shape, x.strides)) {
       temp = this.rt.pool.acquire(n * 4, false);
       this.copyInto(x, temp);
       src = temp;
@@ -190,7 +201,7 @@ export class WebGPUBackend implements Backend<GPUTensorBuffer> {
       default: {
         const u = new Uint32Array(bytes);
         const out = new Uint8Array(n);
-        for (let i = 0; i < n; i++) out[i] = u[i]! !== 0 ? 1 : 0;
+        for (let i = 0; i < n; i++) out[i] = u[i] !== 0 ? 1 : 0;
         return out;
       }
     }
@@ -204,27 +215,33 @@ export class WebGPUBackend implements Backend<GPUTensorBuffer> {
 
   /** `out[i] = op(x[i])` as a new contiguous buffer of `outDtype`. */
   unary(op: UnaryOp, x: View<GPUTensorBuffer>, outDtype: DType, shape: readonly number[]): GPUTensorBuffer {
-    const out = this.newBuffer(outDtype, numel(shape), false);
+    const out = this.newBuffer(outDtype, shapeSize(shape), false);
     const e = unaryExpr(op, x.dtype, outDtype);
-    runMap(this.rt, { name: `u:${op}`, inputs: [{ view: x, ctype: e.ctype }], expr: (a) => e.expr(a[0]!), rtype: e.rtype, outDtype, shape }, out.raw);
+    runMap(this.rt, { name: `u:${op}`, inputs: [{ view: x, ctype: e.ctype }], expr: (a) => e.expr(a[0]), rtype: e.rtype, outDtype, shape }, out.raw);
     return out;
   }
 
   /** `out[i] = op(a[i], b[i])` over equal-shaped (already broadcast) views or numbers. */
   binary(op: BinaryOp, a: View<GPUTensorBuffer> | number, b: View<GPUTensorBuffer> | number, shape: readonly number[], outDtype: DType): GPUTensorBuffer {
-    const out = this.newBuffer(outDtype, numel(shape), false);
+    const out = this.newBuffer(outDtype, shapeSize(shape), false);
     const e = binaryExpr(op, a, b, outDtype);
     runMap(
       this.rt,
-      { name: `b:${op}`, inputs: [this.input(a, e.ctype), this.input(b, e.ctype)], expr: (x) => e.expr(x[0]!, x[1]!), rtype: e.rtype, outDtype, shape },
+      { name: `b:${op}`, inputs: [this.input(a, e.ctype), this.input(b, e.ctype)], expr: (x) => e.expr(x[0], x[1]), rtype: e.rtype, outDtype, shape },
       out.raw,
     );
     return out;
   }
 
   /** `out[i] = cond[i] ? a[i] : b[i]` over equal-shaped views or numbers. */
-  where(cond: View<GPUTensorBuffer>, a: View<GPUTensorBuffer> | number, b: View<GPUTensorBuffer> | number, shape: readonly number[], outDtype: DType): GPUTensorBuffer {
-    const out = this.newBuffer(outDtype, numel(shape), false);
+  where(
+    cond: View<GPUTensorBuffer>,
+    a: View<GPUTensorBuffer> | number,
+    b: View<GPUTensorBuffer> | number,
+    shape: readonly number[],
+    outDtype: DType,
+  ): GPUTensorBuffer {
+    const out = this.newBuffer(outDtype, shapeSize(shape), false);
     const t = computeType(outDtype);
     runMap(
       this.rt,
@@ -243,27 +260,27 @@ export class WebGPUBackend implements Backend<GPUTensorBuffer> {
 
   /** Converts to another dtype (float to int truncates toward zero, NaN gives 0; to bool is `!= 0`). */
   cast(x: View<GPUTensorBuffer>, dtype: DType): GPUTensorBuffer {
-    const out = this.newBuffer(dtype, numel(x.shape), false);
+    const out = this.newBuffer(dtype, shapeSize(x.shape), false);
     const t = computeType(dtype);
-    runMap(this.rt, { name: 'cast', inputs: [{ view: x, ctype: t }], expr: (a) => a[0]!, rtype: t, outDtype: dtype, shape: x.shape }, out.raw);
+    runMap(this.rt, { name: 'cast', inputs: [{ view: x, ctype: t }], expr: (a) => a[0], rtype: t, outDtype: dtype, shape: x.shape }, out.raw);
     return out;
   }
 
   private copyInto(x: View<GPUTensorBuffer>, out: RawBuffer): void {
     const t = computeType(x.dtype);
-    runMap(this.rt, { name: 'copy', inputs: [{ view: x, ctype: t }], expr: (a) => a[0]!, rtype: t, outDtype: x.dtype, shape: x.shape }, out);
+    runMap(this.rt, { name: 'copy', inputs: [{ view: x, ctype: t }], expr: (a) => a[0], rtype: t, outDtype: x.dtype, shape: x.shape }, out);
   }
 
   /** A contiguous copy of a view. */
   copy(x: View<GPUTensorBuffer>): GPUTensorBuffer {
-    const out = this.newBuffer(x.dtype, numel(x.shape), false);
+    const out = this.newBuffer(x.dtype, shapeSize(x.shape), false);
     this.copyInto(x, out.raw);
     return out;
   }
 
   /** Writes `src` (a view of `dst`'s shape, or a number) into the elements of `dst`, in place; an overlapping source is copied first. */
   assign(dst: View<GPUTensorBuffer>, src: View<GPUTensorBuffer> | number): void {
-    if (numel(dst.shape) === 0) return;
+    if (shapeSize(dst.shape) === 0) return;
     let s: View<GPUTensorBuffer> | number = src;
     let temp: GPUTensorBuffer | null = null;
     if (typeof src !== 'number' && src.buffer.raw === dst.buffer.raw) {
@@ -274,7 +291,7 @@ export class WebGPUBackend implements Backend<GPUTensorBuffer> {
     const t = computeType(dst.dtype);
     runMap(
       this.rt,
-      { name: 'assign', inputs: [this.input(s, t)], expr: (a) => a[0]!, rtype: t, outDtype: dst.dtype, shape: dst.shape, outView: dst },
+      { name: 'assign', inputs: [this.input(s, t)], expr: (a) => a[0], rtype: t, outDtype: dst.dtype, shape: dst.shape, outView: dst },
       dst.buffer.raw,
     );
     if (temp) this.release(temp);
@@ -284,7 +301,7 @@ export class WebGPUBackend implements Backend<GPUTensorBuffer> {
   fill(dtype: DType, size: number, value: number): GPUTensorBuffer {
     const out = this.newBuffer(dtype, size, false);
     const t = computeType(dtype);
-    runMap(this.rt, { name: 'fill', inputs: [{ scalar: value, ctype: t }], expr: (a) => a[0]!, rtype: t, outDtype: dtype, shape: [size] }, out.raw);
+    runMap(this.rt, { name: 'fill', inputs: [{ scalar: value, ctype: t }], expr: (a) => a[0], rtype: t, outDtype: dtype, shape: [size] }, out.raw);
     return out;
   }
 
@@ -294,8 +311,8 @@ export class WebGPUBackend implements Backend<GPUTensorBuffer> {
   reduce(op: ReduceOp, x: View<GPUTensorBuffer>, axes: readonly number[], outDtype: DType): GPUTensorBuffer {
     const axisSet = new Set(axes);
     const outShape = x.shape.filter((_, d) => !axisSet.has(d));
-    const outs = numel(outShape);
-    if (outs > 0 && numel(axes.map((d) => x.shape[d]!)) === 0) {
+    const outs = shapeSize(outShape);
+    if (outs > 0 && shapeSize(axes.map((d) => x.shape[d])) === 0) {
       // Empty reduction: the identity (sum 0, prod 1, mean NaN); max/min/arg* are rejected by the facade.
       const v = op === 'prod' ? 1 : op === 'mean' || op === 'max' || op === 'min' ? NaN : 0;
       return this.fill(outDtype, outs, v);
@@ -307,14 +324,14 @@ export class WebGPUBackend implements Backend<GPUTensorBuffer> {
 
   /** Inclusive cumulative sum along `axis`, contiguous output. */
   cumsum(x: View<GPUTensorBuffer>, axis: number, outDtype: DType): GPUTensorBuffer {
-    const out = this.newBuffer(outDtype, numel(x.shape), false);
+    const out = this.newBuffer(outDtype, shapeSize(x.shape), false);
     runCumsum(this.rt, x, axis, outDtype, out.raw);
     return out;
   }
 
   /** Stable sort of the last axis: `[values, indices]` (indices int32); NaN sorts as the largest value. */
   sort(x: View<GPUTensorBuffer>, descending: boolean): [GPUTensorBuffer, GPUTensorBuffer] {
-    const n = numel(x.shape);
+    const n = shapeSize(x.shape);
     const values = this.newBuffer(x.dtype, n, false);
     const indices = this.newBuffer('int32', n, false);
     runSort(this.rt, x, descending, values.raw, indices.raw);
@@ -326,9 +343,9 @@ export class WebGPUBackend implements Backend<GPUTensorBuffer> {
   /** Batched matrix product `[batch, m, k] @ [batch, k, n]` for any strides (stride 0 broadcasts a batch). */
   matmul(a: View<GPUTensorBuffer>, b: View<GPUTensorBuffer>): GPUTensorBuffer {
     const ra = a.shape.length;
-    const batch = ra === 3 ? Math.max(a.shape[0]!, b.shape[0]!) : 1;
-    const m = a.shape[ra - 2]!;
-    const n = b.shape[b.shape.length - 1]!;
+    const batch = ra === 3 ? Math.max(a.shape[0], b.shape[0]) : 1;
+    const m = a.shape[ra - 2];
+    const n = b.shape[b.shape.length - 1];
     const out = this.newBuffer(a.dtype, batch * m * n, false);
     runMatmul(this.rt, a, b, out.raw, this.matmulVariant);
     return out;
@@ -336,7 +353,7 @@ export class WebGPUBackend implements Backend<GPUTensorBuffer> {
 
   /** `out[p] = x[p with p[axis] := index[p]]`; out has `index`'s shape (an out-of-range index reads 0). */
   gather(x: View<GPUTensorBuffer>, axis: number, index: View<GPUTensorBuffer>): GPUTensorBuffer {
-    const out = this.newBuffer(x.dtype, numel(index.shape), false);
+    const out = this.newBuffer(x.dtype, shapeSize(index.shape), false);
     runGather(this.rt, x, axis, index, index.shape, index.strides, out.raw);
     return out;
   }
@@ -344,17 +361,17 @@ export class WebGPUBackend implements Backend<GPUTensorBuffer> {
   /** Selects entries of `axis` by a 1-D int32 index. */
   indexSelect(x: View<GPUTensorBuffer>, axis: number, index: View<GPUTensorBuffer>): GPUTensorBuffer {
     const outShape = x.shape.slice();
-    const len = index.shape.length === 0 ? 1 : index.shape[0]!;
+    const len = index.shape.length === 0 ? 1 : index.shape[0];
     outShape[axis] = len;
-    const iStrides = outShape.map((_, d) => (d === axis ? (index.shape.length === 0 ? 0 : index.strides[0]!) : 0));
-    const out = this.newBuffer(x.dtype, numel(outShape), false);
+    const iStrides = outShape.map((_, d) => (d === axis ? (index.shape.length === 0 ? 0 : index.strides[0]) : 0));
+    const out = this.newBuffer(x.dtype, shapeSize(outShape), false);
     runGather(this.rt, x, axis, index, outShape, iStrides, out.raw);
     return out;
   }
 
   /** `base` copied, then `out[..., index[j], ...] += src[j]` along `axis` (out-of-range indices are skipped). */
   scatterAdd(base: View<GPUTensorBuffer>, axis: number, index: View<GPUTensorBuffer>, src: View<GPUTensorBuffer>): GPUTensorBuffer {
-    const out = this.newBuffer(base.dtype, numel(base.shape), false);
+    const out = this.newBuffer(base.dtype, shapeSize(base.shape), false);
     runScatterAdd(this.rt, base, axis, index, src, out.raw);
     return out;
   }
@@ -362,17 +379,22 @@ export class WebGPUBackend implements Backend<GPUTensorBuffer> {
   // ------------------------------------------------------------------ fused kernels
 
   private lstmCell(gates: View<GPUTensorBuffer>, c: View<GPUTensorBuffer>): [GPUTensorBuffer, GPUTensorBuffer] {
-    const n = gates.shape[0]!;
-    const hid = c.shape[1]!;
+    const n = gates.shape[0];
+    const hid = c.shape[1];
     const hc = this.newBuffer('float32', n * 2 * hid, false);
     const act = this.newBuffer('float32', n * 4 * hid, false);
     runLstmCell(this.rt, gates, c, hc.raw, act.raw);
     return [hc, act];
   }
 
-  private lstmCellBackward(gradHc: View<GPUTensorBuffer>, act: View<GPUTensorBuffer>, c: View<GPUTensorBuffer>, hc: View<GPUTensorBuffer>): [GPUTensorBuffer, GPUTensorBuffer] {
-    const n = c.shape[0]!;
-    const hid = c.shape[1]!;
+  private lstmCellBackward(
+    gradHc: View<GPUTensorBuffer>,
+    act: View<GPUTensorBuffer>,
+    c: View<GPUTensorBuffer>,
+    hc: View<GPUTensorBuffer>,
+  ): [GPUTensorBuffer, GPUTensorBuffer] {
+    const n = c.shape[0];
+    const hid = c.shape[1];
     const dGates = this.newBuffer('float32', n * 4 * hid, false);
     const dC = this.newBuffer('float32', n * hid, false);
     runLstmCellBackward(this.rt, gradHc, act, c, hc, dGates.raw, dC.raw);
@@ -380,17 +402,22 @@ export class WebGPUBackend implements Backend<GPUTensorBuffer> {
   }
 
   private softmaxCrossEntropy(logits: View<GPUTensorBuffer>, target: View<GPUTensorBuffer>, ignoreIndex: number): [GPUTensorBuffer, GPUTensorBuffer] {
-    const n = logits.shape[0]!;
-    const c = logits.shape[1]!;
+    const n = logits.shape[0];
+    const c = logits.shape[1];
     const loss = this.newBuffer('float32', n, false);
     const probs = this.newBuffer('float32', n * c, false);
     runSoftmaxCrossEntropy(this.rt, logits, target, ignoreIndex, loss.raw, probs.raw);
     return [loss, probs];
   }
 
-  private softmaxCrossEntropyBackward(gradLoss: View<GPUTensorBuffer>, probs: View<GPUTensorBuffer>, target: View<GPUTensorBuffer>, ignoreIndex: number): GPUTensorBuffer {
-    const n = probs.shape[0]!;
-    const c = probs.shape[1]!;
+  private softmaxCrossEntropyBackward(
+    gradLoss: View<GPUTensorBuffer>,
+    probs: View<GPUTensorBuffer>,
+    target: View<GPUTensorBuffer>,
+    ignoreIndex: number,
+  ): GPUTensorBuffer {
+    const n = probs.shape[0];
+    const c = probs.shape[1];
     const d = this.newBuffer('float32', n * c, false);
     runSoftmaxCrossEntropyBackward(this.rt, gradLoss, probs, target, ignoreIndex, d.raw);
     return d;

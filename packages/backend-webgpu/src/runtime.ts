@@ -154,7 +154,7 @@ export class Runtime {
     let bg = this.bindGroups.get(key);
     if (!bg) {
       const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: this.uniformBuffer, offset: 0, size: UNIFORM_BLOCK_BYTES } }];
-      for (let i = 0; i < bufs.length; i++) entries.push({ binding: i + 1, resource: { buffer: bufs[i]!.gpu } });
+      for (let i = 0; i < bufs.length; i++) entries.push({ binding: i + 1, resource: { buffer: bufs[i].gpu } });
       bg = this.device.createBindGroup({ layout: this.layout(access).bgl, entries });
       if (this.bindGroups.size >= 8192) this.clearBindGroups();
       this.bindGroups.set(key, bg);
@@ -300,9 +300,7 @@ export class Runtime {
       this.zero(raw);
     }
     const cap = sizeClass(bytes);
-    const staging =
-      this.stagingFree.get(cap)?.pop() ??
-      this.device.createBuffer({ size: cap, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    const staging = this.stagingFree.get(cap)?.pop() ?? this.device.createBuffer({ size: cap, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     this.encoderForCopy().copyBufferToBuffer(raw.gpu, byteOffset, staging, 0, bytes);
     raw.batch = this.batch;
     this.submit();

@@ -80,7 +80,7 @@ const u32view = new Uint32Array(f32view.buffer);
 /** The u32 bit pattern of a number rounded to f32. @internal */
 export function f32bits(x: number): number {
   f32view[0] = x;
-  return u32view[0]!;
+  return u32view[0];
 }
 
 /** The u32 word holding a scalar of a compute type. @internal */

@@ -3,7 +3,21 @@
 import { CpuBackend } from '@fackel/backend-cpu';
 import { BINARY_OPS, UNARY_OPS, type BinaryOp, type DType, type ReduceOp, type TypedArray, type UnaryOp, type View } from '@fackel/tensor';
 import { afterAll, describe, it } from 'vitest';
-import { contiguous, describeGpu, elements, expectClose, expectExact, permute, randint, randn, rng, size, tryBackend, type GV, type HostView } from './helpers.js';
+import {
+  contiguous,
+  describeGpu,
+  elements,
+  expectClose,
+  expectExact,
+  permute,
+  randint,
+  randn,
+  rng,
+  size,
+  tryBackend,
+  type GV,
+  type HostView,
+} from './helpers.js';
 import type { GPUTensorBuffer } from '../src/index.js';
 
 const gpu = (await tryBackend())!;
@@ -42,7 +56,7 @@ function operand(r: () => number, dtype: DType, shape: number[], layout: 'c' | '
   }
   // every other element of a twice-as-wide last axis, starting at 1
   const wide = shape.slice();
-  wide[wide.length - 1] = shape[shape.length - 1]! * 2 + 1;
+  wide[wide.length - 1] = shape[shape.length - 1] * 2 + 1;
   const st = contiguous(wide);
   st[st.length - 1] = 2;
   return pair({ data: data(r, dtype, size(wide), lo, hi), dtype, shape, strides: st, offset: 1 });
@@ -99,27 +113,33 @@ describeGpu(gpu)('CPU and WebGPU agree on random inputs', () => {
       for (const dt of ['float32', 'int32'] as const) {
         const outDt: DType = info.dtype === 'bool' ? 'bool' : info.dtype === 'div' ? 'float32' : dt;
         const pos = op === 'pow' && dt === 'float32';
-        for (const [la, lb] of [['c', 'c'], ['t', 's'], ['s', 't']] as const) {
+        for (const [la, lb] of [
+          ['c', 'c'],
+          ['t', 's'],
+          ['s', 't'],
+        ] as const) {
           const a = operand(r, dt, SHAPE, la, pos ? 0.1 : -3, 3);
           const b = operand(r, dt, SHAPE, lb, -3, 3);
           if (op === 'pow' && dt === 'int32') {
             // small non-negative exponents keep int32 powers exact in both backends
-            for (let i = 0; i < (b.c.buffer as Int32Array).length; i++) (b.c.buffer as Int32Array)[i] = Math.abs((b.c.buffer as Int32Array)[i]! % 5);
+            for (let i = 0; i < (b.c.buffer as Int32Array).length; i++) (b.c.buffer as Int32Array)[i] = Math.abs((b.c.buffer as Int32Array)[i] % 5);
             gpu.write(b.g.buffer, 'int32', b.c.buffer, 0);
           }
           if (op === 'fmod' && dt === 'int32') nonzero(b.c.buffer as Int32Array, b.g.buffer);
           await check(cpu.binary(op, a.c, b.c, SHAPE, outDt), gpu.binary(op, a.g, b.g, SHAPE, outDt), outDt, SHAPE, `${op} ${dt} ${la}${lb}`);
           const s = dt === 'int32' ? 3 : 1.5;
           await check(cpu.binary(op, a.c, s, SHAPE, outDt), gpu.binary(op, a.g, s, SHAPE, outDt), outDt, SHAPE, `${op} ${dt} scalar right`);
-          if (!(op === 'pow' && dt === 'float32')) await check(cpu.binary(op, s, b.c, SHAPE, outDt), gpu.binary(op, s, b.g, SHAPE, outDt), outDt, SHAPE, `${op} ${dt} scalar left`);
+          if (!(op === 'pow' && dt === 'float32'))
+            await check(cpu.binary(op, s, b.c, SHAPE, outDt), gpu.binary(op, s, b.g, SHAPE, outDt), outDt, SHAPE, `${op} ${dt} scalar left`);
         }
         // broadcast: b is a row expanded along the first two axes
         const a = operand(r, dt, SHAPE, 'c', pos ? 0.1 : -3, 3);
-        const row = operand(r, dt, [SHAPE[2]!], 'c', -3, 3);
+        const row = operand(r, dt, [SHAPE[2]], 'c', -3, 3);
         if (op === 'fmod' && dt === 'int32') nonzero(row.c.buffer as Int32Array, row.g.buffer);
         const bc = { ...row.c, shape: SHAPE, strides: [0, 0, 1] };
         const bg = { ...row.g, shape: SHAPE, strides: [0, 0, 1] };
-        if (op !== 'pow' || dt === 'float32') await check(cpu.binary(op, a.c, bc, SHAPE, outDt), gpu.binary(op, a.g, bg, SHAPE, outDt), outDt, SHAPE, `${op} ${dt} broadcast`);
+        if (op !== 'pow' || dt === 'float32')
+          await check(cpu.binary(op, a.c, bc, SHAPE, outDt), gpu.binary(op, a.g, bg, SHAPE, outDt), outDt, SHAPE, `${op} ${dt} broadcast`);
       }
     });
   });
@@ -169,7 +189,10 @@ describeGpu(gpu)('CPU and WebGPU agree on random inputs', () => {
 
   it('sort', async () => {
     const r = rng(3);
-    for (const shape of [[4, 65], [3, 300]])
+    for (const shape of [
+      [4, 65],
+      [3, 300],
+    ])
       for (const layout of LAYOUTS)
         for (const desc of [false, true]) {
           const x = operand(r, 'int32', shape, layout); // ties exercise stability
@@ -187,7 +210,11 @@ describeGpu(gpu)('CPU and WebGPU agree on random inputs', () => {
 
   it('matmul', async () => {
     const r = rng(4);
-    for (const [bt, m, k, n] of [[1, 17, 33, 9], [3, 64, 64, 130], [2, 1, 200, 1]] as const)
+    for (const [bt, m, k, n] of [
+      [1, 17, 33, 9],
+      [3, 64, 64, 130],
+      [2, 1, 200, 1],
+    ] as const)
       for (const layout of ['c', 't'] as const) {
         const a = operand(r, 'float32', [bt, m, k], layout);
         const b = operand(r, 'float32', [bt, k, n], layout === 'c' ? 't' : 'c');
@@ -200,10 +227,10 @@ describeGpu(gpu)('CPU and WebGPU agree on random inputs', () => {
     for (let axis = 0; axis < 3; axis++) {
       const x = operand(r, 'float32', SHAPE, 't');
       const ishape = SHAPE.map((d, i) => (i === axis ? 9 : d));
-      const hi = { data: randint(r, size(ishape), 0, SHAPE[axis]!), dtype: 'int32' as const, shape: ishape, strides: contiguous(ishape), offset: 0 };
+      const hi = { data: randint(r, size(ishape), 0, SHAPE[axis]), dtype: 'int32' as const, shape: ishape, strides: contiguous(ishape), offset: 0 };
       const idx = pair(hi);
       await check(cpu.gather(x.c, axis, idx.c), gpu.gather(x.g, axis, idx.g), 'float32', ishape, `gather ${axis}`);
-      const sel = pair({ data: randint(r, 11, 0, SHAPE[axis]!), dtype: 'int32', shape: [11], strides: [1], offset: 0 });
+      const sel = pair({ data: randint(r, 11, 0, SHAPE[axis]), dtype: 'int32', shape: [11], strides: [1], offset: 0 });
       const oshape = SHAPE.map((d, i) => (i === axis ? 11 : d));
       await check(cpu.indexSelect(x.c, axis, sel.c), gpu.indexSelect(x.g, axis, sel.g), 'float32', oshape, `indexSelect ${axis}`);
       const base = operand(r, 'float32', SHAPE, 'c');
@@ -254,8 +281,8 @@ describeGpu(gpu)('CPU and WebGPU agree on random inputs', () => {
     const size1 = 1000;
     const ps = ['p', 'g', 'm', 'v', 'vm'].map((_, i) => operand(r, 'float32', [size1], 'c', i >= 3 ? 0 : -1, 1));
     const o = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, decoupled: true, step: 7 };
-    cpu.fused.adamStep!(ps[0]!.c.buffer, ps[1]!.c.buffer, ps[2]!.c.buffer, ps[3]!.c.buffer, ps[4]!.c.buffer, size1, o);
-    gpu.fused.adamStep!(ps[0]!.g.buffer, ps[1]!.g.buffer, ps[2]!.g.buffer, ps[3]!.g.buffer, ps[4]!.g.buffer, size1, o);
+    cpu.fused.adamStep!(ps[0].c.buffer, ps[1].c.buffer, ps[2].c.buffer, ps[3].c.buffer, ps[4].c.buffer, size1, o);
+    gpu.fused.adamStep!(ps[0].g.buffer, ps[1].g.buffer, ps[2].g.buffer, ps[3].g.buffer, ps[4].g.buffer, size1, o);
     for (const [k, p] of ps.entries()) expectClose(await gpu.read(p.g), await cpu.read(p.c), 1e-5, 1e-7, `adam buffer ${k}`);
   });
 });

@@ -21,7 +21,10 @@ describeGpu(probe)('WebGPU through the tensor facade (no adapter: skipped; set R
   it('runs the README example', async () => {
     const gpu = await setDefaultDevice('webgpu');
     expect(gpu.backend).toBeInstanceOf(WebGPUBackend);
-    const x = tensor([[1, 2], [3, 4]]);
+    const x = tensor([
+      [1, 2],
+      [3, 4],
+    ]);
     expect(x.device.name).toBe('webgpu');
     expect(Array.from(await x.matmul(x).data())).toEqual([7, 10, 15, 22]);
     await setDefaultDevice('cpu');
@@ -38,7 +41,7 @@ describeGpu(probe)('WebGPU through the tensor facade (no adapter: skipped; set R
     const back = await gc.to('cpu');
     const want = await c.data();
     const got = await back.data();
-    for (let i = 0; i < want.length; i++) expect(got[i]).toBeCloseTo(want[i]!, 5);
+    for (let i = 0; i < want.length; i++) expect(got[i]).toBeCloseTo(want[i], 5);
   });
 
   it('tidy returns every webgpu buffer', async () => {

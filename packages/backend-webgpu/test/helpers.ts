@@ -1,5 +1,6 @@
 import type { DType, TypedArray, View } from '@fackel/tensor';
 import { arrayType } from '@fackel/tensor';
+import { expectArrayClose } from '@fackel/testkit';
 import { describe } from 'vitest';
 import { createWebGPUBackend, type GPUTensorBuffer, type WebGPUBackend, type WebGPUBackendOptions } from '../src/index.js';
 
@@ -25,7 +26,7 @@ export function contiguous(shape: readonly number[]): number[] {
   let acc = 1;
   for (let i = shape.length - 1; i >= 0; i--) {
     s[i] = acc;
-    acc *= shape[i]!;
+    acc *= shape[i];
   }
   return s;
 }
@@ -55,10 +56,10 @@ export function elements(h: HostView): number[] {
   const idx = new Array<number>(h.shape.length).fill(0);
   for (let i = 0; i < n; i++) {
     let off = h.offset;
-    for (let d = 0; d < idx.length; d++) off += idx[d]! * h.strides[d]!;
-    out.push(h.data[off]!);
+    for (let d = 0; d < idx.length; d++) off += idx[d] * h.strides[d];
+    out.push(h.data[off]);
     for (let d = idx.length - 1; d >= 0; d--) {
-      if (++idx[d]! < h.shape[d]!) break;
+      if (++idx[d] < h.shape[d]) break;
       idx[d] = 0;
     }
   }
@@ -74,22 +75,22 @@ export function upload(be: WebGPUBackend, h: HostView): GV {
 
 /** Views helpers (metadata only), applied to host views. */
 export function permute(h: HostView, dims: number[]): HostView {
-  return { ...h, shape: dims.map((d) => h.shape[d]!), strides: dims.map((d) => h.strides[d]!) };
+  return { ...h, shape: dims.map((d) => h.shape[d]), strides: dims.map((d) => h.strides[d]) };
 }
 export function expand(h: HostView, shape: number[]): HostView {
   const lead = shape.length - h.shape.length;
   return {
     ...h,
     shape,
-    strides: shape.map((n, i) => (i < lead ? 0 : h.shape[i - lead] === 1 && n !== 1 ? 0 : h.strides[i - lead]!)),
+    strides: shape.map((n, i) => (i < lead ? 0 : h.shape[i - lead] === 1 && n !== 1 ? 0 : h.strides[i - lead])),
   };
 }
 export function narrow(h: HostView, dim: number, start: number, len: number, step = 1): HostView {
   const shape = h.shape.slice();
   const strides = h.strides.slice();
   shape[dim] = len;
-  strides[dim] = h.strides[dim]! * step;
-  return { ...h, shape, strides, offset: h.offset + start * h.strides[dim]! };
+  strides[dim] = h.strides[dim] * step;
+  return { ...h, shape, strides, offset: h.offset + start * h.strides[dim] };
 }
 
 /** Deterministic pseudo-random numbers. */
@@ -116,22 +117,18 @@ export function randint(r: () => number, n: number, lo: number, hi: number): Int
   return a;
 }
 
-/** Compares float arrays: NaN matches NaN, ±Infinity exact, others within rtol/atol. */
+/**
+ * Compares a float32 result with a reference (rounded to float32 first): NaN matches NaN,
+ * ±Infinity exactly, others within atol + rtol·|expected| (testkit's comparison, with this
+ * package's defaults).
+ */
 export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, rtol = 1e-5, atol = 1e-6, what = ''): void {
-  if (actual.length !== expected.length) throw new Error(`${what}: length ${actual.length} != ${expected.length}`);
-  for (let i = 0; i < expected.length; i++) {
-    const a = actual[i]!;
-    const e = Math.fround(expected[i]!);
-    if (Number.isNaN(e) ? Number.isNaN(a) : a === e || Math.abs(a - e) <= atol + rtol * Math.abs(e)) continue;
-    throw new Error(`${what}: element ${i}: got ${a}, expected ${e} (|diff| ${Math.abs(a - e)})`);
-  }
+  expectArrayClose(actual, expected, { rtol, atol, label: what, float32: true });
 }
 
+/** Exact comparison (NaN matches NaN, 0 matches -0). */
 export function expectExact(actual: ArrayLike<number>, expected: ArrayLike<number>, what = ''): void {
-  if (actual.length !== expected.length) throw new Error(`${what}: length ${actual.length} != ${expected.length}`);
-  for (let i = 0; i < expected.length; i++) {
-    if (!Object.is(actual[i], expected[i]) && !(actual[i] === expected[i])) throw new Error(`${what}: element ${i}: got ${actual[i]}, expected ${expected[i]}`);
-  }
+  expectArrayClose(actual, expected, { rtol: 0, atol: 0, label: what });
 }
 
 /** Reads a freshly returned contiguous buffer of `shape`. */

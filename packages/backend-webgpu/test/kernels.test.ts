@@ -63,7 +63,7 @@ describeGpu(be)('WebGPU kernels (no adapter: skipped; set REQUIRE_WEBGPU=1 to fa
         expectExact(r, h.data, dt);
         // partial write at an offset keeps the rest
         be.write(v.buffer, dt, h.data.slice(0, 2), 3);
-        expectExact(await be.read(v), [h.data[0]!, h.data[1]!, h.data[2]!, h.data[0]!, h.data[1]!], `${dt} partial`);
+        expectExact(await be.read(v), [h.data[0], h.data[1], h.data[2], h.data[0], h.data[1]], `${dt} partial`);
         be.release(v.buffer, dt, 5);
       }
     });
@@ -77,7 +77,11 @@ describeGpu(be)('WebGPU kernels (no adapter: skipped; set REQUIRE_WEBGPU=1 to fa
     });
 
     it('reads strided, transposed, broadcast, 0-d and empty views', async () => {
-      const h = host(Array.from({ length: 24 }, (_, i) => i), F, [2, 3, 4]);
+      const h = host(
+        Array.from({ length: 24 }, (_, i) => i),
+        F,
+        [2, 3, 4],
+      );
       const v = upload(be, h);
       const cases: HostView[] = [
         permute(h, [2, 0, 1]),
@@ -138,9 +142,12 @@ describeGpu(be)('WebGPU kernels (no adapter: skipped; set REQUIRE_WEBGPU=1 to fa
       const t = permute(h, [1, 0]);
       expectClose(await readOut(be, be.unary('exp', { ...v, shape: t.shape, strides: t.strides }, F, t.shape), F, t.shape), elements(t).map(Math.exp), 1e-5);
       const e = expand(narrow(h, 0, 2, 1), [5, 4]);
-      expectClose(await readOut(be, be.unary('neg', { ...v, shape: e.shape, strides: e.strides, offset: e.offset }, F, e.shape), F, e.shape), elements(e).map((x) => -x));
+      expectClose(
+        await readOut(be, be.unary('neg', { ...v, shape: e.shape, strides: e.strides, offset: e.offset }, F, e.shape), F, e.shape),
+        elements(e).map((x) => -x),
+      );
       expectExact(await readOut(be, be.unary('neg', { ...v, shape: [0, 3], strides: [3, 1] }, F, [0, 3]), F, [0, 3]), []);
-      expectClose(await readOut(be, be.unary('neg', { ...v, shape: [], strides: [], offset: 7 }, F, []), F, []), [-h.data[7]!]);
+      expectClose(await readOut(be, be.unary('neg', { ...v, shape: [], strides: [], offset: 7 }, F, []), F, []), [-h.data[7]]);
     });
 
     it('handles more than 65 535 workgroups (2-D dispatch)', async () => {
@@ -150,7 +157,11 @@ describeGpu(be)('WebGPU kernels (no adapter: skipped; set REQUIRE_WEBGPU=1 to fa
       const v = upload(be, host(data, F, [n]));
       const got = await readOut(be, be.binary('add', v, 1, [n], F), F, [n]);
       let bad = -1;
-      for (let i = 0; i < n; i++) if (got[i] !== (i % 1000) + 1) { bad = i; break; }
+      for (let i = 0; i < n; i++)
+        if (got[i] !== (i % 1000) + 1) {
+          bad = i;
+          break;
+        }
       expect(bad).toBe(-1);
       be.release(v.buffer, F, n);
     });
@@ -169,14 +180,32 @@ describeGpu(be)('WebGPU kernels (no adapter: skipped; set REQUIRE_WEBGPU=1 to fa
       const a = upload(be, ha);
       const b = upload(be, hb);
       // pow follows C/PyTorch where JavaScript's Math.pow differs: pow(1, NaN) = 1, pow(±1, ±Infinity) = 1
-      const cpow = (x: number, y: number): number => (x === 1 || y === 0 || (Math.abs(x) === 1 && Math.abs(y) === Infinity) ? 1 : Math.pow(x, y));
+      const cpow = (x: number, y: number): number => (x === 1 || y === 0 || (Math.abs(x) === 1 && Math.abs(y) === Infinity) ? 1 : x ** y);
       const ref = (x: number, y: number): number => outOf(outDt)(op === 'pow' ? cpow(x, y) : info.ref(x, y));
       const tol = op === 'pow' ? 1e-5 : 1e-6;
-      expectClose(await readOut(be, be.binary(op, a, b, ha.shape, outDt), outDt, ha.shape), Array.from(ha.data, (x, i) => ref(x, hb.data[i]!)), tol, 0, op);
+      expectClose(
+        await readOut(be, be.binary(op, a, b, ha.shape, outDt), outDt, ha.shape),
+        Array.from(ha.data, (x, i) => ref(x, hb.data[i])),
+        tol,
+        0,
+        op,
+      );
       for (const s of [2, -0.5, 0]) {
         const sf = Math.fround(s);
-        expectClose(await readOut(be, be.binary(op, a, s, ha.shape, outDt), outDt, ha.shape), Array.from(ha.data, (x) => ref(x, sf)), tol, 0, `${op} scalar right`);
-        expectClose(await readOut(be, be.binary(op, s, b, hb.shape, outDt), outDt, hb.shape), Array.from(hb.data, (y) => ref(sf, y)), tol, 0, `${op} scalar left`);
+        expectClose(
+          await readOut(be, be.binary(op, a, s, ha.shape, outDt), outDt, ha.shape),
+          Array.from(ha.data, (x) => ref(x, sf)),
+          tol,
+          0,
+          `${op} scalar right`,
+        );
+        expectClose(
+          await readOut(be, be.binary(op, s, b, hb.shape, outDt), outDt, hb.shape),
+          Array.from(hb.data, (y) => ref(sf, y)),
+          tol,
+          0,
+          `${op} scalar left`,
+        );
       }
     });
 
@@ -198,8 +227,16 @@ describeGpu(be)('WebGPU kernels (no adapter: skipped; set REQUIRE_WEBGPU=1 to fa
         }
         return outOf(outDt)(info.ref(x, y));
       };
-      expectExact(await readOut(be, be.binary(op, a, b, [ia.length], outDt), outDt, [ia.length]), ia.map((x, i) => ref(x, ib[i]!)), op);
-      expectExact(await readOut(be, be.binary(op, a, 3, [ia.length], outDt), outDt, [ia.length]), ia.map((x) => ref(x, 3)), `${op} scalar`);
+      expectExact(
+        await readOut(be, be.binary(op, a, b, [ia.length], outDt), outDt, [ia.length]),
+        ia.map((x, i) => ref(x, ib[i])),
+        op,
+      );
+      expectExact(
+        await readOut(be, be.binary(op, a, 3, [ia.length], outDt), outDt, [ia.length]),
+        ia.map((x) => ref(x, 3)),
+        `${op} scalar`,
+      );
     });
 
     it('compares int32 against a fractional scalar in float', async () => {
@@ -232,15 +269,36 @@ describeGpu(be)('WebGPU kernels (no adapter: skipped; set REQUIRE_WEBGPU=1 to fa
       const got = await readOut(be, be.binary('sub', av, bv, as.shape, F), F, as.shape);
       const ea = elements(as);
       const eb = elements(bs);
-      expectClose(got, ea.map((x, i) => x - eb[i]!), 1e-6, 1e-7);
+      expectClose(
+        got,
+        ea.map((x, i) => x - eb[i]),
+        1e-6,
+        1e-7,
+      );
       // a column (stride 0 along the last axis) against a row (stride 0 along the first)
       const col = expand(narrow(narrow(ha, 0, 0, 1), 2, 0, 1), [1, 5, 6]);
       const row = expand(narrow(hb, 1, 0, 1), [1, 6, 1]);
-      const rowB = expand({ ...row, shape: [1, 1, 6], strides: [0, 0, row.strides[1]!] }, [1, 5, 6]);
-      const got2 = await readOut(be, be.binary('mul', { ...a, shape: col.shape, strides: col.strides, offset: col.offset }, { ...b, shape: rowB.shape, strides: rowB.strides, offset: rowB.offset }, [1, 5, 6], F), F, [1, 5, 6]);
+      const rowB = expand({ ...row, shape: [1, 1, 6], strides: [0, 0, row.strides[1]] }, [1, 5, 6]);
+      const got2 = await readOut(
+        be,
+        be.binary(
+          'mul',
+          { ...a, shape: col.shape, strides: col.strides, offset: col.offset },
+          { ...b, shape: rowB.shape, strides: rowB.strides, offset: rowB.offset },
+          [1, 5, 6],
+          F,
+        ),
+        F,
+        [1, 5, 6],
+      );
       const ec = elements(col);
       const er = elements(rowB);
-      expectClose(got2, ec.map((x, i) => Math.fround(x * er[i]!)), 1e-6, 0);
+      expectClose(
+        got2,
+        ec.map((x, i) => Math.fround(x * er[i])),
+        1e-6,
+        0,
+      );
     });
   });
 
@@ -282,7 +340,11 @@ describeGpu(be)('WebGPU kernels (no adapter: skipped; set REQUIRE_WEBGPU=1 to fa
     });
 
     it('assign writes a strided destination from a view or a scalar, also when they overlap', async () => {
-      const h = host(Array.from({ length: 12 }, (_, i) => i), F, [3, 4]);
+      const h = host(
+        Array.from({ length: 12 }, (_, i) => i),
+        F,
+        [3, 4],
+      );
       const v = upload(be, h);
       // dst = column 1, src = scalar
       be.assign({ ...v, shape: [3], strides: [4], offset: 1 }, -1);
@@ -306,17 +368,17 @@ describeGpu(be)('WebGPU kernels (no adapter: skipped; set REQUIRE_WEBGPU=1 to fa
 
     function refReduce(op: ReduceOp, hv: HostView, axes: number[]): number[] {
       const kept = hv.shape.map((_, d) => d).filter((d) => !axes.includes(d));
-      const outShape = kept.map((d) => hv.shape[d]!);
+      const outShape = kept.map((d) => hv.shape[d]);
       const groups: number[][] = Array.from({ length: size(outShape) }, () => []);
       const el = elements(hv);
       const st = contiguous(outShape);
       const idx = new Array<number>(hv.shape.length).fill(0);
       for (let i = 0; i < el.length; i++) {
         let o = 0;
-        kept.forEach((d, k) => (o += idx[d]! * st[k]!));
-        groups[o]!.push(el[i]!);
+        kept.forEach((d, k) => (o += idx[d] * st[k]));
+        groups[o].push(el[i]);
         for (let d = idx.length - 1; d >= 0; d--) {
-          if (++idx[d]! < hv.shape[d]!) break;
+          if (++idx[d] < hv.shape[d]) break;
           idx[d] = 0;
         }
       }
@@ -337,7 +399,7 @@ describeGpu(be)('WebGPU kernels (no adapter: skipped; set REQUIRE_WEBGPU=1 to fa
             const nan = g.findIndex(Number.isNaN);
             if (nan >= 0) return nan;
             let bi = 0;
-            for (let j = 1; j < g.length; j++) if (op === 'argmax' ? g[j]! > g[bi]! : g[j]! < g[bi]!) bi = j;
+            for (let j = 1; j < g.length; j++) if (op === 'argmax' ? g[j] > g[bi] : g[j] < g[bi]) bi = j;
             return bi;
           }
         }
@@ -409,7 +471,7 @@ describeGpu(be)('WebGPU kernels (no adapter: skipped; set REQUIRE_WEBGPU=1 to fa
       const got = await readOut(be, be.reduce('mean', rows, [1], F), F, [3]);
       const want = [0, 1, 2].map((k) => {
         let t = 0;
-        for (let j = 0; j < 200000; j++) t += d[k * 200000 + j]!;
+        for (let j = 0; j < 200000; j++) t += d[k * 200000 + j];
         return t / 200000;
       });
       expectClose(got, want, 1e-3, 1e-6);
@@ -436,8 +498,8 @@ describeGpu(be)('WebGPU kernels (no adapter: skipped; set REQUIRE_WEBGPU=1 to fa
           const st = contiguous(hv.shape);
           const want = el.slice();
           for (let i = 0; i < el.length; i++) {
-            const k = Math.floor(i / st[axis]!) % hv.shape[axis]!;
-            if (k > 0) want[i] = want[i - st[axis]!]! + el[i]!;
+            const k = Math.floor(i / st[axis]) % hv.shape[axis];
+            if (k > 0) want[i] = want[i - st[axis]] + el[i];
           }
           expectClose(got, want, 1e-5, 1e-6, `axis ${axis}`);
         }
@@ -456,8 +518,8 @@ describeGpu(be)('WebGPU kernels (no adapter: skipped; set REQUIRE_WEBGPU=1 to fa
       let acc = 0;
       let worst = 0;
       for (let i = 0; i < n; i++) {
-        acc += d[i]!;
-        worst = Math.max(worst, Math.abs(got[i]! - acc));
+        acc += d[i];
+        worst = Math.max(worst, Math.abs(got[i] - acc));
       }
       expect(worst).toBeLessThan(2e-2); // |prefix sums| reach ~1e3; float32 accumulation
       const hi = host(randint(rng(22), 150000, -100, 100), I, [50000, 3]);
@@ -466,7 +528,7 @@ describeGpu(be)('WebGPU kernels (no adapter: skipped; set REQUIRE_WEBGPU=1 to fa
       const gi = await readOut(be, be.cumsum({ ...iv, shape: t.shape, strides: t.strides }, 1, I), I, [3, 50000]);
       const el = elements(t);
       const want = el.slice();
-      for (let i = 0; i < el.length; i++) if (i % 50000 > 0) want[i] = want[i - 1]! + el[i]!;
+      for (let i = 0; i < el.length; i++) if (i % 50000 > 0) want[i] = want[i - 1] + el[i];
       expectExact(gi, want, 'int32 blocks');
       be.release(v.buffer, F, n);
     });
@@ -479,15 +541,15 @@ describeGpu(be)('WebGPU kernels (no adapter: skipped; set REQUIRE_WEBGPU=1 to fa
       for (const row of rows) {
         const idx = row.map((_, j) => j);
         idx.sort((a, b) => {
-          const x = row[a]!;
-          const y = row[b]!;
+          const x = row[a];
+          const y = row[b];
           const nx = Number.isNaN(x);
           const ny = Number.isNaN(y);
           if (nx || ny) return nx === ny ? 0 : (nx ? 1 : -1) * (desc ? -1 : 1);
           return desc ? y - x : x - y;
         });
         for (const j of idx) {
-          v.push(row[j]!);
+          v.push(row[j]);
           ix.push(j);
         }
       }
@@ -524,7 +586,7 @@ describeGpu(be)('WebGPU kernels (no adapter: skipped; set REQUIRE_WEBGPU=1 to fa
       expectExact(await readOut(be, vals, I, [3, 4]), want.v);
       expectExact(await readOut(be, idx, I, [3, 4]), want.i);
       const [v0, i0] = be.sort({ ...v, shape: [], strides: [], offset: 3 }, true);
-      expectExact(await readOut(be, v0, I, []), [h.data[3]!]);
+      expectExact(await readOut(be, v0, I, []), [h.data[3]]);
       expectExact(await readOut(be, i0, I, []), [0]);
     });
   });
@@ -532,7 +594,7 @@ describeGpu(be)('WebGPU kernels (no adapter: skipped; set REQUIRE_WEBGPU=1 to fa
   describe('matmul', () => {
     function refMatmul(a: HostView, b: HostView): number[] {
       const [bt, m, k] = a.shape as [number, number, number];
-      const n = b.shape[2]!;
+      const n = b.shape[2];
       const ea = elements(a);
       const eb = elements(b);
       const out: number[] = [];
@@ -540,7 +602,7 @@ describeGpu(be)('WebGPU kernels (no adapter: skipped; set REQUIRE_WEBGPU=1 to fa
         for (let i = 0; i < m; i++)
           for (let j = 0; j < n; j++) {
             let s = 0;
-            for (let p = 0; p < k; p++) s += ea[z * m * k + i * k + p]! * eb[z * k * n + p * n + j]!;
+            for (let p = 0; p < k; p++) s += ea[z * m * k + i * k + p] * eb[z * k * n + p * n + j];
             out.push(s);
           }
       return out;
@@ -598,15 +660,15 @@ describeGpu(be)('WebGPU kernels (no adapter: skipped; set REQUIRE_WEBGPU=1 to fa
       const x = upload(be, hx);
       for (let axis = 0; axis < 3; axis++) {
         const ishape = [3, 4, 5].map((d, k) => (k === axis ? 6 : Math.max(1, d - 1)));
-        const hi = host(randint(rng(axis), size(ishape), 0, hx.shape[axis]!), I, ishape);
+        const hi = host(randint(rng(axis), size(ishape), 0, hx.shape[axis]), I, ishape);
         const idx = upload(be, hi);
         const got = await readOut(be, be.gather(x, axis, idx), F, ishape);
         const want: number[] = [];
         const st = contiguous(ishape);
         for (let i = 0; i < size(ishape); i++) {
-          const c = ishape.map((_, k) => Math.floor(i / st[k]!) % ishape[k]!);
-          c[axis] = hi.data[i]!;
-          want.push(hx.data[c[0]! * 20 + c[1]! * 5 + c[2]!]!);
+          const c = ishape.map((_, k) => Math.floor(i / st[k]) % ishape[k]);
+          c[axis] = hi.data[i];
+          want.push(hx.data[c[0] * 20 + c[1] * 5 + c[2]]);
         }
         expectExact(got, want, `axis ${axis}`);
       }
@@ -614,14 +676,23 @@ describeGpu(be)('WebGPU kernels (no adapter: skipped; set REQUIRE_WEBGPU=1 to fa
       const t = permute(hx, [2, 1, 0]); // [5, 4, 3]
       const hi = host([2, 0], I, [1, 2, 1]);
       const ie = expand(hi, [5, 2, 3]);
-      const got = await readOut(be, be.gather({ ...x, shape: t.shape, strides: t.strides }, 1, { ...upload(be, hi), shape: ie.shape, strides: ie.strides }), F, [5, 2, 3]);
+      const got = await readOut(
+        be,
+        be.gather({ ...x, shape: t.shape, strides: t.strides }, 1, { ...upload(be, hi), shape: ie.shape, strides: ie.strides }),
+        F,
+        [5, 2, 3],
+      );
       const want: number[] = [];
-      for (let a = 0; a < 5; a++) for (let b = 0; b < 2; b++) for (let c = 0; c < 3; c++) want.push(hx.data[c * 20 + [2, 0][b]! * 5 + a]!);
+      for (let a = 0; a < 5; a++) for (let b = 0; b < 2; b++) for (let c = 0; c < 3; c++) want.push(hx.data[c * 20 + [2, 0][b] * 5 + a]);
       expectExact(got, want, 'strided');
     });
 
     it('indexSelect rows of a table (embedding lookup) and columns of a view', async () => {
-      const hx = host(Array.from({ length: 20 }, (_, i) => i), I, [5, 4]);
+      const hx = host(
+        Array.from({ length: 20 }, (_, i) => i),
+        I,
+        [5, 4],
+      );
       const x = upload(be, hx);
       const idx = upload(be, host([4, 0, 4, 2], I, [4]));
       expectExact(await readOut(be, be.indexSelect(x, 0, idx), I, [4, 4]), [16, 17, 18, 19, 0, 1, 2, 3, 16, 17, 18, 19, 8, 9, 10, 11]);
@@ -653,13 +724,20 @@ describeGpu(be)('WebGPU kernels (no adapter: skipped; set REQUIRE_WEBGPU=1 to fa
       const tokens = randint(r, N, 0, V);
       const hidx = host(tokens, I, [N, 1]);
       const idx = upload(be, hidx);
-      const src = upload(be, host(Array.from({ length: N * D }, (_, i) => (i % 7) - 3), F, [N, D]));
+      const src = upload(
+        be,
+        host(
+          Array.from({ length: N * D }, (_, i) => (i % 7) - 3),
+          F,
+          [N, D],
+        ),
+      );
       const base = be.fill(F, V * D, 0);
       const baseV: GV = { buffer: base, dtype: F, shape: [V, D], strides: [D, 1], offset: 0 };
       const ie: GV = { ...idx, shape: [N, D], strides: [1, 0] };
       const got = await readOut(be, be.scatterAdd(baseV, 0, ie, src), F, [V, D]);
       const want = new Float32Array(V * D);
-      for (let i = 0; i < N; i++) for (let d = 0; d < D; d++) want[tokens[i]! * D + d] += ((i * D + d) % 7) - 3;
+      for (let i = 0; i < N; i++) for (let d = 0; d < D; d++) want[tokens[i] * D + d] += ((i * D + d) % 7) - 3;
       expectExact(got, want);
     });
   });
@@ -681,7 +759,7 @@ describeGpu(be)('WebGPU kernels (no adapter: skipped; set REQUIRE_WEBGPU=1 to fa
       const wantDg: number[] = [];
       const wantDc: number[] = [];
       for (let i = 0; i < n; i++) {
-        const row = (k: number, j: number): number => g[i * 4 * h + k * h + j]!;
+        const row = (k: number, j: number): number => g[i * 4 * h + k * h + j];
         const acts: number[][] = [[], [], [], []];
         const hs: number[] = [];
         const cs: number[] = [];
@@ -691,20 +769,20 @@ describeGpu(be)('WebGPU kernels (no adapter: skipped; set REQUIRE_WEBGPU=1 to fa
           const fg = sig(row(1, j));
           const gg = Math.tanh(row(2, j));
           const og = sig(row(3, j));
-          const cn = fg * c[i * h + j]! + ig * gg;
+          const cn = fg * c[i * h + j] + ig * gg;
           hs.push(og * Math.tanh(cn));
           cs.push(cn);
-          acts[0]!.push(ig);
-          acts[1]!.push(fg);
-          acts[2]!.push(gg);
-          acts[3]!.push(og);
+          acts[0].push(ig);
+          acts[1].push(fg);
+          acts[2].push(gg);
+          acts[3].push(og);
           const tc = Math.tanh(Math.fround(cn));
-          const gh = dhc[i * 2 * h + j]!;
-          const d = dhc[i * 2 * h + h + j]! + gh * og * (1 - tc * tc);
-          dgs[0]!.push(d * gg * ig * (1 - ig));
-          dgs[1]!.push(d * c[i * h + j]! * fg * (1 - fg));
-          dgs[2]!.push(d * ig * (1 - gg * gg));
-          dgs[3]!.push(gh * tc * og * (1 - og));
+          const gh = dhc[i * 2 * h + j];
+          const d = dhc[i * 2 * h + h + j] + gh * og * (1 - tc * tc);
+          dgs[0].push(d * gg * ig * (1 - ig));
+          dgs[1].push(d * c[i * h + j] * fg * (1 - fg));
+          dgs[2].push(d * ig * (1 - gg * gg));
+          dgs[3].push(gh * tc * og * (1 - og));
           wantDc.push(d * fg);
         }
         wantHc.push(...hs, ...cs);
@@ -735,24 +813,24 @@ describeGpu(be)('WebGPU kernels (no adapter: skipped; set REQUIRE_WEBGPU=1 to fa
       const vm0 = Float32Array.from(v0, (x) => x * 1.5);
       const bufs = [p0, g0, m0, v0, vm0].map((d) => upload(be, host(d, F, [n])).buffer);
       const o = { lr: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay, decoupled, step: 3 };
-      be.fused.adamStep!(bufs[0]!, bufs[1]!, bufs[2]!, bufs[3]!, ams ? bufs[4]! : null, n, o);
+      be.fused.adamStep!(bufs[0], bufs[1], bufs[2], bufs[3], ams ? bufs[4] : null, n, o);
       const bc1 = 1 - o.beta1 ** o.step;
       const bc2 = 1 - o.beta2 ** o.step;
       const wantP: number[] = [];
       for (let i = 0; i < n; i++) {
-        let g = g0[i]!;
-        let p = p0[i]!;
+        let g = g0[i];
+        let p = p0[i];
         if (weightDecay !== 0) {
           if (decoupled) p *= 1 - o.lr * weightDecay;
           else g += weightDecay * p;
         }
-        const m = o.beta1 * m0[i]! + (1 - o.beta1) * g;
-        const v = o.beta2 * v0[i]! + (1 - o.beta2) * g * g;
-        const dv = ams ? Math.max(vm0[i]!, v) : v;
+        const m = o.beta1 * m0[i] + (1 - o.beta1) * g;
+        const v = o.beta2 * v0[i] + (1 - o.beta2) * g * g;
+        const dv = ams ? Math.max(vm0[i], v) : v;
         wantP.push(p - ((o.lr / bc1) * m) / (Math.sqrt(dv) / Math.sqrt(bc2) + o.eps));
       }
       const view = (b: (typeof bufs)[number]): GV => ({ buffer: b, dtype: F, shape: [n], strides: [1], offset: 0 });
-      expectClose(await be.read(view(bufs[0]!)), wantP, 1e-5, 1e-6);
+      expectClose(await be.read(view(bufs[0])), wantP, 1e-5, 1e-6);
     });
   });
 

@@ -89,7 +89,11 @@ await be.destroy();
 try { await createWebGPUBackend(); console.log('created'); } catch (e) { console.log(String(e.message)); }
 `,
     );
-    const res = spawnSync(process.execPath, [script], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, VK_DRIVER_FILES: '/nonexistent.json', VK_ICD_FILENAMES: '/nonexistent.json' } });
+    const res = spawnSync(process.execPath, [script], {
+      encoding: 'utf8',
+      timeout: 30_000,
+      env: { ...process.env, VK_DRIVER_FILES: '/nonexistent.json', VK_ICD_FILENAMES: '/nonexistent.json' },
+    });
     expect(res.status, res.stderr).toBe(0);
     expect(res.stdout).toContain('no GPU adapter found');
     expect(res.stdout).toContain('mesa-vulkan-drivers');

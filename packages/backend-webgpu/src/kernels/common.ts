@@ -1,76 +1,10 @@
+// Shapes and layouts (`shapeSize`, `contiguousStrides`, `coalesce`, `layoutKind`) come from
+// @fackel/tensor; this file holds what only WGSL kernels need.
 import type { View } from '@fackel/tensor';
 import type { GPUTensorBuffer } from '../buffer.js';
 
 /** A view over a WebGPU buffer. @internal */
 export type GView = View<GPUTensorBuffer>;
-
-/** Product of the dimensions. @internal */
-export function numel(shape: readonly number[]): number {
-  let n = 1;
-  for (const d of shape) n *= d;
-  return n;
-}
-
-/** Row-major strides of a shape. @internal */
-export function contiguousStrides(shape: readonly number[]): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    s[i] = acc;
-    acc *= shape[i]!;
-  }
-  return s;
-}
-
-/**
- * Drops size-1 dimensions and merges neighbours that every operand walks contiguously, so a
- * contiguous op becomes rank 1 and a transposed one rank 2. Returns at least rank 1.
- * @internal
- */
-export function collapse(shape: readonly number[], strides: readonly (readonly number[])[]): { shape: number[]; strides: number[][] } {
-  const outShape: number[] = [];
-  const outStrides: number[][] = strides.map(() => []);
-  for (let d = 0; d < shape.length; d++) {
-    const n = shape[d]!;
-    if (n === 1) continue;
-    const last = outShape.length - 1;
-    if (last >= 0 && strides.every((s, k) => outStrides[k]![last] === s[d]! * n)) {
-      outShape[last] = outShape[last]! * n;
-      for (let k = 0; k < strides.length; k++) outStrides[k]![last] = strides[k]![d]!;
-    } else {
-      outShape.push(n);
-      for (let k = 0; k < strides.length; k++) outStrides[k]!.push(strides[k]![d]!);
-    }
-  }
-  if (outShape.length === 0) return { shape: [1], strides: strides.map(() => [1]) };
-  return { shape: outShape, strides: outStrides };
-}
-
-/**
- * How a kernel addresses an operand after collapsing: `c` contiguous (`offset + i`), `z` a
- * broadcast scalar (`offset`), `s` strided (index math).
- * @internal
- */
-export type Pattern = 'c' | 'z' | 's';
-
-/** The addressing pattern of strides over a (collapsed) shape. @internal */
-export function patternOf(shape: readonly number[], strides: readonly number[]): Pattern {
-  if (strides.every((s, i) => s === 0 || shape[i] === 1)) return 'z';
-  const c = contiguousStrides(shape);
-  if (strides.every((s, i) => s === c[i] || shape[i] === 1)) return 'c';
-  return 's';
-}
-
-/** True when a view covers its elements contiguously in row-major order. @internal */
-export function isContiguous(v: { shape: readonly number[]; strides: readonly number[] }): boolean {
-  let acc = 1;
-  for (let i = v.shape.length - 1; i >= 0; i--) {
-    const n = v.shape[i]!;
-    if (n !== 1 && v.strides[i] !== acc) return false;
-    acc *= n;
-  }
-  return true;
-}
 
 /** Collects uniform words and hands out their indices. @internal */
 export class Words {

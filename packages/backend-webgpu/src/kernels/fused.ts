@@ -8,7 +8,7 @@ const WG = 64;
 
 /** Uniform words of a 2-D view: offset, row stride, column stride. */
 function view2(w: Words, v: GView): [number, number, number] {
-  return [w.u32(v.offset), w.i32(v.strides[0]!), w.i32(v.strides[1]!)];
+  return [w.u32(v.offset), w.i32(v.strides[0]), w.i32(v.strides[1])];
 }
 
 /** WGSL address of element (r, j) of a 2-D view described by `view2` words. */
@@ -22,8 +22,8 @@ function at(ws: [number, number, number], r: string, j: string): string {
  * @internal
  */
 export function runLstmCell(rt: Runtime, gates: GView, c: GView, hc: RawBuffer, act: RawBuffer): void {
-  const n = gates.shape[0]!;
-  const hid = c.shape[1]!;
+  const n = gates.shape[0];
+  const hid = c.shape[1];
   const total = n * hid;
   if (total === 0) return;
   const w = new Words();
@@ -71,8 +71,8 @@ ${linearEntry(WG, uword(T))}`,
  * @internal
  */
 export function runLstmCellBackward(rt: Runtime, gradHc: GView, act: GView, c: GView, hc: GView, dGates: RawBuffer, dC: RawBuffer): void {
-  const n = c.shape[0]!;
-  const hid = c.shape[1]!;
+  const n = c.shape[0];
+  const hid = c.shape[1];
   const total = n * hid;
   if (total === 0) return;
   const w = new Words();
@@ -118,7 +118,6 @@ ${linearEntry(WG, uword(T))}`,
   );
 }
 
-
 /** Uniform words of a 1-D view: offset, stride. */
 function view1(w: Words, v: GView): [number, number] {
   return [w.u32(v.offset), w.i32(v.strides[0] ?? 0)];
@@ -137,8 +136,8 @@ function at1(ws: [number, number], r: string): string {
  * @internal
  */
 export function runSoftmaxCrossEntropy(rt: Runtime, logits: GView, target: GView, ignoreIndex: number, loss: RawBuffer, probs: RawBuffer): void {
-  const n = logits.shape[0]!;
-  const c = logits.shape[1]!;
+  const n = logits.shape[0];
+  const c = logits.shape[1];
   if (n === 0 || c === 0) return;
   const w = new Words();
   const N = w.u32(n);
@@ -200,8 +199,8 @@ ${linearEntry(WG, uword(N))}`,
  * @internal
  */
 export function runSoftmaxCrossEntropyBackward(rt: Runtime, gradLoss: GView, probs: GView, target: GView, ignoreIndex: number, dLogits: RawBuffer): void {
-  const n = probs.shape[0]!;
-  const c = probs.shape[1]!;
+  const n = probs.shape[0];
+  const c = probs.shape[1];
   const total = n * c;
   if (total === 0) return;
   const w = new Words();

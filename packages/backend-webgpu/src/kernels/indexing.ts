@@ -2,7 +2,8 @@ import type { RawBuffer } from '../buffer.js';
 import type { Runtime } from '../runtime.js';
 import { computeType, linearEntry, loadAs, storageDecl, storageType, storeAs, uint, uword } from '../wgsl.js';
 import { runMap } from './elementwise.js';
-import { contiguousStrides, numel, unravel, Words, type GView } from './common.js';
+import { contiguousStrides, shapeSize } from '@fackel/tensor';
+import { unravel, Words, type GView } from './common.js';
 
 const WG = 64;
 
@@ -12,8 +13,16 @@ const WG = 64;
  * how `indexSelect` uses it). Negative indices count from the end.
  * @internal
  */
-export function runGather(rt: Runtime, x: GView, axis: number, index: GView, outShape: readonly number[], indexStrides: readonly number[], out: RawBuffer): void {
-  const total = numel(outShape);
+export function runGather(
+  rt: Runtime,
+  x: GView,
+  axis: number,
+  index: GView,
+  outShape: readonly number[],
+  indexStrides: readonly number[],
+  out: RawBuffer,
+): void {
+  const total = shapeSize(outShape);
   if (total === 0) return;
   const rank = Math.max(outShape.length, 1);
   const shape = outShape.length === 0 ? [1] : outShape;
@@ -27,7 +36,7 @@ export function runGather(rt: Runtime, x: GView, axis: number, index: GView, out
   const is = iStrides.map((s) => uint(w.i32(s)));
   const xOff = w.u32(x.offset);
   const iOff = w.u32(index.offset);
-  const axisLen = w.i32(x.shape.length === 0 ? 1 : x.shape[axis]!);
+  const axisLen = w.i32(x.shape.length === 0 ? 1 : x.shape[axis]);
   rt.dispatch(
     {
       key: `gather|${st}|${rank}|${axis}`,
@@ -68,7 +77,7 @@ ${linearEntry(WG, uword(N))}`;
  * @internal
  */
 export function runScatterAdd(rt: Runtime, base: GView, axis: number, index: GView, src: GView, out: RawBuffer): void {
-  const total = numel(base.shape);
+  const total = shapeSize(base.shape);
   if (total === 0) return;
   const rank = Math.max(base.shape.length, 1);
   const bShape = base.shape.length === 0 ? [1] : base.shape;
@@ -152,7 +161,7 @@ function scatterAtomic(
   copyInto(rt, base, out);
   const st = storageType(base.dtype);
   const srcSt = storageType(src.dtype);
-  const count = numel(iShape);
+  const count = shapeSize(iShape);
   const oStrides = contiguousStrides(bShape);
   const w = new Words();
   const N = w.u32(count);
@@ -162,7 +171,7 @@ function scatterAtomic(
   const ss = sStrides.map((s) => uint(w.i32(s)));
   const iOff = w.u32(index.offset);
   const sOff = w.u32(src.offset);
-  const axisLen = w.i32(bShape[axis]!);
+  const axisLen = w.i32(bShape[axis]);
   rt.dispatch(
     {
       key: `scatteradd|atomic|${st}|${srcSt}|${rank}|${axis}`,
@@ -204,5 +213,5 @@ ${linearEntry(WG, uword(N))}`;
 /** Contiguous copy of a view into `out` (same dtype). */
 function copyInto(rt: Runtime, x: GView, out: RawBuffer): void {
   const t = computeType(x.dtype);
-  runMap(rt, { name: 'copy', inputs: [{ view: x, ctype: t }], expr: (a) => a[0]!, rtype: t, outDtype: x.dtype, shape: x.shape }, out);
+  runMap(rt, { name: 'copy', inputs: [{ view: x, ctype: t }], expr: (a) => a[0], rtype: t, outDtype: x.dtype, shape: x.shape }, out);
 }

@@ -27,7 +27,7 @@ export type MatmulVariant = 'register' | 'tiled';
 /** 3-D view (batch, rows, cols) of a 2-D or 3-D matmul operand. */
 function as3d(v: GView): { shape: [number, number, number]; strides: [number, number, number] } {
   if (v.shape.length === 3) return { shape: v.shape as [number, number, number], strides: v.strides as [number, number, number] };
-  if (v.shape.length === 2) return { shape: [1, v.shape[0]!, v.shape[1]!], strides: [0, v.strides[0]!, v.strides[1]!] };
+  if (v.shape.length === 2) return { shape: [1, v.shape[0], v.shape[1]], strides: [0, v.strides[0], v.strides[1]] };
   throw new Error(`webgpu: matmul expects 2-D or 3-D views, got shape [${v.shape.join(', ')}]`);
 }
 
@@ -131,11 +131,7 @@ ${rows.map((r) => cols.map((c) => `    ${mac(T, `a${r}`, `b${c}`, `c${r}_${c}`)}
   }
   let oBase = ${uword(W.oOff)} + wid.z * ${uword(W.oS0)};
 ${rows
-  .map((r) =>
-    cols
-      .map((c) => `  if (i0 + ${r}u < M && j0 + ${c * LANES}u < N) { C[oBase + (i0 + ${r}u) * N + j0 + ${c * LANES}u] = c${r}_${c}; }`)
-      .join('\n'),
-  )
+  .map((r) => cols.map((c) => `  if (i0 + ${r}u < M && j0 + ${c * LANES}u < N) { C[oBase + (i0 + ${r}u) * N + j0 + ${c * LANES}u] = c${r}_${c}; }`).join('\n'))
   .join('\n')}
 }`;
 }
@@ -191,10 +187,7 @@ ${r4.map((r) => r4.map((c) => `      ${mac(T, `a${r}`, `b${c}`, `c${r}_${c}`)}`)
 ${r4
   .map((r) =>
     r4
-      .map(
-        (c) =>
-          `  if (i0 + ty + ${r * 16}u < M && j0 + tx + ${c * 16}u < N) { C[oBase + (i0 + ty + ${r * 16}u) * N + j0 + tx + ${c * 16}u] = c${r}_${c}; }`,
-      )
+      .map((c) => `  if (i0 + ty + ${r * 16}u < M && j0 + tx + ${c * 16}u < N) { C[oBase + (i0 + ty + ${r * 16}u) * N + j0 + tx + ${c * 16}u] = c${r}_${c}; }`)
       .join('\n'),
   )
   .join('\n')}

@@ -1,8 +1,8 @@
-import type { DType, ReduceOp } from '@fackel/tensor';
+import { coalesce, shapeSize, type DType, type ReduceOp } from '@fackel/tensor';
 import type { RawBuffer } from '../buffer.js';
 import type { Runtime } from '../runtime.js';
 import { f32bits, linearEntry, loadAs, storageDecl, storageType, storeAs, uint, uword, type ComputeType, type StorageType } from '../wgsl.js';
-import { collapse, dot, numel, unravel, Words, type GView } from './common.js';
+import { dot, unravel, Words, type GView } from './common.js';
 
 const WG = 64;
 
@@ -42,14 +42,14 @@ export function runReduce(rt: Runtime, op: ReduceOp, x: GView, axes: readonly nu
   x.shape.forEach((n, d) => {
     if (axisSet.has(d)) {
       redShape.push(n);
-      redStrides.push(x.strides[d]!);
+      redStrides.push(x.strides[d]);
     } else {
       keptShape.push(n);
-      keptStrides.push(x.strides[d]!);
+      keptStrides.push(x.strides[d]);
     }
   });
-  const outs = numel(keptShape);
-  const r = numel(redShape);
+  const outs = shapeSize(keptShape);
+  const r = shapeSize(redShape);
   if (outs === 0) return;
   const isArg = op === 'argmax' || op === 'argmin';
   // Accumulator type.
@@ -59,16 +59,16 @@ export function runReduce(rt: Runtime, op: ReduceOp, x: GView, axes: readonly nu
   else if (op === 'sum' || op === 'prod') acc = outDtype === 'float32' ? 'f32' : 'i32';
   else acc = xst === 'f32' ? 'f32' : 'i32';
 
-  const k = collapse(keptShape, [keptStrides]);
-  const rd = collapse(redShape, [redStrides]);
+  const k = coalesce(keptShape, [keptStrides]);
+  const rd = coalesce(redShape, [redStrides]);
   let input: StageInput = {
     raw: x.buffer.raw,
     st: xst,
     offset: x.offset,
     keptShape: k.shape,
-    keptStrides: k.strides[0]!,
+    keptStrides: k.strides[0],
     redShape: r === 0 ? [0] : rd.shape,
-    redStrides: r === 0 ? [1] : rd.strides[0]!,
+    redStrides: r === 0 ? [1] : rd.strides[0],
     idx: null,
   };
   let remaining = r;
@@ -173,8 +173,7 @@ ${unravel('r', rDims, 'q')}  return ${loadAs(`src[${dot('base', rc, rStr)}]`, in
             step = 'acc = acc * elem(base, r);';
             break;
           default: {
-            const better =
-              op === 'max' || op === 'argmax' ? (f ? 'is_nan(v) || v > acc' : 'v > acc') : f ? 'is_nan(v) || v < acc' : 'v < acc';
+            const better = op === 'max' || op === 'argmax' ? (f ? 'is_nan(v) || v > acc' : 'v > acc') : f ? 'is_nan(v) || v < acc' : 'v < acc';
             const guard = f && isArg ? `!is_nan(acc) && (${better})` : better;
             init = `var acc: ${T} = elem(base, r0);\n  var bi: i32 = ${isArg ? (combining ? 'idxAt(base, r0)' : 'i32(r0)') : '0i'};\n  for (var r = r0 + 1u; r < r1; r++) {`;
             step = `let v = elem(base, r);\n    if (${guard}) { acc = v;${isArg ? ` bi = ${combining ? 'idxAt(base, r)' : 'i32(r)'};` : ''} }`;

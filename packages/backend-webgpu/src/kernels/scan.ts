@@ -1,8 +1,8 @@
-import type { DType } from '@fackel/tensor';
+import { coalesce, shapeSize, type DType } from '@fackel/tensor';
 import { GPUTensorBuffer, type RawBuffer } from '../buffer.js';
 import type { Runtime } from '../runtime.js';
 import { linearEntry, loadAs, storageDecl, storageType, storeAs, uint, uword, type ComputeType, type StorageType } from '../wgsl.js';
-import { collapse, dot, numel, unravel, Words, type GView } from './common.js';
+import { dot, unravel, Words, type GView } from './common.js';
 
 const WG = 64;
 
@@ -15,9 +15,9 @@ const WG = 64;
  * @internal
  */
 export function runCumsum(rt: Runtime, x: GView, axis: number, outDtype: DType, out: RawBuffer): void {
-  const total = numel(x.shape);
+  const total = shapeSize(x.shape);
   if (total === 0) return;
-  const len = x.shape[axis]!;
+  const len = x.shape[axis];
   const lines = total / len;
   let nb = 1;
   if (lines < 256 && len > 4096) {
@@ -40,13 +40,23 @@ export function runCumsum(rt: Runtime, x: GView, axis: number, outDtype: DType, 
   rt.pool.release(scanned, true);
 }
 
-function pass(rt: Runtime, mode: 'full' | 'sums' | 'scan', x: GView, axis: number, outDtype: DType, nb: number, block: number, carries: RawBuffer | null, out: RawBuffer): void {
-  const total = numel(x.shape);
-  const len = x.shape[axis]!;
-  const inner = numel(x.shape.slice(axis + 1));
+function pass(
+  rt: Runtime,
+  mode: 'full' | 'sums' | 'scan',
+  x: GView,
+  axis: number,
+  outDtype: DType,
+  nb: number,
+  block: number,
+  carries: RawBuffer | null,
+  out: RawBuffer,
+): void {
+  const total = shapeSize(x.shape);
+  const len = x.shape[axis];
+  const inner = shapeSize(x.shape.slice(axis + 1));
   const lines = total / len;
-  const outer = collapse(x.shape.slice(0, axis), [x.strides.slice(0, axis)]);
-  const inn = collapse(x.shape.slice(axis + 1), [x.strides.slice(axis + 1)]);
+  const outer = coalesce(x.shape.slice(0, axis), [x.strides.slice(0, axis)]);
+  const inn = coalesce(x.shape.slice(axis + 1), [x.strides.slice(axis + 1)]);
   const acc: ComputeType = outDtype === 'float32' ? 'f32' : 'i32';
   const xst = storageType(x.dtype);
   const ost: StorageType = mode === 'sums' ? (acc === 'f32' ? 'f32' : 'i32') : storageType(outDtype);
@@ -57,11 +67,11 @@ function pass(rt: Runtime, mode: 'full' | 'sums' | 'scan', x: GView, axis: numbe
   const nInner = w.u32(inner);
   const nLen = w.u32(len);
   const off = w.u32(x.offset);
-  const aStride = w.i32(x.strides[axis]!);
+  const aStride = w.i32(x.strides[axis]);
   const oDims = outer.shape.map((d) => uword(w.u32(d)));
-  const oStr = outer.strides[0]!.map((s) => uint(w.i32(s)));
+  const oStr = outer.strides[0].map((s) => uint(w.i32(s)));
   const iDims = inn.shape.map((d) => uword(w.u32(d)));
-  const iStr = inn.strides[0]!.map((s) => uint(w.i32(s)));
+  const iStr = inn.strides[0].map((s) => uint(w.i32(s)));
   const key = `cumsum|${mode}|${xst}>${acc}>${ost}|${oDims.length}|${iDims.length}`;
   const bufs = carries ? [x.buffer.raw, carries, out] : [x.buffer.raw, out];
   rt.dispatch(
@@ -73,8 +83,7 @@ function pass(rt: Runtime, mode: 'full' | 'sums' | 'scan', x: GView, axis: numbe
         const ic = iDims.map((_, k) => `b${k}`);
         const zero = acc === 'f32' ? '0.0' : '0i';
         const store = mode === 'sums' ? '' : `    out[obase + k * ${uword(nInner)}] = ${storeAs('acc', acc, ost)};\n`;
-        const init =
-          mode === 'scan' ? `var acc = ${zero};\n  if (blk > 0u) { acc = carries[g - 1u]; }` : `var acc = ${zero};`;
+        const init = mode === 'scan' ? `var acc = ${zero};\n  if (blk > 0u) { acc = carries[g - 1u]; }` : `var acc = ${zero};`;
         return `${storageDecl(1, 'src', xst, 'read')}
 ${carries ? `${storageDecl(2, 'carries', acc, 'read')}\n${storageDecl(3, 'out', ost, 'read_write')}` : storageDecl(2, 'out', ost, 'read_write')}
 fn body(g: u32) {

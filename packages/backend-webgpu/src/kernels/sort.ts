@@ -1,7 +1,8 @@
 import type { RawBuffer } from '../buffer.js';
 import type { Runtime } from '../runtime.js';
 import { linearEntry, storageDecl, storageType, uint, uword, type StorageType } from '../wgsl.js';
-import { collapse, dot, numel, unravel, Words, type GView } from './common.js';
+import { coalesce, shapeSize } from '@fackel/tensor';
+import { dot, unravel, Words, type GView } from './common.js';
 
 const WG = 64;
 /** Rows up to this length are sorted by one rank kernel; longer ones in blocks plus merges. */
@@ -26,9 +27,9 @@ function beforeFn(st: StorageType, descending: boolean): string {
  * @internal
  */
 export function runSort(rt: Runtime, x: GView, descending: boolean, values: RawBuffer, indices: RawBuffer): void {
-  const total = numel(x.shape);
+  const total = shapeSize(x.shape);
   if (total === 0) return;
-  const n = x.shape.length === 0 ? 1 : x.shape[x.shape.length - 1]!;
+  const n = x.shape.length === 0 ? 1 : x.shape[x.shape.length - 1];
   const rows = total / n;
   const st = storageType(x.dtype);
   const block = n <= 2 * RANK_BLOCK ? n : RANK_BLOCK;
@@ -58,17 +59,27 @@ export function runSort(rt: Runtime, x: GView, descending: boolean, values: RawB
   for (const t of temps) rt.pool.release(t, true);
 }
 
-function rankBlocks(rt: Runtime, x: GView, st: StorageType, descending: boolean, n: number, rows: number, block: number, outV: RawBuffer, outI: RawBuffer): void {
+function rankBlocks(
+  rt: Runtime,
+  x: GView,
+  st: StorageType,
+  descending: boolean,
+  n: number,
+  rows: number,
+  block: number,
+  outV: RawBuffer,
+  outI: RawBuffer,
+): void {
   const rowShape = x.shape.slice(0, -1);
-  const rowCol = collapse(rowShape, [x.strides.slice(0, -1)]);
+  const rowCol = coalesce(rowShape, [x.strides.slice(0, -1)]);
   const w = new Words();
   const total = w.u32(rows * n);
   const nn = w.u32(n);
   const bl = w.u32(block);
   const off = w.u32(x.offset);
-  const cs = w.i32(x.shape.length === 0 ? 1 : x.strides[x.strides.length - 1]!);
+  const cs = w.i32(x.shape.length === 0 ? 1 : x.strides[x.strides.length - 1]);
   const rDims = rowCol.shape.map((d) => uword(w.u32(d)));
-  const rStr = rowCol.strides[0]!.map((s) => uint(w.i32(s)));
+  const rStr = rowCol.strides[0].map((s) => uint(w.i32(s)));
   rt.dispatch(
     {
       key: `sortrank|${st}|${descending ? 'd' : 'a'}|${rDims.length}`,
@@ -80,7 +91,11 @@ ${beforeFn(st, descending)}
 fn body(gid: u32) {
   let row = gid / ${uword(nn)};
   let p = gid % ${uword(nn)};
-${unravel('row', rDims, 'r')}  let base = i32(${dot(uword(off), rDims.map((_, k) => `r${k}`), rStr)});
+${unravel('row', rDims, 'r')}  let base = i32(${dot(
+        uword(off),
+        rDims.map((_, k) => `r${k}`),
+        rStr,
+      )});
   let cs = ${uint(cs)};
   let key = src[u32(base + i32(p) * cs)];
   let bs = (p / ${uword(bl)}) * ${uword(bl)};
@@ -104,7 +119,18 @@ ${linearEntry(WG, uword(total))}`,
   );
 }
 
-function mergePass(rt: Runtime, st: StorageType, descending: boolean, n: number, rows: number, width: number, inV: RawBuffer, inI: RawBuffer, outV: RawBuffer, outI: RawBuffer): void {
+function mergePass(
+  rt: Runtime,
+  st: StorageType,
+  descending: boolean,
+  n: number,
+  rows: number,
+  width: number,
+  inV: RawBuffer,
+  inI: RawBuffer,
+  outV: RawBuffer,
+  outI: RawBuffer,
+): void {
   const w = new Words();
   const total = w.u32(rows * n);
   const nn = w.u32(n);
