@@ -289,7 +289,10 @@ export function charBatches(encoded: Int32Array | ArrayLike<number>, options: Ch
  * const { x, y } = charBatchTensors(train.batchAt(0)); // int32 [8, 32] each
  * ```
  */
-export function charBatchTensors(batch: CharBatch, options: { device?: string | Device } = {}): {
+export function charBatchTensors(
+  batch: CharBatch,
+  options: { device?: string | Device } = {},
+): {
   /** Inputs, int32 `[batchSize, seqLength]`. */
   x: Tensor;
   /** Targets, int32 `[batchSize, seqLength]`. */

@@ -9,16 +9,7 @@ import { stack, tensor, type Device, type Tensor } from '@fackel/tensor';
  * const features: TypedNumbers = Float32Array.of(0.5, -1, 0.25);
  * ```
  */
-export type TypedNumbers =
-  | Float32Array
-  | Float64Array
-  | Int32Array
-  | Int16Array
-  | Int8Array
-  | Uint32Array
-  | Uint16Array
-  | Uint8Array
-  | Uint8ClampedArray;
+export type TypedNumbers = Float32Array | Float64Array | Int32Array | Int16Array | Int8Array | Uint32Array | Uint16Array | Uint8Array | Uint8ClampedArray;
 
 /**
  * The type {@link defaultCollate} turns a batch of `T` into: tensors, numbers, booleans and
@@ -82,13 +73,17 @@ function collateAt(batch: readonly unknown[], path: string, options: CollateOpti
   const first = batch[0];
   const where = path === '' ? 'the items' : `item${path}`;
   const mismatch = (i: number, expected: string) =>
-    new TypeError(`cannot collate ${where}: item 0${path} is ${expected}, but item ${i}${path} is ${kind(batch[i])}; all items of a batch must have the same structure`);
+    new TypeError(
+      `cannot collate ${where}: item 0${path} is ${expected}, but item ${i}${path} is ${kind(batch[i])}; all items of a batch must have the same structure`,
+    );
 
   if (isTensor(first)) {
     batch.forEach((t, i) => {
       if (!isTensor(t)) throw mismatch(i, kind(first));
       if (t.shape.length !== first.shape.length || t.shape.some((s, k) => s !== first.shape[k])) {
-        throw new TypeError(`cannot stack ${where}: item 0${path} has shape [${first.shape.join(', ')}] but item ${i}${path} has shape [${t.shape.join(', ')}]`);
+        throw new TypeError(
+          `cannot stack ${where}: item 0${path} has shape [${first.shape.join(', ')}] but item ${i}${path} has shape [${t.shape.join(', ')}]`,
+        );
       }
     });
     return stack(batch as Tensor[], 0);
@@ -146,11 +141,20 @@ function collateAt(batch: readonly unknown[], path: string, options: CollateOpti
     batch.forEach((v, i) => {
       if (!Array.isArray(v)) throw mismatch(i, kind(first));
       if (v.length !== len) {
-        throw new TypeError(`cannot collate ${where}: item 0${path} has ${len} elements but item ${i}${path} has ${v.length}; each item must have the same number of elements`);
+        throw new TypeError(
+          `cannot collate ${where}: item 0${path} has ${len} elements but item ${i}${path} has ${v.length}; each item must have the same number of elements`,
+        );
       }
     });
     const out: unknown[] = [];
-    for (let k = 0; k < len; k++) out.push(collateAt(batch.map((v) => (v as unknown[])[k]), `${path}[${k}]`, options));
+    for (let k = 0; k < len; k++)
+      out.push(
+        collateAt(
+          batch.map((v) => (v as unknown[])[k]),
+          `${path}[${k}]`,
+          options,
+        ),
+      );
     return out;
   }
   if (isPlainObject(first)) {
@@ -160,7 +164,12 @@ function collateAt(batch: readonly unknown[], path: string, options: CollateOpti
       if (!isPlainObject(v)) throw mismatch(i, 'an object');
       for (const k of keys) if (!(k in v)) throw new TypeError(`cannot collate ${where}: item ${i}${path} has no key ${JSON.stringify(k)} (item 0 has it)`);
     });
-    for (const k of keys) out[k] = collateAt(batch.map((v) => (v as Record<string, unknown>)[k]), `${path}.${k}`, options);
+    for (const k of keys)
+      out[k] = collateAt(
+        batch.map((v) => (v as Record<string, unknown>)[k]),
+        `${path}.${k}`,
+        options,
+      );
     return out;
   }
   throw new TypeError(

@@ -1,5 +1,5 @@
 import { tensor, type Device, type Tensor } from '@fackel/tensor';
-import { ColumnIndex, notANumber, openCsv, parseNumberField, sourcePath, type ColumnRef, type CsvOptions, type CsvRow } from './csv.js';
+import { type ColumnIndex, notANumber, openCsv, parseNumberField, sourceOf, type ColumnRef, type CsvOptions, type CsvRow, type CsvSource } from './csv.js';
 import { checkIndex, Dataset, type IterableDataset } from './dataset.js';
 import { DataFormatError } from './errors.js';
 
@@ -178,8 +178,8 @@ export class CsvDataset extends Dataset<CsvItem> {
    * const ds = await CsvDataset.load('houses.csv', { features: ['rooms', 'area'], label: 'price' });
    * ```
    */
-  static async load(path: string | URL, options: CsvDatasetOptions): Promise<CsvDataset> {
-    const { display } = sourcePath(path);
+  static async load(path: CsvSource, options: CsvDatasetOptions): Promise<CsvDataset> {
+    const { display } = sourceOf(path);
     const { columns, rows, close } = await openCsv(path, options);
     let plan: Plan;
     try {
@@ -216,8 +216,8 @@ export class CsvDataset extends Dataset<CsvItem> {
    * }
    * ```
    */
-  static stream(path: string | URL, options: CsvDatasetOptions): IterableDataset<CsvItem> {
-    sourcePath(path);
+  static stream(path: CsvSource, options: CsvDatasetOptions): IterableDataset<CsvItem> {
+    sourceOf(path);
     return {
       async *[Symbol.asyncIterator](): AsyncGenerator<CsvItem, void, undefined> {
         const { columns, rows, close } = await openCsv(path, options);

@@ -1,7 +1,7 @@
-import { createReadStream } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { parse, type CsvError as CsvParseError } from 'csv-parse';
+import type { CsvError as CsvParseError } from 'csv-parse';
+import { FILE_PATHS, csvFileRecords, filePathOf, parseCsvText } from '#platform';
 import { DataFormatError } from './errors.js';
+import type { CsvRecordSource, ParsedRecord } from './platform-types.js';
 
 /**
  * A column chosen by its header name or by its 0-based index; a negative index counts from
@@ -55,16 +55,108 @@ export interface CsvRow {
   line: number;
 }
 
+/**
+ * Where CSV comes from: a file path (Node.js; in a browser a string is a URL to fetch), a `URL`
+ * (`file:` read from disk in Node.js, anything else fetched), a `Blob` or `File` (e.g. from an
+ * `<input type="file">`), a `Response` from `fetch`, or the CSV text itself as `{ text }` (with
+ * an optional `name` for messages).
+ *
+ * @example
+ * ```ts
+ * import type { CsvSource } from '@fackel/data';
+ * const sources: CsvSource[] = ['data.csv', { text: 'x,y\n1,2\n', name: 'inline' }, new URL('https://example.org/d.csv')];
+ * ```
+ */
+export type CsvSource =
+  | string
+  | URL
+  | Blob
+  | Response
+  | {
+      /** The CSV text itself. */
+      readonly text: string;
+      /** The name messages use for it (default `<text>`). */
+      readonly name?: string;
+    };
+
 /** A path given as a string or a `file:` URL, and the name used for it in messages. */
 export function sourcePath(path: string | URL): { path: string; display: string } {
   if (path instanceof URL) {
-    const p = fileURLToPath(path);
+    const p = filePathOf(path);
     return { path: p, display: p };
   }
   if (typeof path !== 'string' || path.length === 0) {
     throw new TypeError(`expected a file path (a non-empty string or a file: URL), got ${describe(path)}`);
   }
   return { path, display: path };
+}
+
+/**
+ * @internal What a {@link CsvSource} is: a file path to stream, or a text-yielding source (a
+ * URL to fetch, a Blob, a Response or the text) with its name for messages. Checks the type.
+ */
+export function sourceOf(source: CsvSource): { path: string; display: string } | { text: () => Promise<string>; display: string } {
+  if (typeof source === 'string' && source !== '' && !FILE_PATHS) return { text: () => fetchText(source), display: source };
+  if (typeof source === 'string') return sourcePath(source);
+  if (source instanceof URL) return source.protocol === 'file:' && FILE_PATHS ? sourcePath(source) : { text: () => fetchText(source), display: source.href };
+  if (typeof Blob === 'function' && source instanceof Blob) {
+    const name = (source as { name?: unknown }).name;
+    return { text: () => source.text(), display: typeof name === 'string' && name !== '' ? name : '<blob>' };
+  }
+  if (typeof Response === 'function' && source instanceof Response) {
+    const display = source.url || '<response>';
+    return { text: () => responseText(source, display), display };
+  }
+  if (typeof source === 'object' && source !== null && typeof (source as { text?: unknown }).text === 'string') {
+    const { text, name } = source as { text: string; name?: string };
+    return { text: async () => text, display: typeof name === 'string' && name !== '' ? name : '<text>' };
+  }
+  throw new TypeError(`expected a file path, a URL, a Blob or File, a Response, or { text }, got ${describe(source)}`);
+}
+
+/** @internal The body of `url` as text; an HTTP error or a failed fetch is one line naming the URL. */
+export async function fetchText(url: string | URL): Promise<string> {
+  const display = typeof url === 'string' ? url : url.href;
+  let res: Response;
+  try {
+    res = await fetch(url);
+  } catch (e) {
+    throw new Error(`cannot fetch ${display}: ${(e as Error).message}`, { cause: e });
+  }
+  return responseText(res, display);
+}
+
+async function responseText(res: Response, display: string): Promise<string> {
+  if (!res.ok) throw new Error(`cannot fetch ${display}: HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`);
+  if (res.bodyUsed) throw new Error(`cannot read ${display}: the response body has already been read`);
+  return res.text();
+}
+
+/**
+ * Records parsed from text at once, in the shape of a streamed {@link CsvRecordSource}: the
+ * records before a syntax error come first, then the error, as from the stream parser.
+ */
+function textRecords(load: () => Promise<string>, options: { delimiter: string; skip_empty_lines: boolean }): CsvRecordSource {
+  let empty = 0;
+  async function* gen(): AsyncGenerator<ParsedRecord> {
+    const parsed: ParsedRecord[] = [];
+    let error: unknown;
+    try {
+      parseCsvText(await load(), options, (r) => parsed.push(r));
+    } catch (e) {
+      error = e;
+    }
+    for (const r of parsed) {
+      empty = r.info.empty_lines;
+      yield r;
+    }
+    if (error !== undefined) {
+      const lines = (error as { empty_lines?: unknown }).empty_lines;
+      if (typeof lines === 'number') empty = lines;
+      throw error;
+    }
+  }
+  return { records: gen(), emptyLines: () => empty, openError: () => undefined, close: () => undefined };
 }
 
 function describe(x: unknown): string {
@@ -104,27 +196,13 @@ function checkDelimiter(delimiter: string | undefined): string {
  * for await (const { fields, line } of iterCsv('data.csv')) console.log(line, fields);
  * ```
  */
-export async function* iterCsv(
-  path: string | URL,
-  options: Pick<CsvOptions, 'delimiter' | 'skipEmptyLines'> = {},
-): AsyncGenerator<CsvRow, void, undefined> {
-  const { path: file, display } = sourcePath(path);
+export async function* iterCsv(path: CsvSource, options: Pick<CsvOptions, 'delimiter' | 'skipEmptyLines'> = {}): AsyncGenerator<CsvRow, void, undefined> {
+  const src = sourceOf(path);
+  const display = src.display;
   const delimiter = checkDelimiter(options.delimiter);
   const skipEmpty = options.skipEmptyLines ?? true;
-  const parser = parse({
-    bom: true,
-    info: true,
-    delimiter,
-    relax_column_count: true,
-    skip_empty_lines: skipEmpty,
-  });
-  const input = createReadStream(file);
-  let openError: unknown;
-  input.on('error', (e) => {
-    openError = e;
-    parser.destroy(e);
-  });
-  input.pipe(parser);
+  const parserOptions = { delimiter, skip_empty_lines: skipEmpty };
+  const parser = 'path' in src ? csvFileRecords(src.path, parserOptions) : textRecords(src.text, parserOptions);
 
   let prevEnd = 0; // the line on which the previous record ended
   let prevEmpty = 0; // csv-parse's count of empty lines at the previous record
@@ -132,7 +210,7 @@ export async function* iterCsv(
   let expectedLine = 0;
   let rows = 0;
   try {
-    for await (const chunk of parser as AsyncIterable<{ record: string[]; info: { empty_lines: number } }>) {
+    for await (const chunk of parser.records) {
       const fields = chunk.record;
       const line = prevEnd + 1 + (chunk.info.empty_lines - prevEmpty);
       prevEmpty = chunk.info.empty_lines;
@@ -157,6 +235,7 @@ export async function* iterCsv(
     }
   } catch (e) {
     if (e instanceof DataFormatError) throw e;
+    const openError = parser.openError();
     if (openError !== undefined || isFsError(e)) {
       const err = (openError ?? e) as NodeJS.ErrnoException;
       throw new Error(`cannot read CSV file ${display}: ${fsReason(err)}`, { cause: err });
@@ -165,7 +244,7 @@ export async function* iterCsv(
     const col = typeof ce.column === 'number' ? ce.column + 1 : undefined;
     switch (ce.code) {
       case 'CSV_QUOTE_NOT_CLOSED': {
-        const line = prevEnd + 1 + (parser.info.empty_lines - prevEmpty);
+        const line = prevEnd + 1 + (parser.emptyLines() - prevEmpty);
         throw new DataFormatError(
           'UNCLOSED_QUOTE',
           { file: display, line, column: col },
@@ -195,8 +274,7 @@ export async function* iterCsv(
         throw e;
     }
   } finally {
-    input.destroy();
-    parser.destroy();
+    parser.close();
   }
   if (rows === 0) {
     throw new DataFormatError('EMPTY_FILE', { file: display }, 'the file is empty (no CSV rows; expected at least one line of comma-separated values)');
@@ -211,7 +289,7 @@ function isFsError(e: unknown): boolean {
 export function fsReason(err: NodeJS.ErrnoException): string {
   switch (err.code) {
     case 'ENOENT':
-      return 'no such file (check the path; relative paths are resolved from the current directory ' + process.cwd() + ')';
+      return `no such file (check the path; relative paths are resolved from the current directory ${process.cwd()})`;
     case 'EISDIR':
       return 'it is a directory, not a file';
     case 'EACCES':
@@ -237,7 +315,7 @@ export function parseNumberField(text: string): number | string {
     return `found "${s}", which is too large for a number`;
   }
   if (/^[+-]?(nan|inf|infinity)$/i.test(s)) return `found "${s}", which is not a finite number`;
-  return `found ${JSON.stringify(text.length > 40 ? text.slice(0, 40) + '…' : text)}`;
+  return `found ${JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text)}`;
 }
 
 /** The header (or given names) of a CSV file, for resolving column references. */
@@ -308,10 +386,10 @@ export class ColumnIndex {
  * column count) and returns the column index plus an iterator over the data rows.
  */
 export async function openCsv(
-  path: string | URL,
+  path: CsvSource,
   options: CsvOptions,
 ): Promise<{ columns: ColumnIndex; rows: AsyncGenerator<CsvRow, void, undefined>; display: string; close: () => Promise<void> }> {
-  const { display } = sourcePath(path);
+  const { display } = sourceOf(path);
   const header = options.header ?? true;
   if (options.names !== undefined && header) {
     throw new TypeError(`names: [...] is for files without a header; pass header: false as well (${display})`);
@@ -386,19 +464,22 @@ export interface ReadCsvOptions extends CsvOptions {
  * Reads a whole CSV file into memory (for large files use {@link iterCsv} or
  * {@link CsvDataset}, which keep only what they need). Handles a byte-order mark, CRLF line
  * endings and quoted fields; a malformed file gives a {@link DataFormatError} whose message
- * starts with `file:line:column`.
+ * starts with `file:line:column`. Besides a path, the source may be a URL (fetched), a `Blob`
+ * or `File`, a `Response`, or the text as `{ text }` (see {@link CsvSource}): that is how a
+ * browser page reads CSV.
  *
  * @example
  * ```ts
  * import { readCsv } from '@fackel/data';
+ * const inline = await readCsv({ text: 'x,y\n1,2\n' }, { numeric: true }); // columns x, y; rows [[1, 2]]
  * const names = await readCsv('names.csv', { columns: ['name', 'gender'] });
  * const xy = await readCsv('diabetes.csv', { header: false, numeric: true }); // number[][]
  * ```
  */
-export async function readCsv(path: string | URL, options: ReadCsvOptions & { numeric: true }): Promise<CsvTable<number>>;
-export async function readCsv(path: string | URL, options?: ReadCsvOptions & { numeric?: false }): Promise<CsvTable<string>>;
-export async function readCsv(path: string | URL, options?: ReadCsvOptions): Promise<CsvTable<string> | CsvTable<number>>;
-export async function readCsv(path: string | URL, options: ReadCsvOptions = {}): Promise<CsvTable<string> | CsvTable<number>> {
+export async function readCsv(path: CsvSource, options: ReadCsvOptions & { numeric: true }): Promise<CsvTable<number>>;
+export async function readCsv(path: CsvSource, options?: ReadCsvOptions & { numeric?: false }): Promise<CsvTable<string>>;
+export async function readCsv(path: CsvSource, options?: ReadCsvOptions): Promise<CsvTable<string> | CsvTable<number>>;
+export async function readCsv(path: CsvSource, options: ReadCsvOptions = {}): Promise<CsvTable<string> | CsvTable<number>> {
   const { columns, rows, close } = await openCsv(path, options);
   let picked: number[] | null = null;
   try {
@@ -431,9 +512,5 @@ export async function readCsv(path: string | URL, options: ReadCsvOptions = {}):
 
 /** The error for a field that should be a number. */
 export function notANumber(columns: ColumnIndex, line: number, col: number, why: string): DataFormatError {
-  return new DataFormatError(
-    'NOT_A_NUMBER',
-    { file: columns.file, line, column: col + 1 },
-    `expected a number in column ${columns.label(col)}, but ${why}`,
-  );
+  return new DataFormatError('NOT_A_NUMBER', { file: columns.file, line, column: col + 1 }, `expected a number in column ${columns.label(col)}, but ${why}`);
 }

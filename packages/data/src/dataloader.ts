@@ -73,7 +73,11 @@ export class DataLoader<T, B = Collated<Awaited<T>>> implements AsyncIterable<B>
   private readonly device: string | Device | undefined;
 
   constructor(dataset: Dataset<T> | IterableDataset<T>, options: DataLoaderOptions<T, B> = {}) {
-    if (typeof dataset !== 'object' || dataset === null || (!isMapStyle(dataset) && typeof (dataset as IterableDataset<T>)[Symbol.asyncIterator] !== 'function')) {
+    if (
+      typeof dataset !== 'object' ||
+      dataset === null ||
+      (!isMapStyle(dataset) && typeof (dataset as IterableDataset<T>)[Symbol.asyncIterator] !== 'function')
+    ) {
       throw new TypeError('DataLoader needs a Dataset (length and getItem) or an IterableDataset (async iterable)');
     }
     const batchSize = options.batchSize ?? 1;
@@ -83,7 +87,9 @@ export class DataLoader<T, B = Collated<Awaited<T>>> implements AsyncIterable<B>
       throw new TypeError('generator must be a Generator from @fackel/tensor (new Generator(seed))');
     }
     if (options.shuffle && !isMapStyle(dataset)) {
-      throw new TypeError('shuffle needs a map-style Dataset (length and getItem); an IterableDataset is read in order — load it with CsvDataset.load or shuffle it yourself');
+      throw new TypeError(
+        'shuffle needs a map-style Dataset (length and getItem); an IterableDataset is read in order — load it with CsvDataset.load or shuffle it yourself',
+      );
     }
     this.dataset = dataset;
     this.batchSize = batchSize;

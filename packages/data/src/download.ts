@@ -134,7 +134,11 @@ export async function downloadVerified(url: string, options: DownloadOptions): P
     expectedLength = len !== null && /^\d+$/.test(len) ? Number(len) : undefined;
     if (expectedLength !== undefined && expectedLength > maxBytes) {
       await res.body?.cancel().catch(() => undefined);
-      throw new DownloadError('too-large', url, `${url} is ${expectedLength} bytes, more than the limit of ${maxBytes} (maxBytes); nothing was saved to ${options.dest}`);
+      throw new DownloadError(
+        'too-large',
+        url,
+        `${url} is ${expectedLength} bytes, more than the limit of ${maxBytes} (maxBytes); nothing was saved to ${options.dest}`,
+      );
     }
     const chunks: Uint8Array[] = [];
     let received = 0;

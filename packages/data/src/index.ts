@@ -23,7 +23,7 @@ export { DataFormatError, type DataErrorCode, type SourceLocation } from './erro
 export { Dataset, Subset, ConcatDataset, MapDataset, type IterableDataset } from './dataset.js';
 export { permutation, type RandomSource } from './random.js';
 export { randomSplit, splitSizes } from './split.js';
-export { iterCsv, readCsv, type ColumnRef, type CsvOptions, type CsvRow, type CsvTable, type ReadCsvOptions } from './csv.js';
+export { iterCsv, readCsv, type CsvSource, type ColumnRef, type CsvOptions, type CsvRow, type CsvTable, type ReadCsvOptions } from './csv.js';
 export { CsvDataset, type CsvDatasetOptions, type CsvItem } from './csv-dataset.js';
 export { Scaler, StandardScaler, MinMaxScaler, scalerFromJSON, type ScalerJSON, type ScalerSource } from './scaling.js';
 export { CharVocab, VocabularyError, type CharVocabJSON, type MissingChar } from './vocab.js';

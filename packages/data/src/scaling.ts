@@ -185,7 +185,12 @@ export abstract class Scaler {
     }
     const scale = Float32Array.from(this.scale);
     const shift = Float32Array.from(this.shift);
-    return tidy(() => x.float().mul(tensor(scale, { device: x.device })).add(tensor(shift, { device: x.device })));
+    return tidy(() =>
+      x
+        .float()
+        .mul(tensor(scale, { device: x.device }))
+        .add(tensor(shift, { device: x.device })),
+    );
   }
 
   /**

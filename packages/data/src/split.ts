@@ -27,9 +27,7 @@ export function splitSizes(n: number, lengths: readonly number[]): number[] {
     return sizes;
   }
   if (!lengths.every(Number.isInteger)) {
-    throw new TypeError(
-      `split lengths [${lengths.join(', ')}] are neither fractions that add up to 1 (they add up to ${total}) nor whole counts`,
-    );
+    throw new TypeError(`split lengths [${lengths.join(', ')}] are neither fractions that add up to 1 (they add up to ${total}) nor whole counts`);
   }
   if (total !== n) {
     throw new RangeError(`the split lengths [${lengths.join(', ')}] add up to ${total}, but the dataset has ${n} items`);

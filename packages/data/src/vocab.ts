@@ -22,7 +22,14 @@ export interface MissingChar {
 function showChar(ch: string): string {
   const cp = ch.codePointAt(0)!;
   const hex = `U+${cp.toString(16).toUpperCase().padStart(4, '0')}`;
-  const named: Record<string, string> = { '\n': 'newline', '\r': 'carriage return', '\t': 'tab', ' ': 'space', '\u00a0': 'no-break space', '\ufeff': 'byte-order mark' };
+  const named: Record<string, string> = {
+    '\n': 'newline',
+    '\r': 'carriage return',
+    '\t': 'tab',
+    ' ': 'space',
+    '\u00a0': 'no-break space',
+    '\ufeff': 'byte-order mark',
+  };
   if (named[ch]) return `${named[ch]} (${hex})`;
   if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0)) return `control character ${hex}`;
   return `${JSON.stringify(ch)} (${hex})`;

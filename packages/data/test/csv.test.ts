@@ -1,8 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { CsvDataset, DataFormatError, iterCsv, readCsv } from '../src/index.js';
-import { scratch, shared } from './helpers.js';
+import { scratch, sharedData } from '@fackel/testkit';
 
-const tmp = scratch();
+const tmp = scratch('data');
 afterAll(() => tmp.cleanup());
 
 /** The DataFormatError a promise rejects with. */
@@ -194,15 +194,13 @@ describe('iterCsv', () => {
 
 describe('CsvDataset', () => {
   it('loads the diabetes file: 759 rows, 8 features, 2-D label', async () => {
-    const ds = await CsvDataset.load(shared('diabetes.csv'), { header: false, label: [-1] });
+    const ds = await CsvDataset.load(sharedData('diabetes.csv'), { header: false, label: [-1] });
     expect(ds.length).toBe(759);
     expect(ds.numFeatures).toBe(8);
     expect(ds.numLabels).toBe(1);
     const [x, y] = ds.getItem(0);
     expect(x).toBeInstanceOf(Float32Array);
-    expect(Array.from(x)).toEqual(
-      [-0.294118, 0.487437, 0.180328, -0.292929, 0, 0.00149028, -0.53117, -0.0333333].map(Math.fround),
-    );
+    expect(Array.from(x)).toEqual([-0.294118, 0.487437, 0.180328, -0.292929, 0, 0.00149028, -0.53117, -0.0333333].map(Math.fround));
     expect(y).toEqual(Float32Array.of(0));
     expect(ds.getItem(758)[1]).toBeInstanceOf(Float32Array);
     let ones = 0;
@@ -237,7 +235,7 @@ describe('CsvDataset', () => {
   });
 
   it('streams the same items as it loads', async () => {
-    const path = shared('diabetes.csv');
+    const path = sharedData('diabetes.csv');
     const opts = { header: false, label: -1 } as const;
     const loaded = await CsvDataset.load(path, opts);
     let i = 0;

@@ -5,12 +5,12 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CORPORA, DIABETES_SHA256, DataFormatError, DownloadError, defaultCacheDir, diabetes, names, textCorpus } from '../src/index.js';
-import { SHARED_DATA, scratch, shared } from './helpers.js';
+import { scratch, sharedData } from '@fackel/testkit';
 
-const tmp = scratch();
+const tmp = scratch('data');
 afterAll(() => tmp.cleanup());
 
-const csv = readFileSync(shared('diabetes.csv'));
+const csv = readFileSync(sharedData('diabetes.csv'));
 const gz = gzipSync(csv);
 
 // A local server standing in for GitHub: nothing in these tests reaches the network.
@@ -82,12 +82,12 @@ function cacheFiles(cacheDir: string): string[] {
 
 describe('diabetes', () => {
   it('reads the shared copy in place from root (a directory or the file)', async () => {
-    const ds = await diabetes({ root: SHARED_DATA, download: false, cacheDir: join(tmp.dir, 'unused') });
+    const ds = await diabetes({ root: sharedData(), download: false, cacheDir: join(tmp.dir, 'unused') });
     expect(ds.length).toBe(759);
     expect(ds.numFeatures).toBe(8);
-    expect(ds.file).toBe(join(SHARED_DATA, 'diabetes.csv'));
+    expect(ds.file).toBe(join(sharedData(), 'diabetes.csv'));
     for (const v of ds.features) expect(Math.abs(v)).toBeLessThanOrEqual(1);
-    const again = await diabetes({ root: shared('diabetes.csv'), download: false, cacheDir: join(tmp.dir, 'unused') });
+    const again = await diabetes({ root: sharedData('diabetes.csv'), download: false, cacheDir: join(tmp.dir, 'unused') });
     expect(again.getItem(5)).toEqual(ds.getItem(5));
     expect(existsSync(join(tmp.dir, 'unused'))).toBe(false);
   });
@@ -206,7 +206,7 @@ describe('names', () => {
   });
 
   it('reads the SSA names.csv with births', async () => {
-    const list = await names({ source: shared('names.csv') });
+    const list = await names({ source: sharedData('names.csv') });
     expect(list.length).toBe(10287);
     expect(list.filter((r) => r.gender === 'm').length).toBe(3973);
     expect(list.find((r) => r.name === 'Quentin')).toEqual({ name: 'Quentin', gender: 'm', births: 43416 });
@@ -234,10 +234,10 @@ describe('textCorpus', () => {
   });
 
   it('reads any UTF-8 file', async () => {
-    const text = await textCorpus(shared('tinyshakespeare.txt'));
+    const text = await textCorpus(sharedData('tinyshakespeare.txt'));
     expect(text.length).toBe(1115394);
     expect(text.startsWith('First Citizen:')).toBe(true);
-    const erl = await textCorpus(shared('tx_DE_3_Der_Erlkoenig.txt'));
+    const erl = await textCorpus(sharedData('tx_DE_3_Der_Erlkoenig.txt'));
     expect(erl.length).toBe(1307);
   });
 

@@ -7,9 +7,9 @@ import { createGzip, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DownloadError, diabetes } from '../src/index.js';
 import { downloadVerified, sha256Hex } from '../src/download.js';
-import { scratch } from './helpers.js';
+import { scratch } from '@fackel/testkit';
 
-const tmp = scratch();
+const tmp = scratch('data');
 afterAll(() => tmp.cleanup());
 
 const MiB = 1024 * 1024;

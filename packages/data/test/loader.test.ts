@@ -18,7 +18,7 @@ import {
   splitSizes,
   type IterableDataset,
 } from '../src/index.js';
-import { SHARED_DATA } from './helpers.js';
+import { sharedData } from '@fackel/testkit';
 
 beforeAll(() => registerCpuBackend());
 
@@ -146,15 +146,14 @@ describe('defaultCollate', () => {
   });
 
   it('explains mismatched items', () => {
-    expect(() => defaultCollate([Float32Array.of(1, 2), Float32Array.of(1)])).toThrow(
-      'cannot stack the items: item 0 has length 2 but item 1 has length 1',
-    );
-    expect(() => defaultCollate([[Float32Array.of(1), 0], [Float32Array.of(2), 'x']] as unknown[])).toThrow(
-      'cannot collate item[1]: item 0[1] is a number, but item 1[1] is string',
-    );
-    expect(() => defaultCollate([tensor([1, 2]), tensor([1, 2, 3])])).toThrow(
-      'cannot stack the items: item 0 has shape [2] but item 1 has shape [3]',
-    );
+    expect(() => defaultCollate([Float32Array.of(1, 2), Float32Array.of(1)])).toThrow('cannot stack the items: item 0 has length 2 but item 1 has length 1');
+    expect(() =>
+      defaultCollate([
+        [Float32Array.of(1), 0],
+        [Float32Array.of(2), 'x'],
+      ] as unknown[]),
+    ).toThrow('cannot collate item[1]: item 0[1] is a number, but item 1[1] is string');
+    expect(() => defaultCollate([tensor([1, 2]), tensor([1, 2, 3])])).toThrow('cannot stack the items: item 0 has shape [2] but item 1 has shape [3]');
     expect(() => defaultCollate([new Map()])).toThrow('the default collate cannot batch an object (Map)');
     expect(() => defaultCollate([])).toThrow('collate needs a non-empty array of items');
   });
@@ -166,10 +165,17 @@ describe('DataLoader', () => {
     const loader = new DataLoader(ds, { batchSize: 4 });
     expect(loader.length).toBe(3);
     const batches = await collect(loader);
-    expect(batches.map(values)).toEqual([[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]);
+    expect(batches.map(values)).toEqual([
+      [0, 1, 2, 3],
+      [4, 5, 6, 7],
+      [8, 9],
+    ]);
     const dropped = new DataLoader(ds, { batchSize: 4, dropLast: true });
     expect(dropped.length).toBe(2);
-    expect((await collect(dropped)).map(values)).toEqual([[0, 1, 2, 3], [4, 5, 6, 7]]);
+    expect((await collect(dropped)).map(values)).toEqual([
+      [0, 1, 2, 3],
+      [4, 5, 6, 7],
+    ]);
   });
 
   it('shuffles the same way on every run with the same generator seed, differently each pass', async () => {
@@ -196,7 +202,7 @@ describe('DataLoader', () => {
   });
 
   it('gives [B, 8] and [B, 1] batches of the diabetes data', async () => {
-    const ds = await diabetes({ root: SHARED_DATA, download: false });
+    const ds = await diabetes({ root: sharedData(), download: false });
     const loader = new DataLoader(ds, { batchSize: 32, shuffle: true, generator: new Generator(0) });
     const batches = await collect(loader);
     expect(batches.length).toBe(24);
@@ -218,9 +224,7 @@ describe('DataLoader', () => {
     expect(values(x3)).toEqual([3, 30]);
     expect(y3.shape).toEqual([]);
     const fast = await collect(new DataLoader(ds, { batchSize: 4, shuffle: true, generator: new Generator(5) }));
-    const slow = await collect(
-      new DataLoader(ds, { batchSize: 4, shuffle: true, generator: new Generator(5), collate: (items) => defaultCollate(items) }),
-    );
+    const slow = await collect(new DataLoader(ds, { batchSize: 4, shuffle: true, generator: new Generator(5), collate: (items) => defaultCollate(items) }));
     expect(fast.map((b) => b.map(values))).toEqual(slow.map((b) => b.map(values)));
     expect(fast[0][0].shape).toEqual([4, 2]);
     expect(fast[0][1].dtype).toBe('int32');
@@ -228,7 +232,7 @@ describe('DataLoader', () => {
   });
 
   it('batches an iterable dataset in order and refuses to shuffle it', async () => {
-    const stream = CsvDataset.stream(`${SHARED_DATA}/diabetes.csv`, { header: false, label: [-1] });
+    const stream = CsvDataset.stream(`${sharedData()}/diabetes.csv`, { header: false, label: [-1] });
     const batches = await collect(new DataLoader(stream, { batchSize: 100 }));
     expect(batches.map((b) => b[0].shape[0])).toEqual([100, 100, 100, 100, 100, 100, 100, 59]);
     const counter: IterableDataset<number> = {
@@ -236,7 +240,10 @@ describe('DataLoader', () => {
         for (let i = 0; i < 5; i++) yield i;
       },
     };
-    expect((await collect(new DataLoader(counter, { batchSize: 2, dropLast: true }))).map(values)).toEqual([[0, 1], [2, 3]]);
+    expect((await collect(new DataLoader(counter, { batchSize: 2, dropLast: true }))).map(values)).toEqual([
+      [0, 1],
+      [2, 3],
+    ]);
     expect(() => new DataLoader(counter, { shuffle: true })).toThrow('shuffle needs a map-style Dataset');
     expect(() => new DataLoader(counter).length).toThrow('an IterableDataset has no known length');
     expect(() => new DataLoader(new Range(3), { batchSize: 0 })).toThrow('batchSize must be a positive integer, got 0');
@@ -245,11 +252,20 @@ describe('DataLoader', () => {
 
 describe('tensor helpers', () => {
   it('turns char batches into int32 [batchSize, seqLength] tensors', () => {
-    const { train } = charBatches(Int32Array.from({ length: 21 }, (_, i) => i), { batchSize: 2, seqLength: 3, valFrac: 0 });
+    const { train } = charBatches(
+      Int32Array.from({ length: 21 }, (_, i) => i),
+      { batchSize: 2, seqLength: 3, valFrac: 0 },
+    );
     const { x, y } = charBatchTensors(train.batchAt(1));
     expect(x.shape).toEqual([2, 3]);
     expect(x.dtype).toBe('int32');
-    expect(x.tolistSync()).toEqual([[3, 4, 5], [12, 13, 14]]);
-    expect(y.tolistSync()).toEqual([[4, 5, 6], [13, 14, 15]]);
+    expect(x.tolistSync()).toEqual([
+      [3, 4, 5],
+      [12, 13, 14],
+    ]);
+    expect(y.tolistSync()).toEqual([
+      [4, 5, 6],
+      [13, 14, 15],
+    ]);
   });
 });

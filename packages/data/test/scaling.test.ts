@@ -2,7 +2,7 @@ import { registerCpuBackend } from '@fackel/backend-cpu';
 import { Generator, tensor } from '@fackel/tensor';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CsvDataset, MapDataset, MinMaxScaler, StandardScaler, randomSplit, scalerFromJSON } from '../src/index.js';
-import { shared } from './helpers.js';
+import { sharedData } from '@fackel/testkit';
 
 beforeAll(() => registerCpuBackend());
 
@@ -21,7 +21,7 @@ describe('StandardScaler', () => {
   });
 
   it('is fitted on the training split only and travels as JSON', async () => {
-    const ds = await CsvDataset.load(shared('diabetes.csv'), { header: false, label: [-1] });
+    const ds = await CsvDataset.load(sharedData('diabetes.csv'), { header: false, label: [-1] });
     const [train, test] = randomSplit(ds, [0.8, 0.2], new Generator(0));
     const scaler = StandardScaler.fit(train);
     // the statistics are those of the training rows alone

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CharVocab, VocabularyError, charBatches, minTextLength } from '../src/index.js';
-import { shared } from './helpers.js';
+import { sharedData } from '@fackel/testkit';
 
 describe('CharVocab', () => {
   it('orders characters by code point, whatever order the text has', () => {
@@ -19,7 +19,7 @@ describe('CharVocab', () => {
 
   it('gives the documented vocabulary for the three German texts', () => {
     const text = ['tx_DE_1_Schneewitchen.txt', 'tx_DE_3_Der_Erlkoenig.txt', 'tx_DE_4_Oh_Tannenbaum.txt']
-      .map((f) => readFileSync(shared(f), 'utf8'))
+      .map((f) => readFileSync(sharedData(f), 'utf8'))
       .join('\n');
     const v = CharVocab.fromText(text);
     expect(v.size).toBe(70);
@@ -77,13 +77,31 @@ describe('charBatches', () => {
     expect(val.length).toBe(0);
     const rows = (a: Int32Array) => [Array.from(a.subarray(0, 3)), Array.from(a.subarray(3, 6))];
     // rows are the contiguous pieces 0..8 and 9..17 of the text
-    expect(rows(train.batchAt(0).x)).toEqual([[0, 1, 2], [9, 10, 11]]);
-    expect(rows(train.batchAt(0).y)).toEqual([[1, 2, 3], [10, 11, 12]]);
-    expect(rows(train.batchAt(1).x)).toEqual([[3, 4, 5], [12, 13, 14]]);
-    expect(rows(train.batchAt(1).y)).toEqual([[4, 5, 6], [13, 14, 15]]);
-    expect(rows(train.batchAt(2).x)).toEqual([[6, 7, 8], [15, 16, 17]]);
+    expect(rows(train.batchAt(0).x)).toEqual([
+      [0, 1, 2],
+      [9, 10, 11],
+    ]);
+    expect(rows(train.batchAt(0).y)).toEqual([
+      [1, 2, 3],
+      [10, 11, 12],
+    ]);
+    expect(rows(train.batchAt(1).x)).toEqual([
+      [3, 4, 5],
+      [12, 13, 14],
+    ]);
+    expect(rows(train.batchAt(1).y)).toEqual([
+      [4, 5, 6],
+      [13, 14, 15],
+    ]);
+    expect(rows(train.batchAt(2).x)).toEqual([
+      [6, 7, 8],
+      [15, 16, 17],
+    ]);
     // the last target of each row is the true next character (pytorch-charRNN would wrap to 0 and 9)
-    expect(rows(train.batchAt(2).y)).toEqual([[7, 8, 9], [16, 17, 18]]);
+    expect(rows(train.batchAt(2).y)).toEqual([
+      [7, 8, 9],
+      [16, 17, 18],
+    ]);
     expect([...train].map((b) => b.x[0])).toEqual([0, 3, 6]);
     expect([...train.batches(2)].map((b) => b.x[0])).toEqual([6]);
     expect(() => train.batchAt(3)).toThrow('batch index 3 is out of range: this stream has 3 batches (0 to 2)');
@@ -124,7 +142,9 @@ describe('charBatches', () => {
     expect([r.batchSize, r.seqLength]).toEqual([1, 50]);
     expect(r.val.length).toBe(1);
     expect(r.train.length).toBe(10);
-    expect(r.warning).toBe('the text (577 characters) is too short for batchSize 10 and seqLength 50 (it needs 5010); using batchSize 1 and seqLength 50 instead');
+    expect(r.warning).toBe(
+      'the text (577 characters) is too short for batchSize 10 and seqLength 50 (it needs 5010); using batchSize 1 and seqLength 50 instead',
+    );
     const r2 = charBatches(text, { batchSize: 4, seqLength: 100, shrink: true });
     expect([r2.batchSize, r2.seqLength]).toEqual([1, 56]);
     const r3 = charBatches(text, { batchSize: 30, seqLength: 5, shrink: true });

@@ -45,4 +45,4 @@ const before = process.memoryUsage().heapUsed;
 for (let i = 0; i < steps; i++) run(); // never yields: no await, no timer
 globalThis.gc();
 const after = process.memoryUsage().heapUsed;
-process.stdout.write(JSON.stringify({ mode, scoping, steps, growthBytes: after - before, tensors: memory().tensors }) + '\n');
+process.stdout.write(`${JSON.stringify({ mode, scoping, steps, growthBytes: after - before, tensors: memory().tensors })}\n`);

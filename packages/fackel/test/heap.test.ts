@@ -32,11 +32,15 @@ describe('heap in a loop that never yields', () => {
     ['mlp', 'plain', 2000],
     ['lstm', 'tidy', 500],
     ['lstm', 'plain', 500],
-  ] as const)('%s with %s steps: grows less than 2 MB over %i steps', (mode, scoping, steps) => {
-    const r = growth(mode, scoping, steps);
-    expect(r.growthBytes).toBeLessThan(LIMIT);
-    // tidy disposes every step's tensors; without it they stay counted (never disposed) while
-    // the garbage collector has already freed their memory
-    if (scoping === 'tidy') expect(r.tensors).toBeLessThan(100);
-  }, 240_000);
+  ] as const)(
+    '%s with %s steps: grows less than 2 MB over %i steps',
+    (mode, scoping, steps) => {
+      const r = growth(mode, scoping, steps);
+      expect(r.growthBytes).toBeLessThan(LIMIT);
+      // tidy disposes every step's tensors; without it they stay counted (never disposed) while
+      // the garbage collector has already freed their memory
+      if (scoping === 'tidy') expect(r.tensors).toBeLessThan(100);
+    },
+    240_000,
+  );
 });

@@ -27,7 +27,7 @@ function index(i: number, n: number, where: string): number {
  * const named = new Sequential({ hidden: new Linear(8, 6), act: new ReLU() });
  * ```
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: a Sequential chains modules of any input and output types, checked at run time by each module
 export class Sequential extends Module<[any], any> {
   declare private items: [string, Module][];
 
@@ -69,7 +69,7 @@ export class Sequential extends Module<[any], any> {
 
   /** The module at a position (negative counts from the end). */
   at(i: number): Module {
-    return this.items[index(i, this.items.length, 'Sequential.at')]![1];
+    return this.items[index(i, this.items.length, 'Sequential.at')][1];
   }
 
   /** A new Sequential over modules `start` … `end - 1` (the modules are shared, not copied). */
@@ -85,7 +85,7 @@ export class Sequential extends Module<[any], any> {
   }
 
   /** Feeds the input through every module in order. */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  // biome-ignore lint/suspicious/noExplicitAny: the chain's input is whatever the first module accepts
   forward(input: any): any {
     let x = input;
     for (const [, m] of this.items) x = m.forward(x);
@@ -126,7 +126,7 @@ export class ModuleList extends Module<never[], never> {
 
   /** The module at a position (negative counts from the end). */
   at(i: number): Module {
-    return this.items[index(i, this.items.length, 'ModuleList.at')]!;
+    return this.items[index(i, this.items.length, 'ModuleList.at')];
   }
 
   /** Replaces the module at a position. */
@@ -207,7 +207,8 @@ export class ModuleDict extends Module<never[], never> {
 
   /** Sets (adds or replaces) the module under `key`. */
   set(key: string, module: Module): this {
-    if (typeof key !== 'string' || key === '' || key.includes('.')) throw new FackelError(`ModuleDict.set: a key must be a non-empty string without '.', got '${String(key)}'`);
+    if (typeof key !== 'string' || key === '' || key.includes('.'))
+      throw new FackelError(`ModuleDict.set: a key must be a non-empty string without '.', got '${String(key)}'`);
     this.items.set(key, checkModule(module, `ModuleDict.set('${key}')`));
     return this;
   }
@@ -226,9 +227,10 @@ export class ModuleDict extends Module<never[], never> {
 
   /** Adds or replaces modules from an object or [key, module] pairs. */
   update(modules: Record<string, Module> | Iterable<[string, Module]>): this {
-    const entries = typeof (modules as { [Symbol.iterator]?: unknown })[Symbol.iterator] === 'function'
-      ? (modules as Iterable<[string, Module]>)
-      : Object.entries(modules as Record<string, Module>);
+    const entries =
+      typeof (modules as { [Symbol.iterator]?: unknown })[Symbol.iterator] === 'function'
+        ? (modules as Iterable<[string, Module]>)
+        : Object.entries(modules as Record<string, Module>);
     for (const [k, m] of entries) this.set(k, m);
     return this;
   }

@@ -45,10 +45,24 @@ export {
   type LinearOptions,
   type EmbeddingOptions,
 } from './layers.js';
+export { ConvNd, Conv1d, Conv2d, type ConvOptions } from './conv.js';
+export type {
+  ConvPadding,
+  ConvFunctionalOptions,
+  Pool2dOptions,
+  MaxPool2dOptions,
+  AvgPool2dOptions,
+  ScaledDotProductAttentionOptions,
+} from './functional/index.js';
+export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d } from './pooling.js';
+export { LayerNorm, BatchNormBase, BatchNorm1d, BatchNorm2d, type LayerNormOptions, type BatchNormOptions } from './normalization.js';
+export { MultiheadAttention, type MultiheadAttentionOptions, type MultiheadAttentionForwardOptions } from './attention.js';
+export { TransformerEncoderLayer, type TransformerEncoderLayerOptions, type TransformerEncoderLayerForwardOptions } from './transformer.js';
+export { SiLU, Softplus } from './activations.js';
 export { RNNBase, LSTM, GRU, RNN, LSTMCell, GRUCell, RNNCell, type RNNMode, type RNNOptions, type ElmanRNNOptions, type CellOptions } from './rnn.js';
 export { Loss, MSELoss, L1Loss, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, NLLLoss } from './loss.js';
-export type { Reduction, LossOptions, BCEOptions, BCEWithLogitsOptions, NLLLossOptions, CrossEntropyOptions } from './functional.js';
-export * as functional from './functional.js';
+export type { Reduction, LossOptions, BCEOptions, BCEWithLogitsOptions, NLLLossOptions, CrossEntropyOptions } from './functional/index.js';
+export * as functional from './functional/index.js';
 export * as init from './init.js';
 export type { GeneratorOption, KaimingOptions, Nonlinearity, Fans } from './init.js';
 export {
@@ -60,5 +74,17 @@ export {
   type SafetensorsDType,
   type SafetensorsContents,
   type LoadSafetensorsOptions,
+  type SafetensorsSource,
 } from './safetensors.js';
-export { save, load, saveToBytes, loadFromBytes, SAVE_STRUCTURE_KEY, SAVE_FORMAT_VERSION, type SaveValue, type SaveOptions, type LoadOptions } from './save.js';
+export {
+  save,
+  load,
+  saveToBlob,
+  saveToBytes,
+  loadFromBytes,
+  SAVE_STRUCTURE_KEY,
+  SAVE_FORMAT_VERSION,
+  type SaveValue,
+  type SaveOptions,
+  type LoadOptions,
+} from './save.js';

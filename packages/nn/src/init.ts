@@ -12,7 +12,7 @@
  * ```
  * @module
  */
-import { FackelError, Generator, Tensor, defaultGenerator, fmtShape, isFloatingPoint, noGrad, rand, randn, tensor, tidy } from '@fackel/tensor';
+import { FackelError, type Generator, Tensor, defaultGenerator, fmtShape, isFloatingPoint, noGrad, rand, randn, tensor, tidy } from '@fackel/tensor';
 
 /** Options with an optional random generator.
  * @example
@@ -35,8 +35,18 @@ export interface GeneratorOption {
  * ```
  */
 export type Nonlinearity =
-  | 'linear' | 'conv1d' | 'conv2d' | 'conv3d' | 'conv_transpose1d' | 'conv_transpose2d' | 'conv_transpose3d'
-  | 'sigmoid' | 'tanh' | 'relu' | 'leaky_relu' | 'selu';
+  | 'linear'
+  | 'conv1d'
+  | 'conv2d'
+  | 'conv3d'
+  | 'conv_transpose1d'
+  | 'conv_transpose2d'
+  | 'conv_transpose3d'
+  | 'sigmoid'
+  | 'tanh'
+  | 'relu'
+  | 'leaky_relu'
+  | 'selu';
 
 function checkTarget(t: Tensor, op: string): void {
   if (!(t instanceof Tensor)) throw new FackelError(`init.${op}: expected a Tensor to fill, got ${t === null ? 'null' : typeof t}`);
@@ -128,8 +138,8 @@ function fans(t: Tensor, op: string): Fans {
     throw new FackelError(`init.${op}: fan in and fan out can not be computed for a tensor with fewer than 2 dimensions (got shape ${fmtShape(t.shape)})`);
   }
   let receptive = 1;
-  for (let i = 2; i < t.ndim; i++) receptive *= t.shape[i]!;
-  return { fanIn: t.shape[1]! * receptive, fanOut: t.shape[0]! * receptive };
+  for (let i = 2; i < t.ndim; i++) receptive *= t.shape[i];
+  return { fanIn: t.shape[1] * receptive, fanOut: t.shape[0] * receptive };
 }
 
 /**
@@ -145,7 +155,11 @@ function fans(t: Tensor, op: string): Fans {
 export function uniform_(t: Tensor, a = 0, b = 1, options: GeneratorOption = {}): Tensor {
   checkTarget(t, 'uniform_');
   if (!(a <= b)) throw new FackelError(`init.uniform_: expected a <= b, got a=${a}, b=${b}`);
-  return fill(t, () => rand(t.shape, { generator: options.generator ?? defaultGenerator, device: t.device, dtype: t.dtype }).mul(b - a).add(a));
+  return fill(t, () =>
+    rand(t.shape, { generator: options.generator ?? defaultGenerator, device: t.device, dtype: t.dtype })
+      .mul(b - a)
+      .add(a),
+  );
 }
 
 /**
@@ -161,7 +175,11 @@ export function uniform_(t: Tensor, a = 0, b = 1, options: GeneratorOption = {})
 export function normal_(t: Tensor, mean = 0, std = 1, options: GeneratorOption = {}): Tensor {
   checkTarget(t, 'normal_');
   if (!(std >= 0)) throw new FackelError(`init.normal_: std must be non-negative, got ${std}`);
-  return fill(t, () => randn(t.shape, { generator: options.generator ?? defaultGenerator, device: t.device, dtype: t.dtype }).mul(std).add(mean));
+  return fill(t, () =>
+    randn(t.shape, { generator: options.generator ?? defaultGenerator, device: t.device, dtype: t.dtype })
+      .mul(std)
+      .add(mean),
+  );
 }
 
 /**
@@ -313,7 +331,7 @@ export function kaimingNormal_(t: Tensor, options: KaimingOptions = {}): Tensor 
 export function orthogonal_(t: Tensor, gain = 1, options: GeneratorOption = {}): Tensor {
   checkTarget(t, 'orthogonal_');
   if (t.ndim < 2) throw new FackelError(`init.orthogonal_: only tensors with 2 or more dimensions are supported (got shape ${fmtShape(t.shape)})`);
-  const rows = t.shape[0]!;
+  const rows = t.shape[0];
   const cols = t.numel() / Math.max(rows, 1);
   if (t.numel() === 0) return t;
   const g = options.generator ?? defaultGenerator;
@@ -326,7 +344,7 @@ export function orthogonal_(t: Tensor, gain = 1, options: GeneratorOption = {}):
   const A = new Float64Array(m * n);
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < cols; c++) {
-      const v = flat[r * cols + c]!;
+      const v = flat[r * cols + c];
       if (rows >= cols) A[r + c * m] = v;
       else A[c + r * m] = v;
     }
@@ -334,7 +352,7 @@ export function orthogonal_(t: Tensor, gain = 1, options: GeneratorOption = {}):
   const Q = thinQ(A, m, n);
   const out = new Float64Array(rows * cols);
   for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < cols; c++) out[r * cols + c] = gain * (rows >= cols ? Q[r + c * m]! : Q[c + r * m]!);
+    for (let c = 0; c < cols; c++) out[r * cols + c] = gain * (rows >= cols ? Q[r + c * m] : Q[c + r * m]);
   }
   return fill(t, () => tensor(out, { dtype: t.dtype, device: t.device }).reshape(t.shape));
 }
@@ -349,42 +367,42 @@ function thinQ(A: Float64Array, m: number, n: number): Float64Array {
   const signs = new Float64Array(n);
   for (let k = 0; k < n; k++) {
     let norm = 0;
-    for (let i = k; i < m; i++) norm += R[i + k * m]! ** 2;
+    for (let i = k; i < m; i++) norm += R[i + k * m] ** 2;
     norm = Math.sqrt(norm);
-    const x0 = R[k + k * m]!;
+    const x0 = R[k + k * m];
     const alpha = x0 >= 0 ? -norm : norm; // R[k,k] becomes alpha
     const v = new Float64Array(m);
-    for (let i = k; i < m; i++) v[i] = R[i + k * m]!;
+    for (let i = k; i < m; i++) v[i] = R[i + k * m];
     v[k] = x0 - alpha;
     let vnorm = 0;
-    for (let i = k; i < m; i++) vnorm += v[i]! ** 2;
+    for (let i = k; i < m; i++) vnorm += v[i] ** 2;
     if (vnorm > 0) {
       for (let j = k; j < n; j++) {
         let dot = 0;
-        for (let i = k; i < m; i++) dot += v[i]! * R[i + j * m]!;
+        for (let i = k; i < m; i++) dot += v[i] * R[i + j * m];
         const f = (2 * dot) / vnorm;
-        for (let i = k; i < m; i++) R[i + j * m] = R[i + j * m]! - f * v[i]!;
+        for (let i = k; i < m; i++) R[i + j * m] = R[i + j * m] - f * v[i];
       }
     }
     vs.push(v);
-    signs[k] = R[k + k * m]! < 0 ? -1 : 1;
+    signs[k] = R[k + k * m] < 0 ? -1 : 1;
   }
   // Q = H_0 H_1 … H_{n-1} applied to the first n columns of the identity.
   const Q = new Float64Array(m * n);
   for (let j = 0; j < n; j++) Q[j + j * m] = 1;
   for (let k = n - 1; k >= 0; k--) {
-    const v = vs[k]!;
+    const v = vs[k];
     let vnorm = 0;
-    for (let i = k; i < m; i++) vnorm += v[i]! ** 2;
+    for (let i = k; i < m; i++) vnorm += v[i] ** 2;
     if (vnorm === 0) continue;
     for (let j = 0; j < n; j++) {
       let dot = 0;
-      for (let i = k; i < m; i++) dot += v[i]! * Q[i + j * m]!;
+      for (let i = k; i < m; i++) dot += v[i] * Q[i + j * m];
       const f = (2 * dot) / vnorm;
-      for (let i = k; i < m; i++) Q[i + j * m] = Q[i + j * m]! - f * v[i]!;
+      for (let i = k; i < m; i++) Q[i + j * m] = Q[i + j * m] - f * v[i];
     }
   }
   // Make diag(R) non-negative: scale column j of Q by sign(R[j,j]).
-  for (let j = 0; j < n; j++) if (signs[j] === -1) for (let i = 0; i < m; i++) Q[i + j * m] = -Q[i + j * m]!;
+  for (let j = 0; j < n; j++) if (signs[j] === -1) for (let i = 0; i < m; i++) Q[i + j * m] = -Q[i + j * m];
   return Q;
 }

@@ -1,5 +1,7 @@
-import { Device, FackelError, Generator, Tensor, fmtShape, noGrad, zeros, type DType } from '@fackel/tensor';
-import * as F from './impl.js';
+import { type Device, FackelError, type Generator, Tensor, fmtShape, noGrad, zeros, type DType } from '@fackel/tensor';
+import { normalizePadding } from './functional/embedding.js';
+import { checkDropoutP } from './functional/dropout.js';
+import * as functional from './functional/index.js';
 import * as init from './init.js';
 import { Module } from './module.js';
 import { Parameter } from './parameter.js';
@@ -83,7 +85,7 @@ export class Linear extends Module<[Tensor], Tensor> {
   }
 
   forward(input: Tensor): Tensor {
-    return F.linear(input, this.weight, this.bias, 'Linear');
+    return functional.linear(input, this.weight, this.bias, 'Linear');
   }
 
   override extraRepr(): string {
@@ -131,7 +133,7 @@ export class Embedding extends Module<[Tensor], Tensor> {
     this.numEmbeddings = checkSize(numEmbeddings, 'numEmbeddings', 'Embedding');
     this.embeddingDim = checkSize(embeddingDim, 'embeddingDim', 'Embedding', true);
     const pad = options.paddingIdx ?? null;
-    this.paddingIdx = pad === null ? null : F.normalizePadding(pad, numEmbeddings, 'Embedding');
+    this.paddingIdx = pad === null ? null : normalizePadding(pad, numEmbeddings, 'Embedding');
     this.weight = new Parameter(zeros([numEmbeddings, embeddingDim], { dtype: options.dtype ?? 'float32', device: options.device }));
     this.resetParameters(options.generator);
   }
@@ -148,9 +150,11 @@ export class Embedding extends Module<[Tensor], Tensor> {
    */
   static fromPretrained(embeddings: Tensor, options: { freeze?: boolean; paddingIdx?: number | null } = {}): Embedding {
     if (!(embeddings instanceof Tensor) || embeddings.ndim !== 2) {
-      throw new FackelError(`Embedding.fromPretrained: embeddings must be a 2-D tensor [numEmbeddings, embeddingDim], got ${embeddings instanceof Tensor ? fmtShape(embeddings.shape) : typeof embeddings}`);
+      throw new FackelError(
+        `Embedding.fromPretrained: embeddings must be a 2-D tensor [numEmbeddings, embeddingDim], got ${embeddings instanceof Tensor ? fmtShape(embeddings.shape) : typeof embeddings}`,
+      );
     }
-    const e = new Embedding(embeddings.shape[0]!, embeddings.shape[1]!, { paddingIdx: options.paddingIdx, dtype: embeddings.dtype, device: embeddings.device });
+    const e = new Embedding(embeddings.shape[0], embeddings.shape[1], { paddingIdx: options.paddingIdx, dtype: embeddings.dtype, device: embeddings.device });
     noGrad(() => e.weight.copy_(embeddings));
     e.weight.requiresGrad = !(options.freeze ?? true);
     return e;
@@ -167,7 +171,7 @@ export class Embedding extends Module<[Tensor], Tensor> {
   }
 
   forward(input: Tensor): Tensor {
-    return F.embedding(input, this.weight, this.paddingIdx, 'Embedding');
+    return functional.embedding(input, this.weight, this.paddingIdx, 'Embedding');
   }
 
   override extraRepr(): string {
@@ -197,13 +201,13 @@ export class Dropout extends Module<[Tensor], Tensor> {
 
   constructor(p = 0.5, options: { generator?: Generator } = {}) {
     super();
-    F.checkDropoutP(p, 'Dropout');
+    checkDropoutP(p, 'Dropout');
     this.p = p;
     this.generator = options.generator;
   }
 
   forward(input: Tensor): Tensor {
-    return F.dropout(input, this.p, this.training, { generator: this.generator }, 'Dropout');
+    return functional.dropout(input, this.p, this.training, { generator: this.generator }, 'Dropout');
   }
 
   override extraRepr(): string {
@@ -232,7 +236,7 @@ export class Flatten extends Module<[Tensor], Tensor> {
   }
 
   forward(input: Tensor): Tensor {
-    return F.flatten(input, this.startDim, this.endDim);
+    return functional.flatten(input, this.startDim, this.endDim);
   }
 
   override extraRepr(): string {
@@ -271,7 +275,7 @@ export class Identity extends Module<[Tensor], Tensor> {
  */
 export class Sigmoid extends Module<[Tensor], Tensor> {
   forward(input: Tensor): Tensor {
-    return F.sigmoid(input);
+    return functional.sigmoid(input);
   }
 }
 
@@ -287,7 +291,7 @@ export class Sigmoid extends Module<[Tensor], Tensor> {
  */
 export class Tanh extends Module<[Tensor], Tensor> {
   forward(input: Tensor): Tensor {
-    return F.tanh(input);
+    return functional.tanh(input);
   }
 }
 
@@ -303,7 +307,7 @@ export class Tanh extends Module<[Tensor], Tensor> {
  */
 export class ReLU extends Module<[Tensor], Tensor> {
   forward(input: Tensor): Tensor {
-    return F.relu(input);
+    return functional.relu(input);
   }
 }
 
@@ -326,7 +330,7 @@ export class LeakyReLU extends Module<[Tensor], Tensor> {
   }
 
   forward(input: Tensor): Tensor {
-    return F.leakyRelu(input, this.negativeSlope);
+    return functional.leakyRelu(input, this.negativeSlope);
   }
 
   override extraRepr(): string {
@@ -355,7 +359,7 @@ export class GELU extends Module<[Tensor], Tensor> {
   }
 
   forward(input: Tensor): Tensor {
-    return F.gelu(input, this.approximate);
+    return functional.gelu(input, this.approximate);
   }
 
   override extraRepr(): string {
@@ -389,7 +393,7 @@ export class Softmax extends Module<[Tensor], Tensor> {
   }
 
   forward(input: Tensor): Tensor {
-    return F.softmax(input, this.dim);
+    return functional.softmax(input, this.dim);
   }
 
   override extraRepr(): string {
@@ -416,7 +420,7 @@ export class LogSoftmax extends Module<[Tensor], Tensor> {
   }
 
   forward(input: Tensor): Tensor {
-    return F.logSoftmax(input, this.dim);
+    return functional.logSoftmax(input, this.dim);
   }
 
   override extraRepr(): string {

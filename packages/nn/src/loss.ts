@@ -1,6 +1,6 @@
 import { FackelError, type Tensor } from '@fackel/tensor';
-import * as F from './impl.js';
-import type { BCEOptions, BCEWithLogitsOptions, CrossEntropyOptions, LossOptions, NLLLossOptions, Reduction } from './impl.js';
+import * as functional from './functional/index.js';
+import type { BCEOptions, BCEWithLogitsOptions, CrossEntropyOptions, LossOptions, NLLLossOptions, Reduction } from './functional/index.js';
 import { Module } from './module.js';
 
 /**
@@ -41,7 +41,7 @@ export abstract class Loss extends Module<[Tensor, Tensor], Tensor> {
  */
 export class MSELoss extends Loss {
   forward(input: Tensor, target: Tensor): Tensor {
-    return F.mseLoss(input, target, { reduction: this.reduction }, 'MSELoss');
+    return functional.mseLoss(input, target, { reduction: this.reduction }, 'MSELoss');
   }
 }
 
@@ -57,7 +57,7 @@ export class MSELoss extends Loss {
  */
 export class L1Loss extends Loss {
   forward(input: Tensor, target: Tensor): Tensor {
-    return F.l1Loss(input, target, { reduction: this.reduction }, 'L1Loss');
+    return functional.l1Loss(input, target, { reduction: this.reduction }, 'L1Loss');
   }
 }
 
@@ -82,7 +82,7 @@ export class BCELoss extends Loss {
   }
 
   forward(input: Tensor, target: Tensor): Tensor {
-    return F.binaryCrossEntropy(input, target, { reduction: this.reduction, weight: this.weight }, 'BCELoss');
+    return functional.binaryCrossEntropy(input, target, { reduction: this.reduction, weight: this.weight }, 'BCELoss');
   }
 }
 
@@ -112,7 +112,12 @@ export class BCEWithLogitsLoss extends Loss {
   }
 
   forward(input: Tensor, target: Tensor): Tensor {
-    return F.binaryCrossEntropyWithLogits(input, target, { reduction: this.reduction, weight: this.weight, posWeight: this.posWeight }, 'BCEWithLogitsLoss');
+    return functional.binaryCrossEntropyWithLogits(
+      input,
+      target,
+      { reduction: this.reduction, weight: this.weight, posWeight: this.posWeight },
+      'BCEWithLogitsLoss',
+    );
   }
 }
 
@@ -146,7 +151,7 @@ export class CrossEntropyLoss extends Loss {
   }
 
   forward(input: Tensor, target: Tensor): Tensor {
-    return F.crossEntropy(
+    return functional.crossEntropy(
       input,
       target,
       { reduction: this.reduction, weight: this.weight, ignoreIndex: this.ignoreIndex, labelSmoothing: this.labelSmoothing },
@@ -186,7 +191,7 @@ export class NLLLoss extends Loss {
   }
 
   forward(input: Tensor, target: Tensor): Tensor {
-    return F.nllLoss(input, target, { reduction: this.reduction, weight: this.weight, ignoreIndex: this.ignoreIndex }, 'NLLLoss');
+    return functional.nllLoss(input, target, { reduction: this.reduction, weight: this.weight, ignoreIndex: this.ignoreIndex }, 'NLLLoss');
   }
 
   override extraRepr(): string {

@@ -41,7 +41,7 @@ export interface LstmLayerOutput {
  */
 export function lstmLayerFused(x: Tensor, h0: Tensor | null, c0: Tensor | null, w: LstmLayerWeights, reverse: boolean): LstmLayerOutput {
   const [T, N, I] = x.shape as [number, number, number];
-  const H = w.wHh.shape[1]!;
+  const H = w.wHh.shape[1];
   // the inputs of the node: only tensors, with their positions remembered
   const inputs: Tensor[] = [x, w.wIh, w.wHh];
   const at = (t: Tensor | null): number => (t === null ? -1 : inputs.push(t) - 1);
@@ -120,16 +120,16 @@ export function lstmLayerFused(x: Tensor, h0: Tensor | null, c0: Tensor | null, 
       const need = ctx.needsInputGrad;
       const saved = ctx.saved;
       const opts = { dtype: g.dtype, device: g.device };
-      const packed = saved[sPacked]!;
-      const wantH0 = iH0 >= 0 && need[iH0]!;
+      const packed = saved[sPacked];
+      const wantH0 = iH0 >= 0 && need[iH0];
       let dh: Tensor | null = null;
       let dc: Tensor = g.select(0, T);
       const dGs = new Array<Tensor>(T);
       for (let s = T - 1; s >= 0; s--) {
         const t = time(s);
         const gh = dh === null ? g.select(0, t) : g.select(0, t).add(dh);
-        const cPrev = s > 0 ? saved[sHc[s - 1]!]!.narrow(1, H, H) : sC0 >= 0 ? saved[sC0]! : zeros([N, H], opts);
-        const [dG, dC] = lstmCellBackward(cat([gh, dc], 1), saved[sAct[s]!]!, cPrev, saved[sHc[s]!]!);
+        const cPrev = s > 0 ? saved[sHc[s - 1]].narrow(1, H, H) : sC0 >= 0 ? saved[sC0] : zeros([N, H], opts);
+        const [dG, dC] = lstmCellBackward(cat([gh, dc], 1), saved[sAct[s]], cPrev, saved[sHc[s]]);
         dGs[t] = dG;
         dh = s > 0 || wantH0 ? dG.matmul(w.wHh) : null;
         dc = dC;
@@ -137,7 +137,7 @@ export function lstmLayerFused(x: Tensor, h0: Tensor | null, c0: Tensor | null, 
       const dG = cat(dGs, 0); // [T·N, 4H], rows in time order like x
       const grads = new Array<Tensor | null>(inputs.length).fill(null);
       if (need[0]) grads[0] = dG.matmul(w.wIh).reshape([T, N, I]);
-      if (need[1]) grads[1] = dG.t().matmul(saved[sXf]!);
+      if (need[1]) grads[1] = dG.t().matmul(saved[sXf]);
       if (need[2]) {
         // h_prev of the steps after the first: the packed hidden states, shifted by one step
         const flat = packed.reshape([(T + 1) * N, H]);
@@ -148,19 +148,24 @@ export function lstmLayerFused(x: Tensor, h0: Tensor | null, c0: Tensor | null, 
           dW = dRows.t().matmul(hRows);
         }
         if (sH0 >= 0) {
-          const first = dG.narrow(0, time(0) * N, N).t().matmul(saved[sH0]!);
+          const first = dG
+            .narrow(0, time(0) * N, N)
+            .t()
+            .matmul(saved[sH0]);
           dW = dW === null ? first : dW.add(first);
         }
         grads[2] = dW ?? zeros(w.wHh.shape, opts);
       }
       if (wantH0) grads[iH0] = dh;
       if (iC0 >= 0 && need[iC0]) grads[iC0] = dc;
-      const wantBIh = iBIh >= 0 && need[iBIh]!;
-      const wantBHh = iBHh >= 0 && need[iBHh]!;
+      const wantBIh = iBIh >= 0 && need[iBIh];
+      const wantBHh = iBHh >= 0 && need[iBHh];
       if (wantBIh || wantBHh) {
         // the column sums of dG as a matrix-vector product (one pass, the matmul kernel's
         // speed; a reduction over the leading dimension is several times slower on the CPU)
-        const db = ones([1, T * N], opts).matmul(dG).reshape([4 * H]);
+        const db = ones([1, T * N], opts)
+          .matmul(dG)
+          .reshape([4 * H]);
         if (wantBIh) grads[iBIh] = db;
         if (wantBHh) grads[iBHh] = wantBIh ? db.clone() : db;
       }

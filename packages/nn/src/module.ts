@@ -1,16 +1,4 @@
-import {
-  Device,
-  FackelError,
-  Tensor,
-  fmtShape,
-  getDevice,
-  isDType,
-  isFloatingPoint,
-  keep,
-  noGrad,
-  tensor,
-  type DType,
-} from '@fackel/tensor';
+import { type Device, FackelError, Tensor, fmtShape, getDevice, isDType, isFloatingPoint, keep, noGrad, tensor, type DType } from '@fackel/tensor';
 import { Parameter, isParameter } from './parameter.js';
 
 /**
@@ -115,7 +103,7 @@ function groupDigits(n: number): string {
  * net.namedParameters().map(([name]) => name); // ['fc1.weight', 'fc1.bias', 'fc2.weight', 'fc2.bias']
  * ```
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: a bare `Module` accepts and returns anything, as torch.nn.Module does; layers narrow it
 export abstract class Module<In extends unknown[] = any[], Out = any> {
   /** Whether the module is in training mode (dropout active); set with `train()`/`eval()`. */
   training = true;
@@ -403,7 +391,14 @@ export abstract class Module<In extends unknown[] = any[], Out = any> {
     for (const part of target.split('.')) {
       const next = m.namedChildren().find(([k]) => k === part)?.[1];
       if (next === undefined) {
-        throw new FackelError(`getSubmodule: ${m.constructor.name}${walked.length ? ` at '${walked.join('.')}'` : ''} has no submodule '${part}' (it has: ${m.namedChildren().map(([k]) => k).join(', ') || 'none'})`);
+        throw new FackelError(
+          `getSubmodule: ${m.constructor.name}${walked.length ? ` at '${walked.join('.')}'` : ''} has no submodule '${part}' (it has: ${
+            m
+              .namedChildren()
+              .map(([k]) => k)
+              .join(', ') || 'none'
+          })`,
+        );
       }
       walked.push(part);
       m = next;
@@ -667,7 +662,9 @@ export abstract class Module<In extends unknown[] = any[], Out = any> {
   loadStateDict(stateDict: StateDict | Map<string, Tensor>, options: LoadStateDictOptions = {}): LoadStateDictResult {
     const strict = options.strict ?? true;
     if (stateDict === null || typeof stateDict !== 'object') {
-      throw new FackelError(`${this.constructor.name}.loadStateDict: expected an object or Map of name → Tensor, got ${stateDict === null ? 'null' : typeof stateDict}`);
+      throw new FackelError(
+        `${this.constructor.name}.loadStateDict: expected an object or Map of name → Tensor, got ${stateDict === null ? 'null' : typeof stateDict}`,
+      );
     }
     const source: Map<string, unknown> = stateDict instanceof Map ? stateDict : new Map(Object.entries(stateDict));
     const expected = new Map<string, Tensor>();
@@ -695,12 +692,16 @@ export abstract class Module<In extends unknown[] = any[], Out = any> {
       }
       if (src.shape.length !== dst.shape.length || src.shape.some((d, i) => d !== dst.shape[i])) {
         mismatched.push(name);
-        problems.push(`size mismatch for ${name}: copying a param with shape ${fmtShape(src.shape)} from checkpoint, the shape in current model is ${fmtShape(dst.shape)}`);
+        problems.push(
+          `size mismatch for ${name}: copying a param with shape ${fmtShape(src.shape)} from checkpoint, the shape in current model is ${fmtShape(dst.shape)}`,
+        );
         continue;
       }
       if (src.device !== dst.device && !src.device.backend.readSync) {
         mismatched.push(name);
-        problems.push(`the tensor for ${name} is on '${src.device.name}' but the module's is on '${dst.device.name}'; move it first with await t.to('${dst.device.name}')`);
+        problems.push(
+          `the tensor for ${name} is on '${src.device.name}' but the module's is on '${dst.device.name}'; move it first with await t.to('${dst.device.name}')`,
+        );
         continue;
       }
       copies.push([dst, src, name]);
@@ -711,12 +712,7 @@ export abstract class Module<In extends unknown[] = any[], Out = any> {
       if (strict && missing.length > 0) lines.push(`Missing key(s) in state_dict: ${missing.map((k) => `"${k}"`).join(', ')}.`);
       if (strict && unexpected.length > 0) lines.push(`Unexpected key(s) in state_dict: ${unexpected.map((k) => `"${k}"`).join(', ')}.`);
       lines.push(...problems.map((p) => `${p}.`));
-      throw new StateDictError(
-        `Error(s) in loading state_dict for ${this.constructor.name}:\n\t${lines.join('\n\t')}`,
-        missing,
-        unexpected,
-        mismatched,
-      );
+      throw new StateDictError(`Error(s) in loading state_dict for ${this.constructor.name}:\n\t${lines.join('\n\t')}`, missing, unexpected, mismatched);
     }
     noGrad(() => {
       for (const [dst, src] of copies) {
@@ -816,8 +812,13 @@ export abstract class Module<In extends unknown[] = any[], Out = any> {
       bufferCount += b.numel();
       rows.push([name, 'buffer', fmtShape(b.shape), b.dtype, b.device.name, groupDigits(b.numel())]);
     }
-    const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-    const table = rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd());
+    const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+    const table = rows.map((r) =>
+      r
+        .map((c, i) => (i === r.length - 1 ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+        .join('  ')
+        .trimEnd(),
+    );
     table.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
     return [
       this.toString(),

@@ -38,15 +38,18 @@ export interface Parameter extends Tensor {}
  * new Scale().parameters().length; // 1
  * ```
  */
-// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class Parameter {
   constructor(data: Tensor, requiresGrad = true) {
     if (!(data instanceof Tensor)) {
-      throw new FackelError(`Parameter: expected a Tensor, got ${data === null ? 'null' : Array.isArray(data) ? 'an array (wrap it with tensor(...))' : typeof data}`);
+      throw new FackelError(
+        `Parameter: expected a Tensor, got ${data === null ? 'null' : Array.isArray(data) ? 'an array (wrap it with tensor(...))' : typeof data}`,
+      );
     }
     const t = data.isLeaf ? data : data.detach();
     if (requiresGrad && t.dtype !== 'float32' && t.dtype !== 'float64') {
-      throw new FackelError(`Parameter: only floating-point tensors can require gradients, got ${t.dtype}; pass requiresGrad = false for an ${t.dtype} parameter`);
+      throw new FackelError(
+        `Parameter: only floating-point tensors can require gradients, got ${t.dtype}; pass requiresGrad = false for an ${t.dtype} parameter`,
+      );
     }
     t.requiresGrad = requiresGrad;
     PARAMETERS.add(t);

@@ -1,18 +1,6 @@
-import {
-  DTypeError,
-  FackelError,
-  Generator,
-  ShapeError,
-  Tensor,
-  cat,
-  fmtShape,
-  isFloatingPoint,
-  lstmCell,
-  stack,
-  tidy,
-  zeros,
-} from '@fackel/tensor';
-import * as F from './impl.js';
+import { DTypeError, FackelError, type Generator, ShapeError, Tensor, cat, fmtShape, isFloatingPoint, lstmCell, stack, tidy, zeros } from '@fackel/tensor';
+import { checkDropoutP, dropout } from './functional/dropout.js';
+import { linear } from './functional/linear.js';
 import * as init from './init.js';
 import type { FactoryOptions } from './layers.js';
 import { lstmLayerFused } from './lstm-fused.js';
@@ -81,7 +69,7 @@ interface Cell {
  * new LSTM(3, 4) instanceof RNNBase; // true
  * ```
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: the hidden state's type defaults to any so that `RNNBase` (any recurrence) can be used as a type
 export abstract class RNNBase<H = any> extends Module<[Tensor, (H | null)?], [Tensor, H]> {
   /** The recurrence: `'LSTM'`, `'GRU'`, `'RNN_TANH'` or `'RNN_RELU'`. */
   readonly mode: RNNMode;
@@ -112,7 +100,7 @@ export abstract class RNNBase<H = any> extends Module<[Tensor, (H | null)?], [Te
     this.bias = options.bias ?? true;
     this.batchFirst = options.batchFirst ?? false;
     const p = options.dropout ?? 0;
-    F.checkDropoutP(p, op);
+    checkDropoutP(p, op);
     this.dropout = p;
     this.bidirectional = options.bidirectional ?? false;
     this.generator = options.generator;
@@ -180,7 +168,7 @@ export abstract class RNNBase<H = any> extends Module<[Tensor, (H | null)?], [Te
   /** @internal */
   protected forwardStates(input: Tensor, hx: readonly Tensor[] | null, names: readonly string[]): [Tensor, Tensor[]] {
     const { batched, N, T, timeDim } = this.prepareInput(input);
-    if (hx !== null) hx.forEach((h, k) => this.checkState(h, names[k]!, input, batched, N));
+    if (hx !== null) hx.forEach((h, k) => this.checkState(h, names[k], input, batched, N));
     return tidy(() => {
       const x = batched ? input : input.unsqueeze(this.batchFirst ? 0 : 1);
       const states = hx === null ? null : hx.map((h) => (batched ? h : h.unsqueeze(1)));
@@ -195,19 +183,23 @@ export abstract class RNNBase<H = any> extends Module<[Tensor, (H | null)?], [Te
     const name = this.constructor.name;
     if (!(input instanceof Tensor)) throw new FackelError(`${name}: the input must be a Tensor, got ${typeof input}`);
     if (!isFloatingPoint(input.dtype)) {
-      throw new DTypeError(`${name}: the input must be floating point, got ${input.dtype} (one-hot encode indices first, e.g. oneHot(x, vocab).float(), or use an Embedding)`);
+      throw new DTypeError(
+        `${name}: the input must be floating point, got ${input.dtype} (one-hot encode indices first, e.g. oneHot(x, vocab).float(), or use an Embedding)`,
+      );
     }
     const layout = this.batchFirst ? '[batch, seq, inputSize]' : '[seq, batch, inputSize]';
     if (input.ndim !== 2 && input.ndim !== 3) {
-      throw new ShapeError(`${name}: expected input of 3 dimensions ${layout} (or 2 for one unbatched sequence [seq, inputSize]), got shape ${fmtShape(input.shape)}`);
+      throw new ShapeError(
+        `${name}: expected input of 3 dimensions ${layout} (or 2 for one unbatched sequence [seq, inputSize]), got shape ${fmtShape(input.shape)}`,
+      );
     }
     if (input.shape[input.ndim - 1] !== this.inputSize) {
       throw new ShapeError(`${name}: expected input with last dimension ${this.inputSize} (inputSize), got shape ${fmtShape(input.shape)}`);
     }
     const batched = input.ndim === 3;
     const timeDim = batched && this.batchFirst ? 1 : 0;
-    const N = batched ? input.shape[this.batchFirst ? 0 : 1]! : 1;
-    const T = input.shape[timeDim]!;
+    const N = batched ? input.shape[this.batchFirst ? 0 : 1] : 1;
+    const T = input.shape[timeDim];
     if (T === 0) throw new ShapeError(`${name}: expected a sequence length larger than 0, got input of shape ${fmtShape(input.shape)}`);
     return { batched, N, T, timeDim: this.batchFirst ? 1 : 0 };
   }
@@ -246,11 +238,11 @@ export abstract class RNNBase<H = any> extends Module<[Tensor, (H | null)?], [Te
         const init0 = states === null ? null : states.map((s) => s.select(0, idx));
         const [out, last] = this.runDirection(layerInput, this.cell(layer, dir), dir === 1, timeDim, N, T, H, init0);
         outs.push(out);
-        last.forEach((s, k) => finals[k]!.push(s));
+        last.forEach((s, k) => finals[k].push(s));
       }
-      layerInput = D === 1 ? outs[0]! : cat(outs, 2);
+      layerInput = D === 1 ? outs[0] : cat(outs, 2);
       if (this.training && this.dropout > 0 && layer < this.numLayers - 1) {
-        layerInput = F.dropout(layerInput, this.dropout, true, { generator: this.generator }, this.constructor.name);
+        layerInput = dropout(layerInput, this.dropout, true, { generator: this.generator }, this.constructor.name);
       }
     }
     return [layerInput, finals.map((f) => stack(f, 0))];
@@ -275,37 +267,29 @@ export abstract class RNNBase<H = any> extends Module<[Tensor, (H | null)?], [Te
       const outs: Tensor[] = [];
       for (let dir = 0; dir < D; dir++) {
         const idx = layer * D + dir;
-        const r = lstmLayerFused(input, states?.[0]!.select(0, idx) ?? null, states?.[1]!.select(0, idx) ?? null, this.cell(layer, dir), dir === 1);
+        const r = lstmLayerFused(input, states ? states[0].select(0, idx) : null, states ? states[1].select(0, idx) : null, this.cell(layer, dir), dir === 1);
         outs.push(r.out);
         hs.push(r.h);
         cs.push(r.c);
       }
-      input = D === 1 ? outs[0]! : cat(outs, 2);
+      input = D === 1 ? outs[0] : cat(outs, 2);
       if (this.training && this.dropout > 0 && layer < this.numLayers - 1) {
         const opts = { generator: this.generator };
-        input = timeDim === 1
-          ? F.dropout(input.transpose(0, 1), this.dropout, true, opts, this.constructor.name).transpose(0, 1)
-          : F.dropout(input, this.dropout, true, opts, this.constructor.name);
+        input =
+          timeDim === 1
+            ? dropout(input.transpose(0, 1), this.dropout, true, opts, this.constructor.name).transpose(0, 1)
+            : dropout(input, this.dropout, true, opts, this.constructor.name);
       }
     }
     return [timeDim === 1 ? input.transpose(0, 1).contiguous() : input, [stack(hs, 0), stack(cs, 0)]];
   }
 
-  private runDirection(
-    x: Tensor,
-    cell: Cell,
-    reverse: boolean,
-    timeDim: number,
-    N: number,
-    T: number,
-    H: number,
-    init0: Tensor[] | null,
-  ): [Tensor, Tensor[]] {
+  private runDirection(x: Tensor, cell: Cell, reverse: boolean, timeDim: number, N: number, T: number, H: number, init0: Tensor[] | null): [Tensor, Tensor[]] {
     const G = GATES[this.mode];
-    const inSize = x.shape[2]!;
+    const inSize = x.shape[2];
     // One matmul projects every time step: [T·N, in] @ [in, G·H] (+ biases).
     const folded = this.mode === 'GRU' ? cell.bIh : cell.bIh !== null && cell.bHh !== null ? cell.bIh.add(cell.bHh) : null;
-    const proj = F.linear(x.reshape([-1, inSize]), cell.wIh, folded).reshape(timeDim === 1 ? [N, T, G * H] : [T, N, G * H]);
+    const proj = linear(x.reshape([-1, inSize]), cell.wIh, folded).reshape(timeDim === 1 ? [N, T, G * H] : [T, N, G * H]);
     const wHhT = cell.wHh.t();
     let state: Tensor[] = init0 ?? [];
     const outs = new Array<Tensor>(T);
@@ -314,7 +298,7 @@ export abstract class RNNBase<H = any> extends Module<[Tensor, (H | null)?], [Te
       const gi = proj.select(timeDim, t);
       const first = init0 === null && s === 0;
       state = tidy(() => this.step(gi, state, wHhT, cell.bHh, first, N, H));
-      outs[t] = state[0]!;
+      outs[t] = state[0];
     }
     return [stack(outs, timeDim), state];
   }
@@ -323,22 +307,31 @@ export abstract class RNNBase<H = any> extends Module<[Tensor, (H | null)?], [Te
   private step(gi: Tensor, state: Tensor[], wHhT: Tensor, bHh: Tensor | null, first: boolean, N: number, H: number): Tensor[] {
     switch (this.mode) {
       case 'LSTM': {
-        const gates = first ? gi : gi.add(state[0]!.matmul(wHhT));
-        const c = first ? zeros([N, H], { dtype: gi.dtype, device: gi.device }) : state[1]!;
+        const gates = first ? gi : gi.add(state[0].matmul(wHhT));
+        const c = first ? zeros([N, H], { dtype: gi.dtype, device: gi.device }) : state[1];
         const hc = lstmCell(gates, c);
         return [hc.narrow(1, 0, H), hc.narrow(1, H, H)];
       }
       case 'GRU': {
-        const h = first ? zeros([N, H], { dtype: gi.dtype, device: gi.device }) : state[0]!;
+        const h = first ? zeros([N, H], { dtype: gi.dtype, device: gi.device }) : state[0];
         let gh = h.matmul(wHhT);
         if (bHh !== null) gh = gh.add(bHh);
-        const r = gi.narrow(1, 0, H).add(gh.narrow(1, 0, H)).sigmoid();
-        const z = gi.narrow(1, H, H).add(gh.narrow(1, H, H)).sigmoid();
-        const n = gi.narrow(1, 2 * H, H).add(r.mul(gh.narrow(1, 2 * H, H))).tanh();
+        const r = gi
+          .narrow(1, 0, H)
+          .add(gh.narrow(1, 0, H))
+          .sigmoid();
+        const z = gi
+          .narrow(1, H, H)
+          .add(gh.narrow(1, H, H))
+          .sigmoid();
+        const n = gi
+          .narrow(1, 2 * H, H)
+          .add(r.mul(gh.narrow(1, 2 * H, H)))
+          .tanh();
         return [n.add(z.mul(h.sub(n)))];
       }
       default: {
-        const pre = first ? gi : gi.add(state[0]!.matmul(wHhT));
+        const pre = first ? gi : gi.add(state[0].matmul(wHhT));
         return [this.mode === 'RNN_TANH' ? pre.tanh() : pre.relu()];
       }
     }
@@ -534,7 +527,9 @@ abstract class CellBase<S> extends Module<[Tensor, (S | null)?], S> {
     if (!(input instanceof Tensor)) throw new FackelError(`${name}: the input must be a Tensor, got ${typeof input}`);
     if (!isFloatingPoint(input.dtype)) throw new DTypeError(`${name}: the input must be floating point, got ${input.dtype}`);
     if ((input.ndim !== 1 && input.ndim !== 2) || input.shape[input.ndim - 1] !== this.inputSize) {
-      throw new ShapeError(`${name}: expected input of shape [batch, ${this.inputSize}] or [${this.inputSize}] (inputSize ${this.inputSize}), got ${fmtShape(input.shape)}`);
+      throw new ShapeError(
+        `${name}: expected input of shape [batch, ${this.inputSize}] or [${this.inputSize}] (inputSize ${this.inputSize}), got ${fmtShape(input.shape)}`,
+      );
     }
     return { x: input.ndim === 1 ? input.unsqueeze(0) : input, batched: input.ndim === 2 };
   }
@@ -542,7 +537,7 @@ abstract class CellBase<S> extends Module<[Tensor, (S | null)?], S> {
   /** @internal */
   protected checkState(h: Tensor | undefined, what: string, x: Tensor, batched: boolean): Tensor {
     const name = this.constructor.name;
-    const N = x.shape[0]!;
+    const N = x.shape[0];
     if (h === undefined) return zeros([N, this.hiddenSize], { dtype: x.dtype, device: x.device });
     const expected = batched ? [N, this.hiddenSize] : [this.hiddenSize];
     if (!(h instanceof Tensor) || !sameShape(h.shape, expected)) {
@@ -553,7 +548,7 @@ abstract class CellBase<S> extends Module<[Tensor, (S | null)?], S> {
 
   /** @internal Gate pre-activations from the input and from the hidden state: [x Wᵢₕᵀ + bᵢₕ, h Wₕₕᵀ + bₕₕ]. */
   protected projections(x: Tensor, h: Tensor): [Tensor, Tensor] {
-    return [F.linear(x, this.weight_ih, this.bias_ih), F.linear(h, this.weight_hh, this.bias_hh)];
+    return [linear(x, this.weight_ih, this.bias_ih), linear(h, this.weight_hh, this.bias_hh)];
   }
 
   /** `inputSize, hiddenSize` and `bias=false` when so. */
@@ -618,9 +613,18 @@ export class GRUCell extends CellBase<Tensor> {
       const h = this.checkState(hx ?? undefined, 'h', x, batched);
       const [gi, gh] = this.projections(x, h);
       const H = this.hiddenSize;
-      const r = gi.narrow(1, 0, H).add(gh.narrow(1, 0, H)).sigmoid();
-      const z = gi.narrow(1, H, H).add(gh.narrow(1, H, H)).sigmoid();
-      const n = gi.narrow(1, 2 * H, H).add(r.mul(gh.narrow(1, 2 * H, H))).tanh();
+      const r = gi
+        .narrow(1, 0, H)
+        .add(gh.narrow(1, 0, H))
+        .sigmoid();
+      const z = gi
+        .narrow(1, H, H)
+        .add(gh.narrow(1, H, H))
+        .sigmoid();
+      const n = gi
+        .narrow(1, 2 * H, H)
+        .add(r.mul(gh.narrow(1, 2 * H, H)))
+        .tanh();
       const out = n.add(z.mul(h.sub(n)));
       return batched ? out : out.squeeze(0);
     });

@@ -1,6 +1,5 @@
-import { open } from 'node:fs/promises';
-import { Device, FackelError, Tensor, fmtShape, tensor, type DType, type TypedArray } from '@fackel/tensor';
-import { writeFileAtomic } from '@fackel/tensor/node';
+import { type Device, FackelError, Tensor, fmtShape, tensor, type DType, type TypedArray } from '@fackel/tensor';
+import { FILE_PATHS, filePathOf, openRead, writeAtomic, type RandomAccessFile } from '#io';
 
 /**
  * The safetensors format (https://github.com/huggingface/safetensors), written and read by
@@ -156,10 +155,16 @@ function headerLength(first8: Uint8Array, totalBytes: number, source: string, ma
   const n = hi * 4294967296 + lo;
   const exact = (BigInt(hi) << 32n) | BigInt(lo);
   if (n > maxHeaderBytes) {
-    fail(source, `the header length ${exact} bytes is absurdly large (the limit is ${maxHeaderBytes} bytes): the file is corrupt or not safetensors (pass maxHeaderBytes to read larger headers)`);
+    fail(
+      source,
+      `the header length ${exact} bytes is absurdly large (the limit is ${maxHeaderBytes} bytes): the file is corrupt or not safetensors (pass maxHeaderBytes to read larger headers)`,
+    );
   }
   if (n > totalBytes - 8) {
-    fail(source, `the header length ${n} bytes runs past the end of the file (only ${totalBytes - 8} bytes follow the length field): the file is truncated or not safetensors`);
+    fail(
+      source,
+      `the header length ${n} bytes runs past the end of the file (only ${totalBytes - 8} bytes follow the length field): the file is truncated or not safetensors`,
+    );
   }
   if (n < 2) fail(source, `the header length ${n} is too small for a JSON object`);
   return n;
@@ -210,7 +215,7 @@ function scanHeader(text: string, source: string, maxTensors: number): string | 
       i++;
       continue;
     }
-    const top = stack.length > 0 ? stack[stack.length - 1]! : null;
+    const top = stack.length > 0 ? stack[stack.length - 1] : null;
     if (c === 0x2c) {
       if (top !== null && !top.array) top.expectKey = true;
       i++;
@@ -253,7 +258,8 @@ function scanHeader(text: string, source: string, maxTensors: number): string | 
       } else {
         top.keys!.add(key);
         if (stack.length === 1) {
-          if (key !== '__metadata__' && ++top.count > maxTensors) fail(source, `the header lists more than ${maxTensors} tensors (the limit; pass maxTensors to raise it)`);
+          if (key !== '__metadata__' && ++top.count > maxTensors)
+            fail(source, `the header lists more than ${maxTensors} tensors (the limit; pass maxTensors to raise it)`);
         } else if (top.where === '__metadata__' && stack.length === 2) {
           if (++top.count > maxTensors) fail(source, `__metadata__ holds more than ${maxTensors} entries (the limit; pass maxTensors to raise it)`);
         } else if (++top.count > MAX_ENTRY_KEYS) {
@@ -264,12 +270,18 @@ function scanHeader(text: string, source: string, maxTensors: number): string | 
       continue;
     }
     // A value.
-    if (top !== null && top.array && ++top.count > MAX_RANK) {
-      fail(source, `${at(top.where)}an array with more than ${MAX_RANK} elements (at character ${i} of the header): shapes have at most ${MAX_RANK} dimensions`);
+    if (top?.array && ++top.count > MAX_RANK) {
+      fail(
+        source,
+        `${at(top.where)}an array with more than ${MAX_RANK} elements (at character ${i} of the header): shapes have at most ${MAX_RANK} dimensions`,
+      );
     }
     if (c === 0x7b || c === 0x5b) {
       if (stack.length >= MAX_DEPTH) {
-        fail(source, `${at(top!.where)}the header nests deeper than ${MAX_DEPTH} levels (at character ${i}); a safetensors header needs ${MAX_DEPTH} at most (the object, a tensor entry, its shape)`);
+        fail(
+          source,
+          `${at(top!.where)}the header nests deeper than ${MAX_DEPTH} levels (at character ${i}); a safetensors header needs ${MAX_DEPTH} at most (the object, a tensor entry, its shape)`,
+        );
       }
       let where = '';
       if (top !== null) {
@@ -297,7 +309,12 @@ function scanHeader(text: string, source: string, maxTensors: number): string | 
 }
 
 /** Parses and validates the JSON header against a data section of `dataLength` bytes. */
-function parseHeader(headerBytes: Uint8Array, dataLength: number, source: string, maxTensors: number): { entries: Entry[]; metadata: Record<string, string> | null } {
+function parseHeader(
+  headerBytes: Uint8Array,
+  dataLength: number,
+  source: string,
+  maxTensors: number,
+): { entries: Entry[]; metadata: Record<string, string> | null } {
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(headerBytes);
@@ -318,7 +335,8 @@ function parseHeader(headerBytes: Uint8Array, dataLength: number, source: string
   const entries: Entry[] = [];
   for (const [name, info] of Object.entries(json as Record<string, unknown>)) {
     if (name === '__metadata__') {
-      if (info === null || typeof info !== 'object' || Array.isArray(info)) fail(source, `__metadata__ must be an object of strings, got ${describeJson(info)}`);
+      if (info === null || typeof info !== 'object' || Array.isArray(info))
+        fail(source, `__metadata__ must be an object of strings, got ${describeJson(info)}`);
       metadata = {};
       for (const [k, v] of Object.entries(info as Record<string, unknown>)) {
         if (typeof v !== 'string') fail(source, `__metadata__ must map strings to strings, but ${q(k)} is ${describeJson(v)}`);
@@ -327,8 +345,10 @@ function parseHeader(headerBytes: Uint8Array, dataLength: number, source: string
       continue;
     }
     const where = `tensor ${q(name)}`;
-    if (name === '__proto__') fail(source, `the tensor name '__proto__' is not allowed (it would replace the prototype of the returned object): rename the tensor`);
-    if (info === null || typeof info !== 'object' || Array.isArray(info)) fail(source, `${where}: expected an object with dtype, shape and data_offsets, got ${describeJson(info)}`);
+    if (name === '__proto__')
+      fail(source, `the tensor name '__proto__' is not allowed (it would replace the prototype of the returned object): rename the tensor`);
+    if (info === null || typeof info !== 'object' || Array.isArray(info))
+      fail(source, `${where}: expected an object with dtype, shape and data_offsets, got ${describeJson(info)}`);
     const { dtype, shape, data_offsets: offsets } = info as Record<string, unknown>;
     if (typeof dtype !== 'string') fail(source, `${where}: dtype must be a string, got ${describeJson(dtype)}`);
     if (!Object.hasOwn(ITEM_SIZE, dtype)) {
@@ -350,17 +370,24 @@ function parseHeader(headerBytes: Uint8Array, dataLength: number, source: string
     if (dims.includes(0)) numel = 0;
     const need = numel * ITEM_SIZE[st];
     if (need !== end - begin) {
-      fail(source, `${where}: dtype ${st} and shape ${fmtShape(dims)} need ${Number.isSafeInteger(need) ? need : 'more than 2^53'} bytes, but data_offsets [${begin}, ${end}] hold ${end - begin}`);
+      fail(
+        source,
+        `${where}: dtype ${st} and shape ${fmtShape(dims)} need ${Number.isSafeInteger(need) ? need : 'more than 2^53'} bytes, but data_offsets [${begin}, ${end}] hold ${end - begin}`,
+      );
     }
     // A zero-size tensor holds no bytes, but reducing over its zero dimension makes the others real.
     let nonZero = 1;
     for (let i = 0; i < dims.length; i++) {
-      const d = dims[i]!;
-      if (d > MAX_NUMEL) fail(source, `${where}: dimension ${i} of shape ${fmtShape(dims)} is ${d}, more than ${MAX_NUMEL}, the largest Fackel's tensors allow`);
+      const d = dims[i];
+      if (d > MAX_NUMEL)
+        fail(source, `${where}: dimension ${i} of shape ${fmtShape(dims)} is ${d}, more than ${MAX_NUMEL}, the largest Fackel's tensors allow`);
       if (d !== 0) nonZero *= d;
     }
     if (nonZero > MAX_NUMEL) {
-      fail(source, `${where}: the non-zero dimensions of shape ${fmtShape(dims)} multiply to ${nonZero} elements, more than ${MAX_NUMEL}, the most one Fackel tensor holds`);
+      fail(
+        source,
+        `${where}: the non-zero dimensions of shape ${fmtShape(dims)} multiply to ${nonZero} elements, more than ${MAX_NUMEL}, the most one Fackel tensor holds`,
+      );
     }
     entries.push({ name, dtype: st, shape: dims, begin, end });
   }
@@ -370,12 +397,19 @@ function parseHeader(headerBytes: Uint8Array, dataLength: number, source: string
   for (const e of entries) {
     if (e.begin < pos) fail(source, `tensors ${q(prev!.name)} [${prev!.begin}, ${prev!.end}] and ${q(e.name)} [${e.begin}, ${e.end}] overlap`);
     if (e.begin > pos) {
-      fail(source, `bytes ${pos}–${e.begin} of the data section belong to no tensor (${prev ? `between ${q(prev.name)} and ${q(e.name)}` : `before ${q(e.name)}`})`);
+      fail(
+        source,
+        `bytes ${pos}–${e.begin} of the data section belong to no tensor (${prev ? `between ${q(prev.name)} and ${q(e.name)}` : `before ${q(e.name)}`})`,
+      );
     }
     pos = e.end;
     prev = e;
   }
-  if (pos !== dataLength) fail(source, `${dataLength - pos} bytes after the last tensor${prev ? ` (${q(prev.name)})` : ''} belong to no tensor (the data section is ${dataLength} bytes)`);
+  if (pos !== dataLength)
+    fail(
+      source,
+      `${dataLength - pos} bytes after the last tensor${prev ? ` (${q(prev.name)})` : ''} belong to no tensor (the data section is ${dataLength} bytes)`,
+    );
   return { entries, metadata };
 }
 
@@ -458,7 +492,7 @@ function decode(e: Entry, raw: ArrayBuffer, options: LoadSafetensorsOptions, sou
     case 'BOOL': {
       dtype = 'bool';
       const b = new Uint8Array(raw, 0, numel);
-      for (let i = 0; i < numel; i++) if (b[i]! > 1) fail(source, `tensor ${q(e.name)}: BOOL byte ${b[i]} at flat index ${i} is neither 0 nor 1`);
+      for (let i = 0; i < numel; i++) if (b[i] > 1) fail(source, `tensor ${q(e.name)}: BOOL byte ${b[i]} at flat index ${i} is neither 0 nor 1`);
       data = b;
       break;
     }
@@ -479,7 +513,13 @@ function halfToFloat(h: number): number {
   return sign * (1 + frac / 1024) * 2 ** (exp - 15);
 }
 
-function finish(entries: Entry[], metadata: Record<string, string> | null, read: (e: Entry) => ArrayBuffer, options: LoadSafetensorsOptions, source: string): SafetensorsContents {
+function finish(
+  entries: Entry[],
+  metadata: Record<string, string> | null,
+  read: (e: Entry) => ArrayBuffer,
+  options: LoadSafetensorsOptions,
+  source: string,
+): SafetensorsContents {
   const tensors: Record<string, Tensor> = {};
   const dtypes: Record<string, SafetensorsDType> = {};
   const notes: string[] = [];
@@ -522,9 +562,12 @@ function finish(entries: Entry[], metadata: Record<string, string> | null, read:
  * ```
  */
 export function parseSafetensors(bytes: Uint8Array, options: LoadSafetensorsOptions = {}): SafetensorsContents {
-  const source = '<bytes>';
-  if (!(bytes instanceof Uint8Array)) throw new SafetensorsError(`parseSafetensors: expected a Uint8Array, got ${bytes === null ? 'null' : typeof bytes}`);
-  const { maxTensors, maxHeaderBytes } = limits(options, 'parseSafetensors');
+  return parseBytes(bytes, options, '<bytes>', 'parseSafetensors');
+}
+
+function parseBytes(bytes: Uint8Array, options: LoadSafetensorsOptions, source: string, what: string): SafetensorsContents {
+  if (!(bytes instanceof Uint8Array)) throw new SafetensorsError(`${what}: expected a Uint8Array, got ${bytes === null ? 'null' : typeof bytes}`);
+  const { maxTensors, maxHeaderBytes } = limits(options, what);
   const n = headerLength(bytes.subarray(0, 8), bytes.length, source, maxHeaderBytes);
   const dataStart = 8 + n;
   const { entries, metadata } = parseHeader(bytes.subarray(8, dataStart), bytes.length - dataStart, source, maxTensors);
@@ -537,10 +580,73 @@ export function parseSafetensors(bytes: Uint8Array, options: LoadSafetensorsOpti
 }
 
 /**
+ * Where {@link loadSafetensors} and `load` read from: a file path (Node.js; in a browser a
+ * string is a URL to fetch), a `URL` (`file:` read from disk in Node.js, anything else
+ * fetched), the bytes themselves (`ArrayBuffer`, `Uint8Array` or another view), a `Blob` or
+ * `File` (e.g. from an `<input type="file">`), or a `Response` from `fetch`.
+ *
+ * @example
+ * ```ts
+ * import type { SafetensorsSource } from '@fackel/nn';
+ * const sources: SafetensorsSource[] = ['model.safetensors', new URL('https://example.org/m.safetensors'), new Uint8Array(8)];
+ * ```
+ */
+export type SafetensorsSource = string | URL | ArrayBuffer | ArrayBufferView | Blob | Response;
+
+/** @internal A short name of a source for messages. */
+export function describeSource(source: SafetensorsSource): string {
+  if (typeof source === 'string') return source;
+  if (source instanceof URL) return source.href;
+  if (typeof Response === 'function' && source instanceof Response) return source.url || '<response>';
+  if (typeof Blob === 'function' && source instanceof Blob) {
+    const name = (source as { name?: unknown }).name;
+    return typeof name === 'string' && name !== '' ? name : '<blob>';
+  }
+  return '<bytes>';
+}
+
+/**
+ * @internal The bytes of a non-path source (fetched, read from the Blob or Response, or the
+ * given bytes), or the file path to read piecewise.
+ */
+export async function resolveSource(source: SafetensorsSource, what: string): Promise<{ path: string } | { bytes: Uint8Array; name: string }> {
+  if (typeof source === 'string') {
+    if (source === '') throw new TypeError(`${what}: the path must be a non-empty string`);
+    return FILE_PATHS ? { path: source } : fetchBytes(source, what);
+  }
+  if (source instanceof URL) return source.protocol === 'file:' && FILE_PATHS ? { path: filePathOf(source) } : fetchBytes(source, what);
+  if (source instanceof ArrayBuffer) return { bytes: new Uint8Array(source), name: '<bytes>' };
+  if (ArrayBuffer.isView(source)) return { bytes: new Uint8Array(source.buffer, source.byteOffset, source.byteLength), name: '<bytes>' };
+  if (typeof Response === 'function' && source instanceof Response) return responseBytes(source, describeSource(source), what);
+  if (typeof Blob === 'function' && source instanceof Blob) return { bytes: new Uint8Array(await source.arrayBuffer()), name: describeSource(source) };
+  const got = source === null ? 'null' : typeof source === 'object' ? `an object (${Object.prototype.toString.call(source)})` : typeof source;
+  throw new TypeError(`${what}: expected a path, URL, ArrayBuffer, Uint8Array, Blob or Response, got ${got}`);
+}
+
+async function fetchBytes(url: string | URL, what: string): Promise<{ bytes: Uint8Array; name: string }> {
+  const name = typeof url === 'string' ? url : url.href;
+  let res: Response;
+  try {
+    res = await fetch(url);
+  } catch (e) {
+    throw new SafetensorsError(`${what} ${name}: the fetch failed (${(e as Error).message})`);
+  }
+  return responseBytes(res, name, what);
+}
+
+async function responseBytes(res: Response, name: string, what: string): Promise<{ bytes: Uint8Array; name: string }> {
+  if (!res.ok) throw new SafetensorsError(`${what} ${name}: HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`);
+  if (res.bodyUsed) throw new SafetensorsError(`${what} ${name}: the response body has already been read`);
+  return { bytes: new Uint8Array(await res.arrayBuffer()), name };
+}
+
+/**
  * Loads a safetensors file (as written by Python's `safetensors`, by PyTorch code, or by
- * {@link saveSafetensors}). The file is read piecewise: header first, validated against
- * the file size, then each tensor's bytes, so a malformed file fails before any large
- * allocation. Errors are one-line {@link SafetensorsError}s naming the path and the tensor.
+ * {@link saveSafetensors}). From a path, the file is read piecewise: header first, validated
+ * against the file size, then each tensor's bytes, so a malformed file fails before any large
+ * allocation. The source may also be a URL (fetched), a `Blob`/`File`, a `Response`, or the
+ * bytes (see {@link SafetensorsSource}); that is how a browser page loads weights. Errors are
+ * one-line {@link SafetensorsError}s naming the path and the tensor.
  * The limits (header size, tensor count, nesting, shapes) are those of {@link parseSafetensors}.
  *
  * @example
@@ -551,11 +657,14 @@ export function parseSafetensors(bytes: Uint8Array, options: LoadSafetensorsOpti
  * lstm.loadStateDict(tensors);
  * ```
  */
-export async function loadSafetensors(path: string, options: LoadSafetensorsOptions = {}): Promise<SafetensorsContents> {
+export async function loadSafetensors(source: SafetensorsSource, options: LoadSafetensorsOptions = {}): Promise<SafetensorsContents> {
   const { maxTensors, maxHeaderBytes } = limits(options, 'loadSafetensors');
-  const fh = await open(path, 'r');
+  const resolved = await resolveSource(source, 'loadSafetensors');
+  if (!('path' in resolved)) return parseBytes(resolved.bytes, options, resolved.name, 'loadSafetensors');
+  const path = resolved.path;
+  const fh = await openRead(path);
   try {
-    const size = (await fh.stat()).size;
+    const size = fh.size;
     const head = new Uint8Array(8);
     if (size >= 8) await readExactly(fh, head, 0, path);
     const n = headerLength(head, size, path, maxHeaderBytes);
@@ -575,10 +684,10 @@ export async function loadSafetensors(path: string, options: LoadSafetensorsOpti
   }
 }
 
-async function readExactly(fh: Awaited<ReturnType<typeof open>>, into: Uint8Array, position: number, source: string): Promise<void> {
+async function readExactly(fh: RandomAccessFile, into: Uint8Array, position: number, source: string): Promise<void> {
   let done = 0;
   while (done < into.length) {
-    const { bytesRead } = await fh.read(into, done, into.length - done, position + done);
+    const bytesRead = await fh.read(into, done, into.length - done, position + done);
     if (bytesRead === 0) fail(source, `the file ended early (it changed while being read?)`);
     done += bytesRead;
   }
@@ -603,28 +712,33 @@ export async function serializeSafetensors(
   tensors: Record<string, Tensor> | Map<string, Tensor>,
   metadata?: Record<string, string> | null,
 ): Promise<Uint8Array> {
-  if (tensors === null || typeof tensors !== 'object') throw new SafetensorsError(`serializeSafetensors: expected an object or Map of name → Tensor, got ${tensors === null ? 'null' : typeof tensors}`);
+  if (tensors === null || typeof tensors !== 'object')
+    throw new SafetensorsError(`serializeSafetensors: expected an object or Map of name → Tensor, got ${tensors === null ? 'null' : typeof tensors}`);
   const items = [...(tensors instanceof Map ? tensors.entries() : Object.entries(tensors))];
   for (const [name, t] of items) {
     if (typeof name !== 'string' || name === '') throw new SafetensorsError('serializeSafetensors: tensor names must be non-empty strings');
     if (name === '__metadata__') throw new SafetensorsError("serializeSafetensors: '__metadata__' is reserved and cannot name a tensor");
     if (name === '__proto__') {
-      throw new SafetensorsError("serializeSafetensors: the tensor name '__proto__' is not allowed (readers would replace the prototype of their result with it): rename the tensor");
+      throw new SafetensorsError(
+        "serializeSafetensors: the tensor name '__proto__' is not allowed (readers would replace the prototype of their result with it): rename the tensor",
+      );
     }
     if (!(t instanceof Tensor)) throw new SafetensorsError(`serializeSafetensors: ${q(name)} is not a Tensor (got ${t === null ? 'null' : typeof t})`);
     if (t.isDisposed) throw new SafetensorsError(`serializeSafetensors: the tensor ${q(name)} has been disposed`);
-    if (t.shape.length > MAX_RANK) throw new SafetensorsError(`serializeSafetensors: the tensor ${q(name)} has ${t.shape.length} dimensions; safetensors files read by Fackel allow at most ${MAX_RANK}`);
+    if (t.shape.length > MAX_RANK)
+      throw new SafetensorsError(
+        `serializeSafetensors: the tensor ${q(name)} has ${t.shape.length} dimensions; safetensors files read by Fackel allow at most ${MAX_RANK}`,
+      );
   }
   if (metadata !== undefined && metadata !== null) {
     if (typeof metadata !== 'object' || Array.isArray(metadata)) throw new SafetensorsError('serializeSafetensors: metadata must be an object of strings');
     for (const [k, v] of Object.entries(metadata)) {
-      if (typeof v !== 'string') throw new SafetensorsError(`serializeSafetensors: metadata values must be strings, but ${q(k)} is ${describeJson(v)} (use String(value))`);
+      if (typeof v !== 'string')
+        throw new SafetensorsError(`serializeSafetensors: metadata values must be strings, but ${q(k)} is ${describeJson(v)} (use String(value))`);
     }
   }
   // Largest alignment first (stable), so that every tensor starts aligned to its item size.
-  const ordered = items
-    .map(([name, t], i) => ({ name, t, st: DTYPE_TO_ST[t.dtype], i }))
-    .sort((a, b) => ITEM_SIZE[b.st] - ITEM_SIZE[a.st] || a.i - b.i);
+  const ordered = items.map(([name, t], i) => ({ name, t, st: DTYPE_TO_ST[t.dtype], i })).sort((a, b) => ITEM_SIZE[b.st] - ITEM_SIZE[a.st] || a.i - b.i);
   const datas: Uint8Array[] = [];
   // Own properties throughout, so that a metadata key '__proto__' is written like any other.
   const header: Record<string, unknown> = {};
@@ -637,7 +751,7 @@ export async function serializeSafetensors(
   const hosts = await Promise.all(ordered.map(({ t }) => t.data()));
   let offset = 0;
   for (const [i, { name, t, st }] of ordered.entries()) {
-    const bytes = toLittleEndianBytes(hosts[i]!, st);
+    const bytes = toLittleEndianBytes(hosts[i], st);
     setOwn(header, name, { dtype: st, shape: [...t.shape], data_offsets: [offset, offset + bytes.length] });
     datas.push(bytes);
     offset += bytes.length;
@@ -663,10 +777,10 @@ function toLittleEndianBytes(host: TypedArray, st: SafetensorsDType): Uint8Array
   const out = new Uint8Array(host.length * ITEM_SIZE[st]);
   const dv = new DataView(out.buffer);
   for (let i = 0; i < host.length; i++) {
-    if (st === 'F32') dv.setFloat32(4 * i, host[i]!, true);
-    else if (st === 'F64') dv.setFloat64(8 * i, host[i]!, true);
-    else if (st === 'I32') dv.setInt32(4 * i, host[i]!, true);
-    else out[i] = host[i]!;
+    if (st === 'F32') dv.setFloat32(4 * i, host[i], true);
+    else if (st === 'F64') dv.setFloat64(8 * i, host[i], true);
+    else if (st === 'I32') dv.setInt32(4 * i, host[i], true);
+    else out[i] = host[i];
   }
   return out;
 }
@@ -690,5 +804,5 @@ export async function saveSafetensors(
   metadata?: Record<string, string> | null,
 ): Promise<void> {
   const bytes = await serializeSafetensors(tensors, metadata);
-  await writeFileAtomic(path, bytes, { fsync: true });
+  await writeAtomic(path, bytes);
 }

@@ -1,6 +1,15 @@
 import { Device, Tensor, getDefaultDevice, getDevice } from '@fackel/tensor';
-import { writeFileAtomic } from '@fackel/tensor/node';
-import { SafetensorsError, loadSafetensors, parseSafetensors, serializeSafetensors, setOwn, type SafetensorsContents } from './safetensors.js';
+import { writeAtomic } from '#io';
+import {
+  SafetensorsError,
+  describeSource,
+  loadSafetensors,
+  parseSafetensors,
+  serializeSafetensors,
+  setOwn,
+  type SafetensorsContents,
+  type SafetensorsSource,
+} from './safetensors.js';
 
 /**
  * `torch.save` and `torch.load` for Fackel: any nested object of tensors, numbers, strings,
@@ -50,15 +59,7 @@ const MAX_DEPTH = 256;
  * const v: SaveValue = { step: 3, weights: [tensor([1, 2])], note: 'warm-up', done: false, best: null };
  * ```
  */
-export type SaveValue =
-  | Tensor
-  | null
-  | undefined
-  | boolean
-  | number
-  | string
-  | readonly SaveValue[]
-  | { readonly [key: string]: SaveValue };
+export type SaveValue = Tensor | null | undefined | boolean | number | string | readonly SaveValue[] | { readonly [key: string]: SaveValue };
 
 /**
  * Options of {@link save} and {@link saveToBytes}.
@@ -155,7 +156,8 @@ function encode(value: unknown): { root: unknown; tensors: Map<string, Tensor> }
       const special = specialNumber(x);
       return special === null ? x : { $number: special };
     }
-    if (typeof x !== 'object') fail(path, `is ${describe(x)}, which cannot be saved (save tensors, numbers, strings, booleans, null, arrays and plain objects)`);
+    if (typeof x !== 'object')
+      fail(path, `is ${describe(x)}, which cannot be saved (save tensors, numbers, strings, booleans, null, arrays and plain objects)`);
     const obj = x as object;
     if (obj instanceof Tensor) {
       const t = obj;
@@ -177,12 +179,16 @@ function encode(value: unknown): { root: unknown; tensors: Map<string, Tensor> }
       for (let i = 0; i < obj.length; i++) arr.push(walk(obj[i], [...path, String(i)]));
       out = arr;
     } else {
-      if (!isPlainObject(obj)) fail(path, `is ${describe(obj)}; only plain objects, arrays, tensors, numbers, strings, booleans and null can be saved (call its stateDict() or toJSON())`);
+      if (!isPlainObject(obj))
+        fail(
+          path,
+          `is ${describe(obj)}; only plain objects, arrays, tensors, numbers, strings, booleans and null can be saved (call its stateDict() or toJSON())`,
+        );
       const o: Record<string, unknown> = {};
       const keys = Object.keys(obj);
       for (const k of keys) setOwn(o, k, walk((obj as Record<string, unknown>)[k], [...path, k]));
       // an object that looks like one of the markers ({"$tensor": …}) is wrapped
-      out = keys.length === 1 && keys[0]!.startsWith('$') ? { $object: o } : o;
+      out = keys.length === 1 && keys[0].startsWith('$') ? { $object: o } : o;
     }
     active.delete(obj);
     return out;
@@ -205,8 +211,8 @@ function decode(structure: unknown, contents: SafetensorsContents, source: strin
     if (Array.isArray(x)) return x.map((v, i) => walk(v, [...path, String(i)]));
     const o = x as Record<string, unknown>;
     const keys = Object.keys(o);
-    if (keys.length === 1 && keys[0]!.startsWith('$')) {
-      const tag = keys[0]!;
+    if (keys.length === 1 && keys[0].startsWith('$')) {
+      const tag = keys[0];
       const v = o[tag];
       switch (tag) {
         case '$tensor': {
@@ -217,7 +223,8 @@ function decode(structure: unknown, contents: SafetensorsContents, source: strin
           return tensors[name];
         }
         case '$number':
-          if (typeof v !== 'string' || !Object.hasOwn(SPECIAL_NUMBERS, v)) fail(path, `is a $number marker with ${describe(v)} (expected "NaN", "Infinity", "-Infinity" or "-0")`);
+          if (typeof v !== 'string' || !Object.hasOwn(SPECIAL_NUMBERS, v))
+            fail(path, `is a $number marker with ${describe(v)} (expected "NaN", "Infinity", "-Infinity" or "-0")`);
           return SPECIAL_NUMBERS[v as string];
         case '$undefined':
           if (v !== true) fail(path, `is an $undefined marker with ${describe(v)} (expected true)`);
@@ -240,7 +247,12 @@ function decode(structure: unknown, contents: SafetensorsContents, source: strin
   const unused = Object.keys(tensors).filter((n) => !used.has(n));
   if (unused.length > 0) {
     throw new SafetensorsError(
-      `load ${source}: the file holds tensor${unused.length === 1 ? '' : 's'} ${unused.slice(0, 5).map((n) => `'${n}'`).join(', ')}${unused.length > 5 ? ` and ${unused.length - 5} more` : ''} that the structure does not use; the file is corrupt or was not written by save()`,
+      `load ${source}: the file holds tensor${unused.length === 1 ? '' : 's'} ${unused
+        .slice(0, 5)
+        .map((n) => `'${n}'`)
+        .join(
+          ', ',
+        )}${unused.length > 5 ? ` and ${unused.length - 5} more` : ''} that the structure does not use; the file is corrupt or was not written by save()`,
     );
   }
   return value;
@@ -252,17 +264,23 @@ function parseStructure(text: string, source: string): unknown {
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw new SafetensorsError(`load ${source}: the __metadata__ entry '${SAVE_STRUCTURE_KEY}' is not valid JSON (${(e as Error).message}); the file is corrupt`);
+    throw new SafetensorsError(
+      `load ${source}: the __metadata__ entry '${SAVE_STRUCTURE_KEY}' is not valid JSON (${(e as Error).message}); the file is corrupt`,
+    );
   }
   if (json === null || typeof json !== 'object' || Array.isArray(json) || !Object.hasOwn(json, 'root')) {
-    throw new SafetensorsError(`load ${source}: the __metadata__ entry '${SAVE_STRUCTURE_KEY}' must be an object {"version": ${SAVE_FORMAT_VERSION}, "root": …}, got ${describe(json)}`);
+    throw new SafetensorsError(
+      `load ${source}: the __metadata__ entry '${SAVE_STRUCTURE_KEY}' must be an object {"version": ${SAVE_FORMAT_VERSION}, "root": …}, got ${describe(json)}`,
+    );
   }
   const version = (json as { version?: unknown }).version;
   if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) {
     throw new SafetensorsError(`load ${source}: the structure's version must be a whole number >= 1, got ${describe(version)}`);
   }
   if (version > SAVE_FORMAT_VERSION) {
-    throw new SafetensorsError(`load ${source}: the structure has version ${version}, written by a newer Fackel; this version reads up to ${SAVE_FORMAT_VERSION} (update @fackel/nn, or read the tensors alone with loadSafetensors)`);
+    throw new SafetensorsError(
+      `load ${source}: the structure has version ${version}, written by a newer Fackel; this version reads up to ${SAVE_FORMAT_VERSION} (update @fackel/nn, or read the tensors alone with loadSafetensors)`,
+    );
   }
   return (json as { root: unknown }).root;
 }
@@ -329,7 +347,26 @@ export async function saveToBytes(value: SaveValue | object, options: SaveOption
 export async function save(value: SaveValue | object, path: string, options: SaveOptions = {}): Promise<void> {
   if (typeof path !== 'string' || path === '') throw new TypeError(`save: the path must be a non-empty string, got ${describe(path)}`);
   const bytes = await saveToBytes(value, options);
-  await writeFileAtomic(path, bytes, { fsync: true });
+  await writeAtomic(path, bytes);
+}
+
+/**
+ * Serializes like {@link save} into a `Blob` (type `application/octet-stream`): the way to
+ * save in a browser, e.g. as a download (`URL.createObjectURL(blob)` as an `<a download>`'s
+ * `href`) or into IndexedDB. {@link load} reads it back.
+ *
+ * @example
+ * ```ts
+ * import { Linear, load, saveToBlob } from '@fackel/nn';
+ * const model = new Linear(3, 2);
+ * const blob = await saveToBlob({ model: model.stateDict(), step: 10 });
+ * const back = await load<{ step: number }>(blob);
+ * console.log(back.step); // 10
+ * ```
+ */
+export async function saveToBlob(value: SaveValue | object, options: SaveOptions = {}): Promise<Blob> {
+  const bytes = await saveToBytes(value, options);
+  return new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' });
 }
 
 function targetDevice(options: LoadOptions): Device {
@@ -351,7 +388,7 @@ function finish(contents: SafetensorsContents, source: string, device: Device): 
     }
     const meta = contents.metadata;
     if (meta === null || !Object.hasOwn(meta, SAVE_STRUCTURE_KEY)) return { ...contents.tensors }; // a plain safetensors file: its state dict
-    return decode(parseStructure(meta[SAVE_STRUCTURE_KEY]!, source), contents, source);
+    return decode(parseStructure(meta[SAVE_STRUCTURE_KEY], source), contents, source);
   } catch (e) {
     for (const t of Object.values(contents.tensors)) t.dispose();
     throw e;
@@ -395,6 +432,10 @@ export function loadFromBytes<T = unknown>(bytes: Uint8Array, options: LoadOptio
  * A safetensors file without a structure (one written by Python, or by
  * {@link saveSafetensors}) loads as its state dict: an object of its tensors by name.
  *
+ * Besides a path, the source may be a URL (fetched), a `Blob`/`File`, a `Response` or the
+ * bytes (see {@link SafetensorsSource}): in a browser, `load(await fetch('ckpt.safetensors'))`
+ * or `load(fileInput.files[0])` reads a checkpoint that the CLI wrote.
+ *
  * @example
  * ```ts no-run
  * import { LSTM, load } from '@fackel/nn';
@@ -404,8 +445,11 @@ export function loadFromBytes<T = unknown>(bytes: Uint8Array, options: LoadOptio
  * lstm.loadStateDict(ck.model);
  * ```
  */
-export async function load<T = unknown>(path: string, options: LoadOptions = {}): Promise<T> {
-  if (typeof path !== 'string' || path === '') throw new TypeError(`load: the path must be a non-empty string, got ${describe(path)}`);
+export async function load<T = unknown>(source: SafetensorsSource, options: LoadOptions = {}): Promise<T> {
+  if (typeof source === 'string' && source === '') throw new TypeError(`load: the path must be a non-empty string, got ${describe(source)}`);
+  if (source === null || (typeof source !== 'string' && typeof source !== 'object')) {
+    throw new TypeError(`load: expected a path, URL, ArrayBuffer, Uint8Array, Blob or Response, got ${describe(source)}`);
+  }
   const device = targetDevice(options);
-  return finish(await loadSafetensors(path, readOptions(options, device)), path, device) as T;
+  return finish(await loadSafetensors(source, readOptions(options, device)), describeSource(source), device) as T;
 }

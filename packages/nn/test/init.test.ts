@@ -66,10 +66,12 @@ describe("default initialisations follow PyTorch's (statistics against torch's o
   for (const [k, p] of lstm.namedParameters()) ours[`LSTM(65,128,2).${k}`] = p;
   for (const [key, torchStats] of Object.entries(fx.defaults)) {
     if (key.endsWith('paddingRowAbsSum')) continue;
-    it(key, () => expectSameDistribution(stats(ours[key]!), torchStats, key, !key.startsWith('Embedding')));
+    it(key, () => expectSameDistribution(stats(ours[key]), torchStats, key, !key.startsWith('Embedding')));
   }
   it('Embedding(paddingIdx).weight[paddingIdx] is zero', () => {
-    expect(Array.from(emb.weight.select(0, 3).dataSync()).reduce((a, b) => a + Math.abs(b), 0)).toBe(fx.defaults['Embedding(500,64,padding_idx=3).paddingRowAbsSum']!.value);
+    expect(Array.from(emb.weight.select(0, 3).dataSync()).reduce((a, b) => a + Math.abs(b), 0)).toBe(
+      fx.defaults['Embedding(500,64,padding_idx=3).paddingRowAbsSum'].value,
+    );
   });
 });
 
@@ -87,7 +89,7 @@ describe('init functions (statistics against torch.nn.init)', () => {
   };
   for (const [key, torchStats] of Object.entries(fx.explicit)) {
     it(key, () => {
-      const t = fill[key]!(zeros([256, 512]));
+      const t = fill[key](zeros([256, 512]));
       expectSameDistribution(stats(t), torchStats, key, key.includes('niform'));
     });
   }
@@ -101,13 +103,18 @@ describe('init functions (statistics against torch.nn.init)', () => {
   });
 
   it('orthogonal_ gives orthonormal rows or columns scaled by gain', () => {
-    for (const shape of [[6, 4], [4, 6], [5, 5], [3, 2, 2]]) {
+    for (const shape of [
+      [6, 4],
+      [4, 6],
+      [5, 5],
+      [3, 2, 2],
+    ]) {
       const t = init.orthogonal_(zeros(shape), 2, { generator: new Generator(1) });
-      const m = t.reshape([shape[0]!, -1]);
-      const gram = m.shape[0]! >= m.shape[1]! ? m.t().matmul(m) : m.matmul(m.t());
-      const n = gram.shape[0]!;
+      const m = t.reshape([shape[0], -1]);
+      const gram = m.shape[0] >= m.shape[1] ? m.t().matmul(m) : m.matmul(m.t());
+      const n = gram.shape[0];
       const d = gram.dataSync();
-      for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) expect(d[i * n + j]!).toBeCloseTo(i === j ? 4 : 0, 4);
+      for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) expect(d[i * n + j]).toBeCloseTo(i === j ? 4 : 0, 4);
     }
   });
 
@@ -115,7 +122,9 @@ describe('init functions (statistics against torch.nn.init)', () => {
     expect(Array.from(init.constant_(zeros([3]), 0.25).dataSync())).toEqual([0.25, 0.25, 0.25]);
     expect(Array.from(init.ones_(zeros([2])).dataSync())).toEqual([1, 1]);
     expect(Array.from(init.zeros_(init.ones_(zeros([2]))).dataSync())).toEqual([0, 0]);
-    expect(() => init.xavierUniform_(zeros([5]))).toThrow('init.xavierUniform_: fan in and fan out can not be computed for a tensor with fewer than 2 dimensions (got shape [5])');
+    expect(() => init.xavierUniform_(zeros([5]))).toThrow(
+      'init.xavierUniform_: fan in and fan out can not be computed for a tensor with fewer than 2 dimensions (got shape [5])',
+    );
     expect(() => init.uniform_(zeros([2], { dtype: 'int32' }))).toThrow('init.uniform_: expected a floating-point tensor, got int32');
     expect(init.calculateFanInAndFanOut(zeros([6, 8, 3, 3]))).toEqual({ fanIn: 72, fanOut: 54 });
   });

@@ -18,7 +18,8 @@ import {
   functional as F,
   type Module,
 } from '../src/index.js';
-import { FWD, GRAD, T, expectClose, fixture, type JsonTensor } from './helpers.js';
+import { expectTensorClose, type JsonTensor } from '@fackel/testkit';
+import { FWD, GRAD, T, fixture } from './helpers.js';
 
 registerCpuBackend();
 enableAutograd();
@@ -40,21 +41,24 @@ function backwardWith(out: Tensor, g: JsonTensor): void {
 describe('Linear (PyTorch fixtures)', () => {
   for (const id of ['linear/2d', 'linear/3d-nobias', 'linear/1d']) {
     it(id, () => {
-      const c = cases[id]!;
+      const c = cases[id];
       const m = new Linear(c.inFeatures as number, c.outFeatures as number, { bias: c.bias as boolean });
       m.loadStateDict(Object.fromEntries(Object.entries(c.params!).map(([k, v]) => [k, T(v)])));
       const x = T(c.input, { requiresGrad: true });
       const y = m.forward(x);
-      expectClose(y, c.output, FWD, `${id} output`);
+      expectTensorClose(y, c.output, FWD, `${id} output`);
       backwardWith(y, c.gradOutput);
-      expectClose(x.grad, c.grads.input!, GRAD, `${id} grad input`);
-      for (const [name, p] of m.namedParameters()) expectClose(p.grad, c.grads[name]!, GRAD, `${id} grad ${name}`);
+      expectTensorClose(x.grad, c.grads.input!, GRAD, `${id} grad input`);
+      for (const [name, p] of m.namedParameters()) expectTensorClose(p.grad, c.grads[name], GRAD, `${id} grad ${name}`);
     });
   }
 
   it('names its parameters like PyTorch and initialises them from U(-1/sqrt(in), 1/sqrt(in))', () => {
     const m = new Linear(4, 3, { generator: new Generator(1) });
-    expect(m.namedParameters().map(([n, p]) => [n, p.shape])).toEqual([['weight', [3, 4]], ['bias', [3]]]);
+    expect(m.namedParameters().map(([n, p]) => [n, p.shape])).toEqual([
+      ['weight', [3, 4]],
+      ['bias', [3]],
+    ]);
     const bound = 1 / Math.sqrt(4);
     for (const p of m.parameters()) for (const v of p.dataSync()) expect(Math.abs(v)).toBeLessThanOrEqual(bound);
     expect(new Linear(4, 3, { bias: false }).bias).toBeNull();
@@ -81,13 +85,13 @@ describe('Linear (PyTorch fixtures)', () => {
 describe('Embedding (PyTorch fixtures)', () => {
   for (const id of ['embedding/basic', 'embedding/padding', 'embedding/padding-nonzero-row']) {
     it(id, () => {
-      const c = cases[id]!;
+      const c = cases[id];
       const m = new Embedding(c.numEmbeddings as number, c.embeddingDim as number, { paddingIdx: c.paddingIdx as number | null });
       m.loadStateDict({ weight: T(c.params!.weight!) });
       const y = m.forward(T(c.input));
-      expectClose(y, c.output, FWD, `${id} output`);
+      expectTensorClose(y, c.output, FWD, `${id} output`);
       backwardWith(y, c.gradOutput);
-      expectClose(m.weight.grad, c.grads.weight!, GRAD, `${id} grad weight`);
+      expectTensorClose(m.weight.grad, c.grads.weight!, GRAD, `${id} grad weight`);
     });
   }
 
@@ -96,7 +100,9 @@ describe('Embedding (PyTorch fixtures)', () => {
     expect(e.paddingIdx).toBe(4);
     expect(Array.from(e.weight.narrow(0, 4, 1).dataSync())).toEqual([0, 0, 0]);
     expect(() => e.forward(tensor([1, 6], { dtype: 'int32' }))).toThrow('Embedding: index 6 is out of range for 6 embeddings (valid: 0 to 5)');
-    expect(() => e.forward(tensor([1, 2]))).toThrow("Embedding: expected int32 indices, got float32 (cast them with .int(), or create them with { dtype: 'int32' })");
+    expect(() => e.forward(tensor([1, 2]))).toThrow(
+      "Embedding: expected int32 indices, got float32 (cast them with .int(), or create them with { dtype: 'int32' })",
+    );
     expect(() => new Embedding(6, 3, { paddingIdx: 6 })).toThrow('Embedding: paddingIdx must be an integer within numEmbeddings (6), i.e. in [-6, 5], got 6');
   });
 
@@ -129,7 +135,10 @@ describe('activations (PyTorch fixtures)', () => {
       case 'softplus':
         return [(x) => F.softplus(x)];
       case 'flatten':
-        return [(x) => new Flatten(o.startDim as number | undefined, o.endDim as number | undefined).forward(x), (x) => F.flatten(x, o.startDim as number | undefined, o.endDim as number | undefined)];
+        return [
+          (x) => new Flatten(o.startDim as number | undefined, o.endDim as number | undefined).forward(x),
+          (x) => F.flatten(x, o.startDim as number | undefined, o.endDim as number | undefined),
+        ];
       default:
         throw new Error(op);
     }
@@ -139,15 +148,17 @@ describe('activations (PyTorch fixtures)', () => {
       for (const [k, fn] of make(c.op as string, c.options as Record<string, unknown>).entries()) {
         const x = T(c.input, { requiresGrad: true });
         const y = fn(x);
-        expectClose(y, c.output, FWD, `${id} (${k === 0 ? 'module' : 'functional'}) output`);
+        expectTensorClose(y, c.output, FWD, `${id} (${k === 0 ? 'module' : 'functional'}) output`);
         backwardWith(y, c.gradOutput);
-        expectClose(x.grad, c.grads.input!, GRAD, `${id} (${k === 0 ? 'module' : 'functional'}) grad`);
+        expectTensorClose(x.grad, c.grads.input!, GRAD, `${id} (${k === 0 ? 'module' : 'functional'}) grad`);
       }
     });
   }
 
   it('needs an explicit dim for Softmax and LogSoftmax', () => {
-    expect(() => new (Softmax as unknown as new () => Module)()).toThrow('Softmax: give the dimension to normalise over, e.g. new Softmax(1) for [N, C] input (got undefined)');
+    expect(() => new (Softmax as unknown as new () => Module)()).toThrow(
+      'Softmax: give the dimension to normalise over, e.g. new Softmax(1) for [N, C] input (got undefined)',
+    );
     expect(() => new GELU('fast' as 'tanh')).toThrow("GELU: approximate must be 'none' or 'tanh', got 'fast'");
   });
 

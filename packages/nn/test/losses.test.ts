@@ -2,17 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { registerCpuBackend } from '@fackel/backend-cpu';
 import { enableAutograd, gradcheck } from '@fackel/autograd';
 import { Generator, rand, randn, tensor, type Tensor } from '@fackel/tensor';
-import {
-  BCELoss,
-  BCEWithLogitsLoss,
-  CrossEntropyLoss,
-  L1Loss,
-  MSELoss,
-  NLLLoss,
-  functional as F,
-  type Loss,
-} from '../src/index.js';
-import { FWD, GRAD, T, expectClose, fixture, type JsonTensor } from './helpers.js';
+import { BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss, functional as F, type Loss } from '../src/index.js';
+import { expectTensorClose, type JsonTensor } from '@fackel/testkit';
+import { FWD, GRAD, T, fixture } from './helpers.js';
 
 registerCpuBackend();
 enableAutograd();
@@ -58,10 +50,10 @@ describe('losses against PyTorch (forward 1e-5, input gradient 1e-4)', () => {
         const label = `${id} (${k === 0 ? 'module' : 'functional'})`;
         const x = T(c.input, { requiresGrad: true });
         const y = f(x, T(c.target));
-        expectClose(y, c.output, FWD, `${label} output`);
+        expectTensorClose(y, c.output, FWD, `${label} output`);
         if (c.grads) {
           y.mul(T(c.gradOutput!)).sum().backward();
-          expectClose(x.grad, c.grads.input, GRAD, `${label} grad`);
+          expectTensorClose(x.grad, c.grads.input, GRAD, `${label} grad`);
         }
       }
     });
@@ -81,7 +73,22 @@ describe('loss gradients by finite differences (float64, gradcheck)', () => {
     ['binaryCrossEntropyWithLogits (posWeight)', (x) => F.binaryCrossEntropyWithLogits(x, probTarget, { posWeight: weight }), () => randn([3, 4], f64).mul(3)],
     ['crossEntropy (indices, weight, ignore, smoothing)', (x) => F.crossEntropy(x, idxIgnored, { weight, labelSmoothing: 0.2 }), () => randn([5, 4], f64)],
     ['crossEntropy (probabilities)', (x) => F.crossEntropy(x, probs, { reduction: 'sum' }), () => randn([5, 4], f64)],
-    ['crossEntropy ([N, C, d])', (x) => F.crossEntropy(x, tensor([[0, 1, 2], [3, 3, 0]], { dtype: 'int32' }), { reduction: 'none' }), () => randn([2, 4, 3], f64)],
+    [
+      'crossEntropy ([N, C, d])',
+      (x) =>
+        F.crossEntropy(
+          x,
+          tensor(
+            [
+              [0, 1, 2],
+              [3, 3, 0],
+            ],
+            { dtype: 'int32' },
+          ),
+          { reduction: 'none' },
+        ),
+      () => randn([2, 4, 3], f64),
+    ],
     ['nllLoss (weight)', (x) => F.nllLoss(x.logSoftmax(1), idx, { weight }), () => randn([5, 4], f64)],
     ['softplus', (x) => F.softplus(x), () => randn([10], f64).mul(30)],
   ];

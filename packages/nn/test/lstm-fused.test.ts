@@ -29,9 +29,32 @@ interface Case {
 const CASES: Case[] = [
   { name: '1 layer, time-major, no initial state', options: {}, input: 3, hidden: 5, shape: [6, 4, 3], hx: false },
   { name: '2 layers, batchFirst, [h0, c0] with gradients', options: { numLayers: 2, batchFirst: true }, input: 4, hidden: 6, shape: [3, 7, 4], hx: true },
-  { name: '3 layers, dropout 0.4 between layers (seeded), time-major, [h0, c0]', options: { numLayers: 3, dropout: 0.4 }, input: 5, hidden: 4, shape: [5, 3, 5], hx: true, training: true },
-  { name: '2 layers, dropout 0.5, batchFirst (masks in the batch-first layout)', options: { numLayers: 2, dropout: 0.5, batchFirst: true }, input: 3, hidden: 8, shape: [4, 6, 3], hx: false, training: true },
-  { name: 'bidirectional, 2 layers, batchFirst, [h0, c0]', options: { numLayers: 2, bidirectional: true, batchFirst: true }, input: 3, hidden: 5, shape: [2, 6, 3], hx: true },
+  {
+    name: '3 layers, dropout 0.4 between layers (seeded), time-major, [h0, c0]',
+    options: { numLayers: 3, dropout: 0.4 },
+    input: 5,
+    hidden: 4,
+    shape: [5, 3, 5],
+    hx: true,
+    training: true,
+  },
+  {
+    name: '2 layers, dropout 0.5, batchFirst (masks in the batch-first layout)',
+    options: { numLayers: 2, dropout: 0.5, batchFirst: true },
+    input: 3,
+    hidden: 8,
+    shape: [4, 6, 3],
+    hx: false,
+    training: true,
+  },
+  {
+    name: 'bidirectional, 2 layers, batchFirst, [h0, c0]',
+    options: { numLayers: 2, bidirectional: true, batchFirst: true },
+    input: 3,
+    hidden: 5,
+    shape: [2, 6, 3],
+    hx: true,
+  },
   { name: 'no bias, unbatched, [h0, c0]', options: { bias: false }, input: 4, hidden: 3, shape: [5, 4], hx: true },
   { name: 'one time step, 2 layers, [h0, c0]', options: { numLayers: 2 }, input: 2, hidden: 9, shape: [1, 3, 2], hx: true },
 ];
@@ -50,7 +73,7 @@ async function runCase(c: Case, fused: boolean, device: string): Promise<Result>
   const D = c.options.bidirectional ? 2 : 1;
   const L = (c.options.numLayers ?? 1) * D;
   const batched = c.shape.length === 3;
-  const N = batched ? c.shape[c.options.batchFirst ? 0 : 1]! : 0;
+  const N = batched ? c.shape[c.options.batchFirst ? 0 : 1] : 0;
   const stateShape = batched ? [L, N, c.hidden] : [L, c.hidden];
   const data = new Generator(7);
   const onDevice = async (t: Tensor): Promise<Tensor> => (device === 'cpu' ? t : t.to(device));
@@ -61,7 +84,7 @@ async function runCase(c: Case, fused: boolean, device: string): Promise<Result>
   // weight every output element differently, so that each gradient path is exercised
   const w = [out, hN, cN].map((t) => randn(t.shape, { generator: data }));
   const wd = await Promise.all(w.map(onDevice));
-  tidy(() => out.mul(wd[0]!).sum().add(hN.mul(wd[1]!).sum()).add(cN.mul(wd[2]!).sum())).backward();
+  tidy(() => out.mul(wd[0]).sum().add(hN.mul(wd[1]).sum()).add(cN.mul(wd[2]).sum())).backward();
   const values: Result['values'] = {};
   values.out = await out.data();
   values.hN = await hN.data();
@@ -75,18 +98,18 @@ async function runCase(c: Case, fused: boolean, device: string): Promise<Result>
     expect(p.grad, `grad ${name}`).not.toBeNull();
     values[`grad ${name}`] = await p.grad!.data();
   }
-  expect(out.shape).toEqual(batched ? (c.options.batchFirst ? [N, c.shape[1]!, D * c.hidden] : [c.shape[0]!, N, D * c.hidden]) : [c.shape[0]!, D * c.hidden]);
+  expect(out.shape).toEqual(batched ? (c.options.batchFirst ? [N, c.shape[1], D * c.hidden] : [c.shape[0], N, D * c.hidden]) : [c.shape[0], D * c.hidden]);
   return { values };
 }
 
 function expectAgree(a: Result, b: Result, tol: number): void {
   expect(Object.keys(a.values)).toEqual(Object.keys(b.values));
   for (const k of Object.keys(b.values)) {
-    const x = a.values[k]!;
-    const y = b.values[k]!;
+    const x = a.values[k];
+    const y = b.values[k];
     expect(x.length, k).toBe(y.length);
     let worst = 0;
-    for (let i = 0; i < y.length; i++) worst = Math.max(worst, Math.abs(x[i]! - y[i]!) / (1 + Math.abs(y[i]!)));
+    for (let i = 0; i < y.length; i++) worst = Math.max(worst, Math.abs(x[i] - y[i]) / (1 + Math.abs(y[i])));
     expect(worst, k).toBeLessThan(tol);
   }
 }

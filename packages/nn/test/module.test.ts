@@ -2,20 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CpuBackend, registerCpuBackend } from '@fackel/backend-cpu';
 import { enableAutograd } from '@fackel/autograd';
 import { getDevice, noGrad, ones, randn, registerBackend, tensor, tidy, zeros, type Tensor } from '@fackel/tensor';
-import {
-  Dropout,
-  LSTM,
-  Linear,
-  Module,
-  ModuleDict,
-  ModuleList,
-  Parameter,
-  ReLU,
-  Sequential,
-  Sigmoid,
-  StateDictError,
-  isParameter,
-} from '../src/index.js';
+import { Dropout, LSTM, Linear, Module, ModuleDict, ModuleList, Parameter, ReLU, Sequential, Sigmoid, StateDictError, isParameter } from '../src/index.js';
 
 registerCpuBackend();
 registerBackend('second', () => new CpuBackend()); // a second device, to test moving between devices
@@ -83,9 +70,16 @@ describe('Module registration and traversal', () => {
 
   it('gives the char-RNN exactly the keys of the PyTorch checkpoint', () => {
     expect(Object.keys(new CharRNN().stateDict())).toEqual([
-      'lstm.weight_ih_l0', 'lstm.weight_hh_l0', 'lstm.bias_ih_l0', 'lstm.bias_hh_l0',
-      'lstm.weight_ih_l1', 'lstm.weight_hh_l1', 'lstm.bias_ih_l1', 'lstm.bias_hh_l1',
-      'fc.weight', 'fc.bias',
+      'lstm.weight_ih_l0',
+      'lstm.weight_hh_l0',
+      'lstm.bias_ih_l0',
+      'lstm.bias_hh_l0',
+      'lstm.weight_ih_l1',
+      'lstm.weight_hh_l1',
+      'lstm.bias_ih_l1',
+      'lstm.bias_hh_l1',
+      'fc.weight',
+      'fc.bias',
     ]);
   });
 
@@ -126,7 +120,9 @@ describe('Module registration and traversal', () => {
     expect(m.buffers().length).toBe(2);
     expect(Object.keys(m.stateDict())).toEqual(['scale', 'running', 'lin.weight', 'lin.bias']);
     expect(m.running.shape).toEqual([2]);
-    expect(() => m.registerParameter('x', zeros([1]))).toThrow("WithBuffers.registerParameter: 'x' must be a Parameter (wrap the tensor: new Parameter(t)) or null");
+    expect(() => m.registerParameter('x', zeros([1]))).toThrow(
+      "WithBuffers.registerParameter: 'x' must be a Parameter (wrap the tensor: new Parameter(t)) or null",
+    );
     expect(() => m.registerBuffer('a.b', zeros([1]))).toThrow("WithBuffers.registerBuffer: the name 'a.b' must not contain '.'");
     expect(m.getSubmodule('lin')).toBe(m.lin);
     expect(() => m.getSubmodule('lin.x')).toThrow("getSubmodule: Linear at 'lin' has no submodule 'x' (it has: none)");
@@ -149,7 +145,10 @@ describe('Module registration and traversal', () => {
 
   it('zeroGrad clears (default) or zeroes gradients', () => {
     const net = new Net();
-    net.forward(randn([3, 8])).sum().backward();
+    net
+      .forward(randn([3, 8]))
+      .sum()
+      .backward();
     expect(net.parameters().every((p) => p.grad !== null)).toBe(true);
     net.zeroGrad(false);
     expect(Array.from(net.fc1.bias!.grad!.dataSync()).every((v) => v === 0)).toBe(true);
@@ -186,13 +185,15 @@ describe('Module registration and traversal', () => {
     }
     const m = new Tied();
     m.a.bias!.requiresGrad_(false);
-    m.forward(randn([2, 3])).sum().backward();
+    m.forward(randn([2, 3]))
+      .sum()
+      .backward();
     const oldWeight = m.a.weight;
     const values = Array.from(oldWeight.dataSync());
     const grad = Array.from(oldWeight.grad!.dataSync());
     await m.to('second');
     expect(m.parameters().every((p) => p.device.name === 'second' && isParameter(p))).toBe(true);
-    expect(m.buffers()[0]!.device.name).toBe('second');
+    expect(m.buffers()[0].device.name).toBe('second');
     expect(m.b.weight).toBe(m.a.weight);
     expect(m.a.bias!.requiresGrad).toBe(false);
     expect(Array.from(m.a.weight.dataSync())).toEqual(values);
@@ -283,7 +284,13 @@ describe('state dicts', () => {
   it('a strict load lists every missing and unexpected key and every shape mismatch, and copies nothing', () => {
     const net = new Net();
     const before = Array.from(net.fc1.weight.dataSync());
-    const sd: Record<string, Tensor> = { 'fc1.weight': zeros([6, 8]), 'fc1.bias': zeros([5]), 'fc2.weight': zeros([1, 6]), 'fc3.weight': zeros([1]), extra: zeros([1]) };
+    const sd: Record<string, Tensor> = {
+      'fc1.weight': zeros([6, 8]),
+      'fc1.bias': zeros([5]),
+      'fc2.weight': zeros([1, 6]),
+      'fc3.weight': zeros([1]),
+      extra: zeros([1]),
+    };
     let err: unknown;
     try {
       net.loadStateDict(sd);
@@ -306,7 +313,9 @@ describe('state dicts', () => {
     expect(() => net.loadStateDict({ 'fc1.weight': zeros([8, 6]) }, { strict: false })).toThrow(
       'size mismatch for fc1.weight: copying a param with shape [8,6] from checkpoint, the shape in current model is [6,8]',
     );
-    expect(() => net.loadStateDict(null as unknown as Record<string, Tensor>)).toThrow('Net.loadStateDict: expected an object or Map of name → Tensor, got null');
+    expect(() => net.loadStateDict(null as unknown as Record<string, Tensor>)).toThrow(
+      'Net.loadStateDict: expected an object or Map of name → Tensor, got null',
+    );
   });
 });
 

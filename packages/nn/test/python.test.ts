@@ -6,7 +6,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { registerCpuBackend } from '@fackel/backend-cpu';
 import { Generator, noGrad, tensor, type Tensor } from '@fackel/tensor';
 import { LSTM, Linear, Module, saveSafetensors } from '../src/index.js';
-import { FWD, charInput, expectClose, scratch, type JsonTensor } from './helpers.js';
+import { expectTensorClose, scratch, type JsonTensor } from '@fackel/testkit';
+import { FWD, charInput } from './helpers.js';
 
 registerCpuBackend();
 
@@ -17,7 +18,7 @@ const SCRIPT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '
 const hasTorch = existsSync(PYTHON) && spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;
 const reason = hasTorch ? '' : ` (skipped: ${PYTHON} with torch is not available)`;
 
-const tmp = scratch();
+const tmp = scratch('nn');
 afterAll(() => tmp.cleanup());
 
 interface Report {
@@ -50,17 +51,28 @@ describe('files written by Fackel load in PyTorch', () => {
     const [V, H, L, B, S] = [13, 10, 2, 3, 4];
     const m = new CharRNN(V, H, L, new Generator(17)).eval();
     const path = join(tmp.dir, 'charrnn.safetensors');
-    await saveSafetensors(path, m.stateDict(), { format: 'pt', fackel_model: 'charrnn', vocab: `${V}`, hidden: `${H}`, layers: `${L}`, batch: `${B}`, seq: `${S}` });
+    await saveSafetensors(path, m.stateDict(), {
+      format: 'pt',
+      fackel_model: 'charrnn',
+      vocab: `${V}`,
+      hidden: `${H}`,
+      layers: `${L}`,
+      batch: `${B}`,
+      seq: `${S}`,
+    });
     const report = verify(path);
     expect(Object.keys(report.tensors).sort()).toEqual(Object.keys(m.stateDict()).sort());
     const y = noGrad(() => m.forward(charInput(V, B, S)));
-    expectClose(y, report.output!, FWD, 'torch output of the Fackel weights');
+    expectTensorClose(y, report.output!, FWD, 'torch output of the Fackel weights');
   });
 
   it.skipIf(!hasTorch)(`every dtype Fackel writes reads back in Python with its values${reason}`, async () => {
     const path = join(tmp.dir, 'dtypes.safetensors');
     const t = {
-      f: tensor([[0.5, -1.25], [3, 1e-7]]),
+      f: tensor([
+        [0.5, -1.25],
+        [3, 1e-7],
+      ]),
       i: tensor([-7, 0, 2147483647], { dtype: 'int32' }),
       b: tensor([true, false]),
       d: tensor([1 / 3], { dtype: 'float64' }),

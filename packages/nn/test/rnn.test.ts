@@ -4,7 +4,8 @@ import { registerCpuBackend } from '@fackel/backend-cpu';
 import { enableAutograd, gradcheck } from '@fackel/autograd';
 import { Generator, noGrad, randn, tidy, type Tensor } from '@fackel/tensor';
 import { GRU, GRUCell, LSTM, LSTMCell, Linear, Module, RNN, RNNCell, loadSafetensors, type RNNBase } from '../src/index.js';
-import { FIXTURES, FWD, GRAD, T, charInput, expectClose, fixture, type JsonTensor } from './helpers.js';
+import { expectTensorClose, type JsonTensor } from '@fackel/testkit';
+import { FIXTURES, FWD, GRAD, T, charInput, fixture } from './helpers.js';
 
 registerCpuBackend();
 enableAutograd();
@@ -70,12 +71,12 @@ describe('recurrent layers against PyTorch (weights exported by torch; forward 1
         outs = [out, ...(Array.isArray(st) ? st : [st])];
       }
       expect(outs.length).toBe(c.outputs.length);
-      outs.forEach((o, i) => expectClose(o, c.outputs[i]!, FWD, `${id} output ${i}`));
-      const loss = tidy(() => outs.map((o, i) => o.mul(T(c.gradOutputs[i]!)).sum()).reduce((a, b) => a.add(b)));
+      outs.forEach((o, i) => expectTensorClose(o, c.outputs[i], FWD, `${id} output ${i}`));
+      const loss = tidy(() => outs.map((o, i) => o.mul(T(c.gradOutputs[i])).sum()).reduce((a, b) => a.add(b)));
       loss.backward();
-      expectClose(x.grad, c.grads.input!, GRAD, `${id} grad input`);
-      for (const [name, p] of m.namedParameters()) expectClose(p.grad, c.grads[name] as JsonTensor, GRAD, `${id} grad ${name}`);
-      hx?.forEach((h, i) => expectClose(h.grad, c.grads.hx![i]!, GRAD, `${id} grad hx[${i}]`));
+      expectTensorClose(x.grad, c.grads.input!, GRAD, `${id} grad input`);
+      for (const [name, p] of m.namedParameters()) expectTensorClose(p.grad, c.grads[name] as JsonTensor, GRAD, `${id} grad ${name}`);
+      hx?.forEach((h, i) => expectTensorClose(h.grad, c.grads.hx![i], GRAD, `${id} grad hx[${i}]`));
     });
   }
 });
@@ -102,7 +103,7 @@ describe('the char-RNN of exercise 3', () => {
     expect(metadata?.fackel_model).toBe('charrnn');
     expect(m.loadStateDict(tensors)).toEqual({ missingKeys: [], unexpectedKeys: [] });
     const y = noGrad(() => m.forward(charInput(c.vocab, c.batch, c.seq)));
-    expectClose(y, c.output, FWD, 'charrnn output');
+    expectTensorClose(y, c.output, FWD, 'charrnn output');
   });
 });
 
@@ -110,10 +111,22 @@ describe('LSTM behaviour', () => {
   it('uses PyTorch parameter names, shapes and order, and draws from U(-1/sqrt(H), 1/sqrt(H))', () => {
     const lstm = new LSTM(3, 4, { numLayers: 2, bidirectional: true, generator: new Generator(0) });
     expect(lstm.namedParameters().map(([n, p]) => `${n}:${p.shape.join('x')}`)).toEqual([
-      'weight_ih_l0:16x3', 'weight_hh_l0:16x4', 'bias_ih_l0:16', 'bias_hh_l0:16',
-      'weight_ih_l0_reverse:16x3', 'weight_hh_l0_reverse:16x4', 'bias_ih_l0_reverse:16', 'bias_hh_l0_reverse:16',
-      'weight_ih_l1:16x8', 'weight_hh_l1:16x4', 'bias_ih_l1:16', 'bias_hh_l1:16',
-      'weight_ih_l1_reverse:16x8', 'weight_hh_l1_reverse:16x4', 'bias_ih_l1_reverse:16', 'bias_hh_l1_reverse:16',
+      'weight_ih_l0:16x3',
+      'weight_hh_l0:16x4',
+      'bias_ih_l0:16',
+      'bias_hh_l0:16',
+      'weight_ih_l0_reverse:16x3',
+      'weight_hh_l0_reverse:16x4',
+      'bias_ih_l0_reverse:16',
+      'bias_hh_l0_reverse:16',
+      'weight_ih_l1:16x8',
+      'weight_hh_l1:16x4',
+      'bias_ih_l1:16',
+      'bias_hh_l1:16',
+      'weight_ih_l1_reverse:16x8',
+      'weight_hh_l1_reverse:16x4',
+      'bias_ih_l1_reverse:16',
+      'bias_hh_l1_reverse:16',
     ]);
     for (const p of lstm.parameters()) for (const v of p.dataSync()) expect(Math.abs(v)).toBeLessThanOrEqual(0.5);
     expect(lstm.allWeights.length).toBe(4);
@@ -123,9 +136,17 @@ describe('LSTM behaviour', () => {
   it('returns [output, [hN, cN]] with the documented shapes, batched and unbatched', () => {
     const lstm = new LSTM(5, 6, { numLayers: 3, batchFirst: true });
     const [out, [h, c]] = lstm.forward(randn([2, 7, 5]));
-    expect([out.shape, h.shape, c.shape]).toEqual([[2, 7, 6], [3, 2, 6], [3, 2, 6]]);
+    expect([out.shape, h.shape, c.shape]).toEqual([
+      [2, 7, 6],
+      [3, 2, 6],
+      [3, 2, 6],
+    ]);
     const [o1, [h1, c1]] = lstm.forward(randn([7, 5]));
-    expect([o1.shape, h1.shape, c1.shape]).toEqual([[7, 6], [3, 6], [3, 6]]);
+    expect([o1.shape, h1.shape, c1.shape]).toEqual([
+      [7, 6],
+      [3, 6],
+      [3, 6],
+    ]);
     // the last output step is the last layer's final hidden state
     const [o2, [h2]] = new LSTM(5, 6).forward(randn([4, 2, 5]));
     expect(Array.from(o2.select(0, 3).dataSync())).toEqual(Array.from(h2.select(0, 0).dataSync()));
@@ -137,7 +158,7 @@ describe('LSTM behaviour', () => {
     const [full] = noGrad(() => lstm.forward(x));
     const [a, state] = noGrad(() => lstm.forward(x.narrow(1, 0, 5)));
     const [b] = noGrad(() => lstm.forward(x.narrow(1, 5, 3), state));
-    expectClose(b, { shape: [2, 3, 5], data: Array.from(full.narrow(1, 5, 3).contiguous().dataSync()) }, { atol: 1e-6, rtol: 1e-6 }, 'continued');
+    expectTensorClose(b, { shape: [2, 3, 5], data: Array.from(full.narrow(1, 5, 3).contiguous().dataSync()) }, { atol: 1e-6, rtol: 1e-6 }, 'continued');
     expect(a.shape).toEqual([2, 5, 5]);
   });
 
@@ -196,15 +217,15 @@ describe('LSTM behaviour', () => {
       for (const w of m.parameters()) {
         const flat = w.reshape([-1]);
         const ga = w.grad!.reshape([-1]).dataSync();
-        for (const j of [0, Math.floor(flat.shape[0]! / 2), flat.shape[0]! - 1]) {
-          const v0 = flat.dataSync()[j]!;
+        for (const j of [0, Math.floor(flat.shape[0] / 2), flat.shape[0] - 1]) {
+          const v0 = flat.dataSync()[j];
           const at = (v: number): number => {
             noGrad(() => flat.narrow(0, j, 1).fill_(v));
             return noGrad(() => objective().itemSync());
           };
           const numeric = (at(v0 + 1e-6) - at(v0 - 1e-6)) / 2e-6;
           at(v0);
-          expect(Math.abs(numeric - ga[j]!)).toBeLessThan(1e-6 + 1e-4 * Math.abs(numeric));
+          expect(Math.abs(numeric - ga[j])).toBeLessThan(1e-6 + 1e-4 * Math.abs(numeric));
         }
       }
     }

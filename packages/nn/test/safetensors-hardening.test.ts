@@ -5,10 +5,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { registerCpuBackend } from '@fackel/backend-cpu';
 import { ones, tensor, type Tensor } from '@fackel/tensor';
 import { SafetensorsError, loadSafetensors, parseSafetensors, serializeSafetensors, type SafetensorsContents } from '../src/index.js';
-import { scratch } from './helpers.js';
+import { scratch } from '@fackel/testkit';
 
 registerCpuBackend();
-const tmp = scratch();
+const tmp = scratch('nn');
 afterAll(() => tmp.cleanup());
 
 const enc = new TextEncoder();
@@ -79,14 +79,17 @@ describe('safetensors: __proto__ and other Object.prototype names', () => {
     const t = { constructor: tensor([1]), toString: tensor([2]), hasOwnProperty: tensor([3]), valueOf: tensor([4]) };
     const r = parseSafetensors(await serializeSafetensors(t));
     expect(Object.getPrototypeOf(r.tensors)).toBe(Object.prototype);
-    for (const [k, v] of Object.entries(t)) expect(Array.from(r.tensors[k]!.dataSync())).toEqual(Array.from(v.dataSync()));
+    for (const [k, v] of Object.entries(t)) expect(Array.from(r.tensors[k].dataSync())).toEqual(Array.from(v.dataSync()));
     expect(r.dtypes.toString).toBe('F32');
     disposeAll(r);
   });
 
   it('treats dtypes named like Object.prototype members as unknown', async () => {
     for (const dtype of ['toString', 'constructor', '__proto__', 'hasOwnProperty']) {
-      await rejects(build({ a: { dtype, shape: [1], data_offsets: [0, 4] } }, f32([1])), new RegExp(`tensor 'a': unknown dtype "${dtype}" \\(expected one of F64, F32`));
+      await rejects(
+        build({ a: { dtype, shape: [1], data_offsets: [0, 4] } }, f32([1])),
+        new RegExp(`tensor 'a': unknown dtype "${dtype}" \\(expected one of F64, F32`),
+      );
     }
   });
 });
@@ -106,7 +109,10 @@ describe('safetensors: nesting, duplicates, counts and sizes', () => {
     await rejects(build(`{"a": ${a}, "\\u0061": ${a}}`, f32([1])), /the tensor 'a' appears twice in the header/);
     await rejects(build(`{"__metadata__": {"k": "1", "k": "2"}, "a": ${a}}`, f32([1])), /__metadata__: the key 'k' appears twice/);
     await rejects(build(`{"__metadata__": {}, "__metadata__": {}}`), /the key '__metadata__' appears twice in the header/);
-    await rejects(build(`{"a": {"dtype": "F64", "dtype": "F32", "shape": [1], "data_offsets": [0, 4]}}`, f32([1])), /tensor 'a': the key 'dtype' appears twice/);
+    await rejects(
+      build(`{"a": {"dtype": "F64", "dtype": "F32", "shape": [1], "data_offsets": [0, 4]}}`, f32([1])),
+      /tensor 'a': the key 'dtype' appears twice/,
+    );
   });
 
   it('caps the number of tensors (65536 by default, maxTensors to change it) before parsing the JSON', async () => {
@@ -116,7 +122,11 @@ describe('safetensors: nesting, duplicates, counts and sizes', () => {
     const t0 = performance.now();
     await rejects(big, /the header lists more than 65536 tensors \(the limit; pass maxTensors to raise it\)/);
     expect(performance.now() - t0).toBeLessThan(5000);
-    const three = build({ a: { dtype: 'F32', shape: [0], data_offsets: [0, 0] }, b: { dtype: 'F32', shape: [0], data_offsets: [0, 0] }, c: { dtype: 'F32', shape: [0], data_offsets: [0, 0] } });
+    const three = build({
+      a: { dtype: 'F32', shape: [0], data_offsets: [0, 0] },
+      b: { dtype: 'F32', shape: [0], data_offsets: [0, 0] },
+      c: { dtype: 'F32', shape: [0], data_offsets: [0, 0] },
+    });
     await rejects(three, /the header lists more than 2 tensors/, { maxTensors: 2 });
     const r = parseSafetensors(three, { maxTensors: 3 });
     expect(Object.keys(r.tensors)).toEqual(['a', 'b', 'c']);
@@ -128,20 +138,34 @@ describe('safetensors: nesting, duplicates, counts and sizes', () => {
 
   it('caps the header size (100 MB by default, maxHeaderBytes to change it)', async () => {
     const bytes = build({ __metadata__: { note: 'x'.repeat(1000) } });
-    await rejects(bytes, /the header length 10\d\d bytes is absurdly large \(the limit is 500 bytes\): .*pass maxHeaderBytes to read larger headers/, { maxHeaderBytes: 500 });
+    await rejects(bytes, /the header length 10\d\d bytes is absurdly large \(the limit is 500 bytes\): .*pass maxHeaderBytes to read larger headers/, {
+      maxHeaderBytes: 500,
+    });
     expect(parseSafetensors(bytes, { maxHeaderBytes: 2000 }).metadata!.note).toHaveLength(1000);
   });
 
   it('validates every dimension and the element count', async () => {
-    await rejects(build({ a: { dtype: 'F32', shape: [0, 2 ** 53 - 1], data_offsets: [0, 0] } }), /tensor 'a': dimension 1 of shape \[0,9007199254740991\] is 9007199254740991, more than 2147483647/);
-    await rejects(build({ a: { dtype: 'F32', shape: [2 ** 31, 0], data_offsets: [0, 0] } }), /tensor 'a': dimension 0 of shape \[2147483648,0\] is 2147483648, more than 2147483647/);
+    await rejects(
+      build({ a: { dtype: 'F32', shape: [0, 2 ** 53 - 1], data_offsets: [0, 0] } }),
+      /tensor 'a': dimension 1 of shape \[0,9007199254740991\] is 9007199254740991, more than 2147483647/,
+    );
+    await rejects(
+      build({ a: { dtype: 'F32', shape: [2 ** 31, 0], data_offsets: [0, 0] } }),
+      /tensor 'a': dimension 0 of shape \[2147483648,0\] is 2147483648, more than 2147483647/,
+    );
     await rejects(
       build({ a: { dtype: 'BOOL', shape: [0, 65536, 65536], data_offsets: [0, 0] } }),
       /tensor 'a': the non-zero dimensions of shape \[0,65536,65536\] multiply to 4294967296 elements, more than 2147483647/,
     );
-    await rejects(build({ a: { dtype: 'F32', shape: [0, 1.5], data_offsets: [0, 0] } }), /tensor 'a': shape must be an array of non-negative integers, got \[0,1.5\]/);
+    await rejects(
+      build({ a: { dtype: 'F32', shape: [0, 1.5], data_offsets: [0, 0] } }),
+      /tensor 'a': shape must be an array of non-negative integers, got \[0,1.5\]/,
+    );
     await rejects(build({ a: { dtype: 'F32', shape: [2 ** 53, 0], data_offsets: [0, 0] } }), /tensor 'a': shape must be an array of non-negative integers/);
-    await rejects(build({ a: { dtype: 'F32', shape: new Array(65).fill(1), data_offsets: [0, 4] } }, f32([1])), /tensor 'a': shape: an array with more than 64 elements/);
+    await rejects(
+      build({ a: { dtype: 'F32', shape: new Array(65).fill(1), data_offsets: [0, 4] } }, f32([1])),
+      /tensor 'a': shape: an array with more than 64 elements/,
+    );
     // Zero-size tensors with large (allowed) dimensions stay usable: reducing over the zero dimension works.
     const r = parseSafetensors(build({ a: { dtype: 'F32', shape: [0, 3], data_offsets: [0, 0] } }));
     const s = r.tensors.a!.sum(0);
@@ -193,11 +217,18 @@ const entryArb = fc.record({
   name: nameArb,
   dtype: dtypeArb,
   shape: shapeArb,
-  offsets: fc.oneof({ weight: 5, arbitrary: fc.constant<'auto'>('auto') }, { weight: 1, arbitrary: fc.array(weirdNumber, { maxLength: 3 }) }, { weight: 1, arbitrary: weirdValue }),
+  offsets: fc.oneof(
+    { weight: 5, arbitrary: fc.constant<'auto'>('auto') },
+    { weight: 1, arbitrary: fc.array(weirdNumber, { maxLength: 3 }) },
+    { weight: 1, arbitrary: weirdValue },
+  ),
   extra: fc.option(fc.dictionary(fc.string({ maxLength: 3 }), weirdValue, { maxKeys: 2 }), { freq: 5 }),
 });
 const metadataArb = fc.option(
-  fc.oneof(fc.dictionary(nameArb, fc.oneof({ weight: 4, arbitrary: fc.string({ maxLength: 6 }) }, { weight: 1, arbitrary: weirdValue }), { maxKeys: 4 }), weirdValue),
+  fc.oneof(
+    fc.dictionary(nameArb, fc.oneof({ weight: 4, arbitrary: fc.string({ maxLength: 6 }) }, { weight: 1, arbitrary: weirdValue }), { maxKeys: 4 }),
+    weirdValue,
+  ),
   { freq: 3 },
 );
 /** What to do to the well-formed file afterwards. */
@@ -213,7 +244,11 @@ const mutationArb = fc.oneof(
 
 type Entry = { name: string; dtype: unknown; shape: unknown; offsets: unknown; extra: Record<string, unknown> | null };
 
-function structuredFile(entries: Entry[], metadata: unknown, mutation: { kind: string; at?: number; byte?: number; n?: number | bigint; depth?: number }): Uint8Array {
+function structuredFile(
+  entries: Entry[],
+  metadata: unknown,
+  mutation: { kind: string; at?: number; byte?: number; n?: number | bigint; depth?: number },
+): Uint8Array {
   const parts: string[] = [];
   if (metadata !== null) parts.push(`"__metadata__":${JSON.stringify(metadata)}`);
   let offset = 0;
@@ -221,7 +256,7 @@ function structuredFile(entries: Entry[], metadata: unknown, mutation: { kind: s
   for (const e of entries) {
     let offsets = e.offsets;
     if (offsets === 'auto') {
-      const size = typeof e.dtype === 'string' && Object.hasOwn(SIZES, e.dtype) ? SIZES[e.dtype]! : 4;
+      const size = typeof e.dtype === 'string' && Object.hasOwn(SIZES, e.dtype) ? SIZES[e.dtype] : 4;
       const numel = Array.isArray(e.shape) ? e.shape.reduce((a: number, d) => a * (typeof d === 'number' ? d : 1), 1) : 1;
       const bytes = Number.isSafeInteger(numel) && numel >= 0 && numel <= 64 ? numel * size : 0;
       offsets = [offset, offset + bytes];
@@ -231,7 +266,7 @@ function structuredFile(entries: Entry[], metadata: unknown, mutation: { kind: s
     const info: Record<string, unknown> = { ...e.extra, dtype: e.dtype, shape: e.shape, data_offsets: offsets };
     parts.push(`${JSON.stringify(e.name)}:${JSON.stringify(info)}`);
   }
-  if (mutation.kind === 'duplicate' && parts.length > 0) parts.push(parts[0]!);
+  if (mutation.kind === 'duplicate' && parts.length > 0) parts.push(parts[0]);
   let text = `{${parts.join(',')}}`;
   if (mutation.kind === 'nest') {
     const d = mutation.depth!;
@@ -286,7 +321,9 @@ describe('safetensors fuzzing (fast-check)', () => {
   });
 
   it('raw bytes and JSON-ish headers: a result or a SafetensorsError, nothing else', () => {
-    const lengthPrefixed = fc.tuple(fc.oneof(fc.json({ maxDepth: 4 }), fc.string({ unit: 'binary', maxLength: 40 })), fc.uint8Array({ maxLength: 32 })).map(([h, d]) => build(h, d));
+    const lengthPrefixed = fc
+      .tuple(fc.oneof(fc.json({ maxDepth: 4 }), fc.string({ unit: 'binary', maxLength: 40 })), fc.uint8Array({ maxLength: 32 }))
+      .map(([h, d]) => build(h, d));
     fc.assert(
       fc.property(fc.oneof(fc.uint8Array({ maxLength: 64 }), lengthPrefixed), (bytes) => {
         parseChecked(bytes);

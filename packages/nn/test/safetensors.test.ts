@@ -5,10 +5,11 @@ import { registerCpuBackend } from '@fackel/backend-cpu';
 import { arange, ones, randn, tensor, zeros, type Tensor } from '@fackel/tensor';
 import { TEMP_FILE_PATTERN, writeFileAtomic } from '@fackel/tensor/node';
 import { LSTM, SafetensorsError, loadSafetensors, parseSafetensors, saveSafetensors, serializeSafetensors } from '../src/index.js';
-import { FIXTURES, scratch } from './helpers.js';
+import { scratch } from '@fackel/testkit';
+import { FIXTURES } from './helpers.js';
 
 registerCpuBackend();
-const tmp = scratch();
+const tmp = scratch('nn');
 afterAll(() => tmp.cleanup());
 
 /** Builds a safetensors file by hand: header (object or raw string/bytes), data bytes, optional length field override. */
@@ -28,7 +29,13 @@ describe('round trip Fackel → safetensors → Fackel', () => {
     const t = {
       w: randn([3, 4]),
       scalar: tensor(2.5),
-      ids: tensor([[1, -2], [3, 2147483647]], { dtype: 'int32' }),
+      ids: tensor(
+        [
+          [1, -2],
+          [3, 2147483647],
+        ],
+        { dtype: 'int32' },
+      ),
       mask: tensor([true, false, true]),
       f64: tensor([1e-300, 1 / 3], { dtype: 'float64' }),
       empty: zeros([0, 3]),
@@ -41,7 +48,7 @@ describe('round trip Fackel → safetensors → Fackel', () => {
     expect(header.__metadata__).toEqual({ format: 'pt', epoch: '3' });
     expect(header.w).toEqual({ dtype: 'F32', shape: [3, 4], data_offsets: expect.any(Array) });
     for (const v of Object.values(header) as { dtype?: string; data_offsets?: number[] }[]) {
-      if (v.dtype) expect(v.data_offsets![0]! % ({ F64: 8, F32: 4, I32: 4, BOOL: 1 } as Record<string, number>)[v.dtype]!).toBe(0);
+      if (v.dtype) expect(v.data_offsets![0] % ({ F64: 8, F32: 4, I32: 4, BOOL: 1 } as Record<string, number>)[v.dtype]).toBe(0);
     }
     const path = join(tmp.dir, 'round.safetensors');
     await saveSafetensors(path, new Map(Object.entries(t)), { format: 'pt', epoch: '3' });
@@ -50,7 +57,7 @@ describe('round trip Fackel → safetensors → Fackel', () => {
       expect(loaded.metadata).toEqual({ format: 'pt', epoch: '3' });
       expect(loaded.notes).toEqual([]);
       for (const [k, v] of Object.entries(t)) {
-        const got = loaded.tensors[k]!;
+        const got = loaded.tensors[k];
         expect([k, got.dtype, got.shape]).toEqual([k, v.dtype, v.shape]);
         expect(got.tolistSync()).toEqual(v.tolistSync());
       }
@@ -67,14 +74,21 @@ describe('round trip Fackel → safetensors → Fackel', () => {
     const path = join(tmp.dir, 'lstm.safetensors');
     await saveSafetensors(path, a.stateDict());
     b.loadStateDict((await loadSafetensors(path)).tensors);
-    for (const [k, v] of Object.entries(a.stateDict())) expect(Array.from(b.stateDict()[k]!.dataSync())).toEqual(Array.from(v.dataSync()));
+    for (const [k, v] of Object.entries(a.stateDict())) expect(Array.from(b.stateDict()[k].dataSync())).toEqual(Array.from(v.dataSync()));
   });
 
   it('reads the files PyTorch wrote for the fixtures', async () => {
     const { tensors, metadata } = await loadSafetensors(join(FIXTURES, 'lstm2.safetensors'));
     expect(metadata).toEqual({ format: 'pt', source: 'gen_nn_fixtures.py' });
     expect(Object.keys(tensors)).toEqual([
-      'weight_ih_l0', 'weight_hh_l0', 'bias_ih_l0', 'bias_hh_l0', 'weight_ih_l1', 'weight_hh_l1', 'bias_ih_l1', 'bias_hh_l1',
+      'weight_ih_l0',
+      'weight_hh_l0',
+      'bias_ih_l0',
+      'bias_hh_l0',
+      'weight_ih_l1',
+      'weight_hh_l1',
+      'bias_ih_l1',
+      'bias_hh_l1',
     ]);
     expect(tensors.weight_ih_l0!.shape).toEqual([28, 5]);
   });
@@ -142,7 +156,11 @@ describe('malformed files: each rejected with its own message, no crash, no hang
   const two = f32([1, 2]);
   const corpus: [string, Uint8Array, RegExp][] = [
     ['too short', new Uint8Array([1, 2, 3]), /the file is 3 bytes long, too short for safetensors/],
-    ['header length beyond the file', build(ok, two, 5000n), /the header length 5000 bytes runs past the end of the file \(only \d+ bytes follow the length field\)/],
+    [
+      'header length beyond the file',
+      build(ok, two, 5000n),
+      /the header length 5000 bytes runs past the end of the file \(only \d+ bytes follow the length field\)/,
+    ],
     ['absurd header length', build(ok, two, 1n << 62n), /the header length 4611686018427387904 bytes is absurdly large \(the limit is 100000000 bytes\)/],
     ['not UTF-8', build(new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]), two), /the header is not valid UTF-8 text/],
     ['invalid JSON', build('{"a": {"dtype": "F32",', two), /the header is not valid JSON \(/],
@@ -152,11 +170,31 @@ describe('malformed files: each rejected with its own message, no crash, no hang
     ['missing dtype', build({ a: { shape: [2], data_offsets: [0, 8] } }, two), /tensor 'a': dtype must be a string, got missing/],
     ['unknown dtype', build({ a: { dtype: 'F12', shape: [2], data_offsets: [0, 8] } }, two), /tensor 'a': unknown dtype "F12" \(expected one of F64, F32/],
     ['unsupported dtype', build({ a: { dtype: 'U64', shape: [1], data_offsets: [0, 8] } }, two), /tensor 'a': dtype U64 is not supported by Fackel/],
-    ['bad shape', build({ a: { dtype: 'F32', shape: [2, -1], data_offsets: [0, 8] } }, two), /tensor 'a': shape must be an array of non-negative integers, got \[2,-1\]/],
-    ['bad offsets', build({ a: { dtype: 'F32', shape: [2], data_offsets: [0] } }, two), /tensor 'a': data_offsets must be \[begin, end\] with non-negative integers, got \[0\]/],
-    ['reversed offsets', build({ a: { dtype: 'F32', shape: [0], data_offsets: [8, 0] } }, two), /tensor 'a': data_offsets \[8, 0\] are out of order \(begin after end\)/],
-    ['offsets out of range', build({ a: { dtype: 'F32', shape: [4], data_offsets: [0, 16] } }, two), /tensor 'a': data_offsets \[0, 16\] run past the end of the data section \(8 bytes\)/],
-    ['byte length mismatch', build({ a: { dtype: 'F32', shape: [2, 3], data_offsets: [0, 8] } }, two), /tensor 'a': dtype F32 and shape \[2,3\] need 24 bytes, but data_offsets \[0, 8\] hold 8/],
+    [
+      'bad shape',
+      build({ a: { dtype: 'F32', shape: [2, -1], data_offsets: [0, 8] } }, two),
+      /tensor 'a': shape must be an array of non-negative integers, got \[2,-1\]/,
+    ],
+    [
+      'bad offsets',
+      build({ a: { dtype: 'F32', shape: [2], data_offsets: [0] } }, two),
+      /tensor 'a': data_offsets must be \[begin, end\] with non-negative integers, got \[0\]/,
+    ],
+    [
+      'reversed offsets',
+      build({ a: { dtype: 'F32', shape: [0], data_offsets: [8, 0] } }, two),
+      /tensor 'a': data_offsets \[8, 0\] are out of order \(begin after end\)/,
+    ],
+    [
+      'offsets out of range',
+      build({ a: { dtype: 'F32', shape: [4], data_offsets: [0, 16] } }, two),
+      /tensor 'a': data_offsets \[0, 16\] run past the end of the data section \(8 bytes\)/,
+    ],
+    [
+      'byte length mismatch',
+      build({ a: { dtype: 'F32', shape: [2, 3], data_offsets: [0, 8] } }, two),
+      /tensor 'a': dtype F32 and shape \[2,3\] need 24 bytes, but data_offsets \[0, 8\] hold 8/,
+    ],
     [
       'absurd shape',
       build({ a: { dtype: 'F32', shape: [1e9, 1e9, 1e9], data_offsets: [0, 8] } }, two),
@@ -174,7 +212,11 @@ describe('malformed files: each rejected with its own message, no crash, no hang
       build({ l: { dtype: 'I64', shape: [1], data_offsets: [0, 8] } }, new Uint8Array(new BigInt64Array([1n << 40n]).buffer)),
       /tensor 'l': I64 value 1099511627776 at flat index 0 does not fit in int32/,
     ],
-    ['bool byte', build({ m: { dtype: 'BOOL', shape: [2], data_offsets: [0, 2] } }, new Uint8Array([1, 2])), /tensor 'm': BOOL byte 2 at flat index 1 is neither 0 nor 1/],
+    [
+      'bool byte',
+      build({ m: { dtype: 'BOOL', shape: [2], data_offsets: [0, 2] } }, new Uint8Array([1, 2])),
+      /tensor 'm': BOOL byte 2 at flat index 1 is neither 0 nor 1/,
+    ],
   ];
 
   it('has a distinct message for every case', () => {

@@ -7,7 +7,7 @@ import { registerCpuBackend } from '@fackel/backend-cpu';
 import { Adam } from '@fackel/optim';
 import { Generator, arange, tensor, type Tensor } from '@fackel/tensor';
 import { LSTM, SAVE_STRUCTURE_KEY, save } from '../src/index.js';
-import { scratch } from './helpers.js';
+import { scratch } from '@fackel/testkit';
 
 registerCpuBackend();
 
@@ -49,7 +49,7 @@ function hexOf(t: Tensor): string {
   return Buffer.from(d.buffer, d.byteOffset, d.byteLength).toString('hex');
 }
 
-const tmp = scratch();
+const tmp = scratch('nn');
 afterAll(() => tmp.cleanup());
 
 describe('save() files in Python', () => {
@@ -78,10 +78,10 @@ describe('save() files in Python', () => {
     await save(value, path);
     const py = readInPython(path);
     const expected: Record<string, [Tensor, string]> = {
-      'model.weight_ih_l0': [value.model['weight_ih_l0']!, 'float32'],
-      'model.bias_hh_l0': [value.model['bias_hh_l0']!, 'float32'],
-      'optimizer.state.0.expAvg': [value.optimizer.state[0]!.expAvg as Tensor, 'float32'],
-      'optimizer.state.3.expAvgSq': [value.optimizer.state[3]!.expAvgSq as Tensor, 'float32'],
+      'model.weight_ih_l0': [value.model.weight_ih_l0!, 'float32'],
+      'model.bias_hh_l0': [value.model.bias_hh_l0!, 'float32'],
+      'optimizer.state.0.expAvg': [value.optimizer.state[0].expAvg as Tensor, 'float32'],
+      'optimizer.state.3.expAvgSq': [value.optimizer.state[3].expAvgSq as Tensor, 'float32'],
       'extra.f32': [value.extra.f32, 'float32'],
       'extra.f64': [value.extra.f64, 'float64'],
       'extra.i32': [value.extra.i32, 'int32'],
@@ -94,14 +94,20 @@ describe('save() files in Python', () => {
     for (const [name, [t, dtype]] of Object.entries(expected)) {
       expect(py.tensors[name], name).toEqual({ dtype, shape: [...t.shape], hex: hexOf(t) });
     }
-    expect(py.tensors['extra.view']!.shape).toEqual([3, 2]); // written contiguous, transposed
+    expect(py.tensors['extra.view'].shape).toEqual([3, 2]); // written contiguous, transposed
     expect(py.metadata.format).toBe('pt');
-    const root = py.structure.root as { step: number; rng: unknown; model: Record<string, unknown>; optimizer: { paramGroups: { lr: number }[] }; extra: { numbers: unknown[] } };
+    const root = py.structure.root as {
+      step: number;
+      rng: unknown;
+      model: Record<string, unknown>;
+      optimizer: { paramGroups: { lr: number }[] };
+      extra: { numbers: unknown[] };
+    };
     expect(py.structure.version).toBe(1);
     expect(root.step).toBe(1);
     expect(root.rng).toEqual(new Generator(9).getState());
     expect(root.model.weight_ih_l0).toEqual({ $tensor: 'model.weight_ih_l0' });
-    expect(root.optimizer.paramGroups[0]!.lr).toBe(0.01);
+    expect(root.optimizer.paramGroups[0].lr).toBe(0.01);
     expect(root.extra.numbers).toEqual([0.1, 1e-300, { $number: '-0' }, { $number: 'NaN' }]);
   });
 });

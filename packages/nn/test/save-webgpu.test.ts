@@ -4,13 +4,13 @@ import { registerCpuBackend } from '@fackel/backend-cpu';
 import { arange, getDevice, tensor, type Tensor } from '@fackel/tensor';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Linear, SafetensorsError, load, save } from '../src/index.js';
-import { scratch } from './helpers.js';
+import { scratch } from '@fackel/testkit';
 import { setupWebGPU } from './webgpu-helpers.js';
 
 registerCpuBackend();
 const skip = await setupWebGPU('save/load');
 
-const tmp = scratch();
+const tmp = scratch('nn');
 afterAll(() => tmp.cleanup());
 
 describe.skipIf(skip)('save / load with WebGPU tensors', () => {
@@ -20,18 +20,37 @@ describe.skipIf(skip)('save / load with WebGPU tensors', () => {
     const expected = Object.fromEntries(Object.entries(cpuState).map(([k, t]) => [k, [...t.dataSync()]]));
     await model.to('webgpu');
     const view = (await arange(12).float().reshape([3, 4]).to('webgpu')).t(); // non-contiguous, on the GPU
-    const ints = await tensor([[1, -2], [3, 4]], { dtype: 'int32' }).to('webgpu');
+    const ints = await tensor(
+      [
+        [1, -2],
+        [3, 4],
+      ],
+      { dtype: 'int32' },
+    ).to('webgpu');
     const path = `${tmp.dir}/gpu.safetensors`;
     await save({ model: model.stateDict(), view, ints, step: 7 }, path);
 
     const onCpu = await load<{ model: Record<string, Tensor>; view: Tensor; ints: Tensor; step: number }>(path, { device: 'cpu' });
-    for (const [k, v] of Object.entries(expected)) expect([...onCpu.model[k]!.dataSync()], k).toEqual(v);
-    expect(onCpu.view.tolistSync()).toEqual([[0, 4, 8], [1, 5, 9], [2, 6, 10], [3, 7, 11]]);
-    expect(onCpu.ints.tolistSync()).toEqual([[1, -2], [3, 4]]);
+    for (const [k, v] of Object.entries(expected)) expect([...onCpu.model[k].dataSync()], k).toEqual(v);
+    expect(onCpu.view.tolistSync()).toEqual([
+      [0, 4, 8],
+      [1, 5, 9],
+      [2, 6, 10],
+      [3, 7, 11],
+    ]);
+    expect(onCpu.ints.tolistSync()).toEqual([
+      [1, -2],
+      [3, 4],
+    ]);
 
     const onGpu = await load<{ model: Record<string, Tensor>; view: Tensor; step: number }>(path, { device: 'webgpu' });
     expect(onGpu.view.device.name).toBe('webgpu');
-    expect(await onGpu.view.tolist()).toEqual([[0, 4, 8], [1, 5, 9], [2, 6, 10], [3, 7, 11]]);
+    expect(await onGpu.view.tolist()).toEqual([
+      [0, 4, 8],
+      [1, 5, 9],
+      [2, 6, 10],
+      [3, 7, 11],
+    ]);
     expect(onGpu.step).toBe(7);
     const fresh = new Linear(4, 3);
     await fresh.to('webgpu');

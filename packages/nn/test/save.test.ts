@@ -21,11 +21,11 @@ import {
   serializeSafetensors,
   CrossEntropyLoss,
 } from '../src/index.js';
-import { scratch } from './helpers.js';
+import { scratch } from '@fackel/testkit';
 
 registerCpuBackend();
 enableAutograd();
-const tmp = scratch();
+const tmp = scratch('nn');
 afterAll(() => tmp.cleanup());
 
 class Net extends Module<[Tensor], Tensor> {
@@ -120,7 +120,10 @@ describe('save / load (torch.save / torch.load)', () => {
         f32,
         f64,
         ints: tensor([-2147483648, 0, 2147483647], { dtype: 'int32' }),
-        mask: tensor([[true, false], [false, true]]),
+        mask: tensor([
+          [true, false],
+          [false, true],
+        ]),
         scalar: tensor(-0),
         empty: zeros([0, 3]),
         emptyInt: zeros([2, 0], { dtype: 'int32' }),
@@ -156,8 +159,8 @@ describe('save / load (torch.save / torch.load)', () => {
     }
     const a = model.stateDict();
     const b = model2.stateDict();
-    for (const k of Object.keys(a)) expect(Buffer.from(bytesOf(b[k]!)).equals(Buffer.from(bytesOf(a[k]!))), k).toBe(true);
-    expect(opt2.paramGroups[0]!.lr).toBe(opt.paramGroups[0]!.lr);
+    for (const k of Object.keys(a)) expect(Buffer.from(bytesOf(b[k])).equals(Buffer.from(bytesOf(a[k]))), k).toBe(true);
+    expect(opt2.paramGroups[0].lr).toBe(opt.paramGroups[0].lr);
   });
 
   it('names the tensors by their dotted paths, readable by any safetensors reader', async () => {
@@ -173,14 +176,21 @@ describe('save / load (torch.save / torch.load)', () => {
     expect(Object.keys(tensors)).toContain('optimizer.state.9.expAvgSq');
     expect(new Set(Object.values(dtypes))).toEqual(new Set(['F32']));
     expect(metadata!.format).toBe('pt');
-    const structure = JSON.parse(metadata![SAVE_STRUCTURE_KEY]!) as { version: number; root: { step: number; model: Record<string, unknown>; optimizer: { state: Record<string, { step: number; expAvg: unknown }> } } };
+    const structure = JSON.parse(metadata![SAVE_STRUCTURE_KEY]) as {
+      version: number;
+      root: { step: number; model: Record<string, unknown>; optimizer: { state: Record<string, { step: number; expAvg: unknown }> } };
+    };
     expect(structure.version).toBe(1);
     expect(structure.root.step).toBe(1);
     expect(structure.root.model['lstm.weight_ih_l0']).toEqual({ $tensor: 'model.lstm.weight_ih_l0' });
-    expect(structure.root.optimizer.state['0']).toEqual({ step: 1, expAvg: { $tensor: 'optimizer.state.0.expAvg' }, expAvgSq: { $tensor: 'optimizer.state.0.expAvgSq' } });
+    expect(structure.root.optimizer.state['0']).toEqual({
+      step: 1,
+      expAvg: { $tensor: 'optimizer.state.0.expAvg' },
+      expAvgSq: { $tensor: 'optimizer.state.0.expAvgSq' },
+    });
   });
 
-  it("save(model.stateDict()) is a plain state-dict file; a file without a structure loads as its state dict", async () => {
+  it('save(model.stateDict()) is a plain state-dict file; a file without a structure loads as its state dict', async () => {
     const model = new Net(new Generator(1));
     const sd = model.stateDict();
     const path = join(tmp.dir, 'weights.safetensors');
@@ -239,7 +249,10 @@ describe('save / load (torch.save / torch.load)', () => {
       return p;
     };
     const cases: [string, RegExp][] = [
-      ['{"version":1,"root":{"a":{"b":{"$tensor":"nope"}},"w":{"$tensor":"w"}}}', /the structure at 'a\.b' refers to the tensor 'nope', which the file does not hold/],
+      [
+        '{"version":1,"root":{"a":{"b":{"$tensor":"nope"}},"w":{"$tensor":"w"}}}',
+        /the structure at 'a\.b' refers to the tensor 'nope', which the file does not hold/,
+      ],
       ['{"version":1,"root":{"a":[1,{"$tensor":7}]}}', /'a\.1' refers to a tensor by a number/],
       ['{"version":1,"root":{"x":1}}', /holds tensor 'w' that the structure does not use/],
       ['{"version":1,"root":{"w":{"$tensor":"w"},"n":{"$number":"0"}}}', /'n' is a \$number marker with the string "0"/],
@@ -255,7 +268,7 @@ describe('save / load (torch.save / torch.load)', () => {
     const files = await Promise.all(cases.map(([structure]) => file(structure)));
     const before = memory().tensors;
     for (const [i, [structure, re]] of cases.entries()) {
-      const p = files[i]!;
+      const p = files[i];
       const err = await load(p).catch((e: unknown) => e);
       expect(err, structure).toBeInstanceOf(SafetensorsError);
       expect((err as Error).message, structure).toMatch(re);

@@ -12,7 +12,7 @@ export async function setupWebGPU(what: string): Promise<boolean> {
   try {
     await initDevice('webgpu');
   } catch (e) {
-    unavailable = (e as Error).message.split('\n')[0]!;
+    unavailable = (e as Error).message.split('\n')[0];
   }
   const skip = unavailable !== null && process.env.REQUIRE_WEBGPU !== '1';
   if (skip) console.warn(`skipping ${what} on WebGPU: ${unavailable}`);

@@ -17,7 +17,7 @@ async function maxAbsDiff(a: Tensor, b: Tensor): Promise<number> {
   const x = await a.data();
   const y = await b.data();
   let m = 0;
-  for (let i = 0; i < x.length; i++) m = Math.max(m, Math.abs(x[i]! - y[i]!));
+  for (let i = 0; i < x.length; i++) m = Math.max(m, Math.abs(x[i] - y[i]));
   return m;
 }
 
@@ -87,9 +87,9 @@ describe.skipIf(skip)('nn on webgpu', () => {
     const pc = [...cpu.lstm.namedParameters(), ...cpu.fc.namedParameters()];
     const pg = [...gpu.lstm.namedParameters(), ...gpu.fc.namedParameters()];
     for (let i = 0; i < pc.length; i++) {
-      const [name, p] = pc[i]!;
-      expect(pg[i]![1].grad!.device.name).toBe('webgpu');
-      expect(await maxAbsDiff(p.grad!, await pg[i]![1].grad!.to('cpu')), name).toBeLessThan(1e-4);
+      const [name, p] = pc[i];
+      expect(pg[i][1].grad!.device.name).toBe('webgpu');
+      expect(await maxAbsDiff(p.grad!, await pg[i][1].grad!.to('cpu')), name).toBeLessThan(1e-4);
     }
   }, 120_000);
 });

@@ -137,7 +137,8 @@ const ADAM_STATE = ['step', 'expAvg', 'expAvgSq', 'maxExpAvgSq'] as const;
 function checkAdamOptions(o: AdamGroupOptions, where: string): void {
   checkNumber(o.lr, 'lr', where, { min: 0 });
   checkNumber(o.eps, 'eps', where, { min: 0 });
-  if (!Array.isArray(o.betas) || o.betas.length !== 2) throw new FackelError(`${where}: option 'betas' must be a pair [beta1, beta2], got ${describeValue(o.betas)}`);
+  if (!Array.isArray(o.betas) || o.betas.length !== 2)
+    throw new FackelError(`${where}: option 'betas' must be a pair [beta1, beta2], got ${describeValue(o.betas)}`);
   checkNumber(o.betas[0], 'betas[0]', where, { min: 0, max: 1, maxExclusive: true });
   checkNumber(o.betas[1], 'betas[1]', where, { min: 0, max: 1, maxExclusive: true });
   checkNumber(o.weightDecay, 'weightDecay', where, { min: 0 });

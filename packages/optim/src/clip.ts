@@ -13,8 +13,10 @@ function gradsOf(parameters: Iterable<Tensor> | Tensor, op: string): Tensor[] {
     const g = p.grad;
     if (g !== null) {
       if (g.isDisposed) throw new FackelError(`${op}: the gradient of parameter ${i} has been disposed; set param.grad = null instead`);
-      if (grads.length > 0 && g.device !== grads[0]!.device) {
-        throw new FackelError(`${op}: gradients are on different devices ('${grads[0]!.device.name}' and '${g.device.name}'); clip the parameters of each device separately`);
+      if (grads.length > 0 && g.device !== grads[0].device) {
+        throw new FackelError(
+          `${op}: gradients are on different devices ('${grads[0].device.name}' and '${g.device.name}'); clip the parameters of each device separately`,
+        );
       }
       grads.push(g);
     }
@@ -60,7 +62,7 @@ export function clipGradNorm_(parameters: Iterable<Tensor> | Tensor, maxNorm: nu
   return noGrad(() =>
     tidy(() => {
       const norms = grads.map((g) => (inf ? g.abs().max() : g.norm(normType)));
-      const total = inf ? (norms.length === 1 ? norms[0]! : stack(norms).max()) : stack(norms).norm(normType);
+      const total = inf ? (norms.length === 1 ? norms[0] : stack(norms).max()) : stack(norms).norm(normType);
       const coef = div(maxNorm, total.add(1e-6)).clamp(null, 1);
       for (const g of grads) g.mul_(coef);
       return total;

@@ -1,4 +1,4 @@
-import { FackelError, Tensor, enableGrad, fmtShape, fullLike, isFloatingPoint, keep, noGrad, tensor, tidy } from '@fackel/tensor';
+import { FackelError, type Tensor, enableGrad, fmtShape, fullLike, isFloatingPoint, keep, noGrad, tensor, tidy } from '@fackel/tensor';
 
 /**
  * A value that survives `JSON.stringify`/`JSON.parse` unchanged: the metadata part of a
@@ -44,9 +44,9 @@ export type ParamGroupSpec<O = OptimizerOptions> = {
   /** The group's parameters. */
   params: Iterable<Tensor> | Tensor;
 } & Partial<O> & {
-  /** The learning rate a scheduler starts from (set by the first scheduler when absent). */
-  initialLr?: number;
-};
+    /** The learning rate a scheduler starts from (set by the first scheduler when absent). */
+    initialLr?: number;
+  };
 
 /**
  * One parameter with a gradient, as an optimizer's update loop sees it.
@@ -92,7 +92,7 @@ export type Params<O = OptimizerOptions> = Iterable<Tensor> | Iterable<ParamGrou
  * import { zeros } from '@fackel/tensor';
  * import { SGD } from '@fackel/optim';
  * const opt = new SGD([zeros([3])], { lr: 0.1 });
- * opt.paramGroups[0]!.lr = 0.05; // the next step uses the new rate
+ * opt.paramGroups[0].lr = 0.05; // the next step uses the new rate
  * ```
  */
 export type ParamGroup<O extends OptimizerOptions> = O & {
@@ -143,7 +143,7 @@ export interface ParamGroupState {
  * ```ts
  * import type { OptimizerStateDict } from '@fackel/optim';
  * declare const sd: OptimizerStateDict;
- * console.log(sd.paramGroups[0]!.lr, sd.state[0]?.step);
+ * console.log(sd.paramGroups[0].lr, sd.state[0]?.step);
  * ```
  */
 export interface OptimizerStateDict {
@@ -227,10 +227,14 @@ export abstract class Optimizer<O extends OptimizerOptions> {
     this.checkOptions(d, name);
     this.defaults = Object.freeze(d);
     if (isTensor(params)) {
-      throw new FackelError(`${name}: params must be a list of tensors or of parameter groups, but a single tensor was given; pass [tensor] (or model.parameters())`);
+      throw new FackelError(
+        `${name}: params must be a list of tensors or of parameter groups, but a single tensor was given; pass [tensor] (or model.parameters())`,
+      );
     }
     if (params === null || typeof params !== 'object' || typeof (params as { [Symbol.iterator]?: unknown })[Symbol.iterator] !== 'function') {
-      throw new FackelError(`${name}: params must be an iterable of tensors (e.g. model.parameters()) or of parameter groups { params, ...options }, got ${describeValue(params)}`);
+      throw new FackelError(
+        `${name}: params must be an iterable of tensors (e.g. model.parameters()) or of parameter groups { params, ...options }, got ${describeValue(params)}`,
+      );
     }
     const list: unknown[] = Array.from(params as Iterable<unknown>);
     if (list.length === 0) throw new FackelError(`${name}: got an empty list of parameters; there is nothing to optimize`);
@@ -286,7 +290,8 @@ export abstract class Optimizer<O extends OptimizerOptions> {
     const { params: raw, ...overrides } = group as { params: unknown } & Record<string, unknown>;
     let params: unknown[];
     if (isTensor(raw)) params = [raw];
-    else if (raw !== null && typeof raw === 'object' && typeof (raw as { [Symbol.iterator]?: unknown })[Symbol.iterator] === 'function') params = Array.from(raw as Iterable<unknown>);
+    else if (raw !== null && typeof raw === 'object' && typeof (raw as { [Symbol.iterator]?: unknown })[Symbol.iterator] === 'function')
+      params = Array.from(raw as Iterable<unknown>);
     else throw new FackelError(`${where}: 'params' must be a list of tensors, got ${describeValue(raw)}`);
     if (params.length === 0) throw new FackelError(`${where} has no parameters`);
     const seen = new Set<Tensor>();
@@ -295,8 +300,12 @@ export abstract class Optimizer<O extends OptimizerOptions> {
       if (!isTensor(p)) throw new FackelError(`${where}: parameter ${i} is not a tensor (got ${describeValue(p)})`);
       if (p.isDisposed) throw new FackelError(`${where}: parameter ${i} has been disposed`);
       if (!isFloatingPoint(p.dtype)) throw new FackelError(`${where}: parameter ${i} has dtype ${p.dtype}; only floating-point tensors can be optimized`);
-      if (!p.isLeaf) throw new FackelError(`${where}: parameter ${i} is not a leaf tensor (it was computed by ${p.gradFn?.name ?? 'an operation'}); optimize the original tensor, or use .detach().requiresGrad_()`);
-      if (seen.has(p)) throw new FackelError(`${where}: parameter ${i} appears more than once (in this group or an earlier one); each tensor may belong to one group only`);
+      if (!p.isLeaf)
+        throw new FackelError(
+          `${where}: parameter ${i} is not a leaf tensor (it was computed by ${p.gradFn?.name ?? 'an operation'}); optimize the original tensor, or use .detach().requiresGrad_()`,
+        );
+      if (seen.has(p))
+        throw new FackelError(`${where}: parameter ${i} appears more than once (in this group or an earlier one); each tensor may belong to one group only`);
       seen.add(p);
     });
     const merged = { ...this.defaults, ...copyOptions(overrides) } as unknown as ParamGroup<O>;
@@ -363,7 +372,8 @@ export abstract class Optimizer<O extends OptimizerOptions> {
   step<L = undefined>(closure?: () => L): L | undefined {
     let loss: L | undefined;
     if (closure !== undefined) {
-      if (typeof closure !== 'function') throw new FackelError(`${this.name}.step: the closure must be a function that recomputes the loss, got ${describeValue(closure)}`);
+      if (typeof closure !== 'function')
+        throw new FackelError(`${this.name}.step: the closure must be a function that recomputes the loss, got ${describeValue(closure)}`);
       loss = enableGrad(closure);
     }
     noGrad(() => {
@@ -386,12 +396,13 @@ export abstract class Optimizer<O extends OptimizerOptions> {
   protected *gradients(group: ParamGroup<O>): Generator<GradientEntry> {
     const gi = this.paramGroups.indexOf(group);
     for (let i = 0; i < group.params.length; i++) {
-      const param = group.params[i]!;
+      const param = group.params[i];
       const grad = param.grad;
       if (grad === null) continue;
       const what = `${this.name}.step: parameter ${i} of group ${gi}`;
       if (param.isDisposed) throw new FackelError(`${what} has been disposed; remove it from the optimizer (create a new optimizer) or keep the tensor alive`);
-      if (grad.isDisposed) throw new FackelError(`${what} has a disposed gradient; set param.grad = null instead of disposing it (or call optimizer.zeroGrad())`);
+      if (grad.isDisposed)
+        throw new FackelError(`${what} has a disposed gradient; set param.grad = null instead of disposing it (or call optimizer.zeroGrad())`);
       if (grad.shape.length !== param.shape.length || grad.shape.some((d, k) => d !== param.shape[k])) {
         throw new FackelError(`${what} has shape ${fmtShape(param.shape)} but its gradient has shape ${fmtShape(grad.shape)}`);
       }
@@ -475,7 +486,13 @@ export abstract class Optimizer<O extends OptimizerOptions> {
    */
   loadStateDict(stateDict: OptimizerStateDict): void {
     const where = `${this.name}.loadStateDict`;
-    if (stateDict === null || typeof stateDict !== 'object' || !Array.isArray(stateDict.paramGroups) || stateDict.state === null || typeof stateDict.state !== 'object') {
+    if (
+      stateDict === null ||
+      typeof stateDict !== 'object' ||
+      !Array.isArray(stateDict.paramGroups) ||
+      stateDict.state === null ||
+      typeof stateDict.state !== 'object'
+    ) {
       throw new FackelError(`${where}: expected a state dict { state, paramGroups } as returned by stateDict(), got ${describeValue(stateDict)}`);
     }
     const saved = stateDict.paramGroups;
@@ -486,17 +503,19 @@ export abstract class Optimizer<O extends OptimizerOptions> {
     const byIndex = new Map<number, Tensor>();
     const newGroups: ParamGroup<O>[] = [];
     saved.forEach((sg, gi) => {
-      const group = this.paramGroups[gi]!;
+      const group = this.paramGroups[gi];
       if (sg === null || typeof sg !== 'object' || !Array.isArray(sg.params)) {
         throw new FackelError(`${where}: parameter group ${gi} of the state dict has no 'params' list of indices`);
       }
       if (sg.params.length !== group.params.length) {
-        throw new FackelError(`${where}: parameter group ${gi} has ${sg.params.length} parameter(s) in the state dict but ${group.params.length} in this optimizer; build the optimizer with the same parameters as the one that was saved`);
+        throw new FackelError(
+          `${where}: parameter group ${gi} has ${sg.params.length} parameter(s) in the state dict but ${group.params.length} in this optimizer; build the optimizer with the same parameters as the one that was saved`,
+        );
       }
       sg.params.forEach((id, j) => {
         if (!Number.isInteger(id) || id < 0) throw new FackelError(`${where}: parameter group ${gi} lists an invalid parameter index ${JSON.stringify(id)}`);
         if (byIndex.has(id)) throw new FackelError(`${where}: parameter index ${id} appears in more than one place in the state dict's parameter groups`);
-        byIndex.set(id, group.params[j]!);
+        byIndex.set(id, group.params[j]);
       });
       const { params: _ids, ...options } = sg;
       const merged = { ...this.defaults, ...copyOptions(options) } as unknown as ParamGroup<O>;
@@ -514,12 +533,15 @@ export abstract class Optimizer<O extends OptimizerOptions> {
         const id = Number(key);
         const param = byIndex.get(id);
         if (param === undefined) throw new FackelError(`${where}: the state dict has state for parameter ${key}, which none of its parameter groups lists`);
-        if (entry === null || typeof entry !== 'object') throw new FackelError(`${where}: the state of parameter ${key} must be an object, got ${describeValue(entry)}`);
+        if (entry === null || typeof entry !== 'object')
+          throw new FackelError(`${where}: the state of parameter ${key} must be an object, got ${describeValue(entry)}`);
         const ps: ParamState = {};
         for (const [name, value] of Object.entries(entry)) {
           const what = `${where}: state '${name}' of parameter ${key}`;
           if (!this.stateKeys.includes(name)) {
-            throw new FackelError(`${where}: parameter ${key} has unknown state '${name}' (a ${this.name} optimizer keeps: ${listNames(this.stateKeys)}); was the state dict saved from a different optimizer?`);
+            throw new FackelError(
+              `${where}: parameter ${key} has unknown state '${name}' (a ${this.name} optimizer keeps: ${listNames(this.stateKeys)}); was the state dict saved from a different optimizer?`,
+            );
           }
           if (typeof value === 'number') {
             if (!Number.isFinite(value)) throw new FackelError(`${what} must be a finite number, got ${value}`);
@@ -602,7 +624,9 @@ function adoptStateTensor(t: Tensor, param: Tensor, what: string): Tensor {
         let src = t;
         if (t.device !== param.device) {
           if (!t.device.backend.readSync) {
-            throw new FackelError(`${what} is on '${t.device.name}' but the parameter is on '${param.device.name}'; move the state tensors first (await t.to('${param.device.name}'))`);
+            throw new FackelError(
+              `${what} is on '${t.device.name}' but the parameter is on '${param.device.name}'; move the state tensors first (await t.to('${param.device.name}'))`,
+            );
           }
           src = tensor(t.dataSync(), { dtype: t.dtype, device: param.device }).reshape(t.shape);
         }
@@ -637,10 +661,14 @@ export function checkNumber(
   if (!Number.isFinite(value)) throw new FackelError(`${where}: option '${name}' must be finite, got ${value}`);
   const { min, max, minExclusive = false, maxExclusive = false } = bounds;
   if (min !== undefined && (minExclusive ? !(value > min) : !(value >= min))) {
-    throw new FackelError(`${where}: invalid ${name} ${value}; it must be ${minExclusive ? '>' : '>='} ${min}${max !== undefined ? ` and ${maxExclusive ? '<' : '<='} ${max}` : ''}`);
+    throw new FackelError(
+      `${where}: invalid ${name} ${value}; it must be ${minExclusive ? '>' : '>='} ${min}${max !== undefined ? ` and ${maxExclusive ? '<' : '<='} ${max}` : ''}`,
+    );
   }
   if (max !== undefined && (maxExclusive ? !(value < max) : !(value <= max))) {
-    throw new FackelError(`${where}: invalid ${name} ${value}; it must be ${min !== undefined ? `${minExclusive ? '>' : '>='} ${min} and ` : ''}${maxExclusive ? '<' : '<='} ${max}`);
+    throw new FackelError(
+      `${where}: invalid ${name} ${value}; it must be ${min !== undefined ? `${minExclusive ? '>' : '>='} ${min} and ` : ''}${maxExclusive ? '<' : '<='} ${max}`,
+    );
   }
 }
 

@@ -57,7 +57,12 @@ export class RMSprop extends Optimizer<RMSpropGroupOptions> {
    * @param options - defaults for every group.
    */
   constructor(params: Params<RMSpropGroupOptions>, options: RMSpropOptions = {}) {
-    super('RMSprop', params, { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false }, options, ['step', 'squareAvg', 'momentumBuffer', 'gradAvg']);
+    super('RMSprop', params, { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false }, options, [
+      'step',
+      'squareAvg',
+      'momentumBuffer',
+      'gradAvg',
+    ]);
   }
 
   protected checkOptions(o: RMSpropGroupOptions, where: string): void {

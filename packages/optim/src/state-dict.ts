@@ -87,7 +87,9 @@ export function flattenStateDict(stateDict: StateTree | object, prefix = ''): Fl
     if (typeof x === 'object') {
       const proto = Object.getPrototypeOf(x);
       if (proto !== Object.prototype && proto !== null) {
-        throw new FackelError(`flattenStateDict: the value at ${where} is a ${proto?.constructor?.name ?? 'class instance'}; only plain objects, arrays, numbers, strings, booleans, null and tensors can be stored`);
+        throw new FackelError(
+          `flattenStateDict: the value at ${where} is a ${proto?.constructor?.name ?? 'class instance'}; only plain objects, arrays, numbers, strings, booleans, null and tensors can be stored`,
+        );
       }
       if (isTensorRef(x)) throw new FackelError(`flattenStateDict: the object at ${where} looks like a tensor reference { "$tensor": ... }, which is reserved`);
       const out: { [key: string]: JsonValue } = {};
@@ -130,7 +132,9 @@ export function unflattenStateDict<T = unknown>(json: JsonValue, tensors: Record
       const t = get(name);
       if (t === undefined || !isTensor(t)) {
         const have = names();
-        throw new FackelError(`unflattenStateDict: the state dict needs a tensor named '${name}', which is missing (got ${have.length ? have.slice(0, 8).join(', ') + (have.length > 8 ? ', …' : '') : 'no tensors'})`);
+        throw new FackelError(
+          `unflattenStateDict: the state dict needs a tensor named '${name}', which is missing (got ${have.length ? have.slice(0, 8).join(', ') + (have.length > 8 ? ', …' : '') : 'no tensors'})`,
+        );
       }
       return t;
     }

@@ -2,7 +2,8 @@ import { registerCpuBackend } from '@fackel/backend-cpu';
 import { FackelError, getDevice, tensor, memory, randn, type Tensor } from '@fackel/tensor';
 import { describe, expect, it, vi } from 'vitest';
 import { clipGradNorm_, clipGradValue_ } from '../src/index.js';
-import { expectCloseTo, fixtures, fromFixture } from './helpers.js';
+import { expectTensorClose } from '@fackel/testkit';
+import { fixtures, fromFixture } from './helpers.js';
 
 registerCpuBackend();
 
@@ -29,7 +30,7 @@ describe('gradient clipping matches PyTorch', () => {
     params.forEach((p, i) => {
       const expected = fx.clipped[i];
       if (expected === null || expected === undefined) expect(p.grad).toBeNull();
-      else expectCloseTo(p.grad!, expected, RTOL, ATOL, `${fx.id}: gradient ${i}`);
+      else expectTensorClose(p.grad!, expected, { rtol: RTOL, atol: ATOL }, `${fx.id}: gradient ${i}`);
       p.dispose();
     });
   });

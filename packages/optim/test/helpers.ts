@@ -1,7 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { tensor, type Tensor } from '@fackel/tensor';
+import { readJsonFixture } from '@fackel/testkit';
 import { expect } from 'vitest';
 
 /** A tensor in the fixture file: shape and row-major float32 values. */
@@ -58,47 +56,13 @@ let cached: Fixtures | null = null;
 
 /** The PyTorch fixtures written by scripts/gen_optim_fixtures.py. */
 export function fixtures(): Fixtures {
-  if (cached === null) {
-    const path = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'optim.json');
-    cached = JSON.parse(readFileSync(path, 'utf8')) as Fixtures;
-  }
+  cached ??= readJsonFixture<Fixtures>(new URL('./fixtures/', import.meta.url), 'optim.json', '/usr/bin/python3 scripts/gen_optim_fixtures.py');
   return cached;
 }
 
 /** A float32 tensor from a fixture tensor. */
 export function fromFixture(t: FT): Tensor {
   return tensor(Float32Array.from(t.data)).reshape(t.shape);
-}
-
-/** Largest |a - e| / (atol + rtol·|e|) over the elements; <= 1 means within tolerance. */
-export function closeness(actual: ArrayLike<number>, expected: ArrayLike<number>, rtol: number, atol: number): number {
-  let worst = 0;
-  for (let i = 0; i < expected.length; i++) {
-    const e = expected[i]!;
-    const a = actual[i]!;
-    const r = Math.abs(a - e) / (atol + rtol * Math.abs(e));
-    if (!(r <= worst)) worst = Number.isNaN(r) ? Infinity : Math.max(worst, r);
-  }
-  return worst;
-}
-
-/** Asserts a tensor equals a fixture tensor within tolerance, naming the case on failure. */
-export function expectCloseTo(actual: Tensor, expected: FT, rtol: number, atol: number, what: string): void {
-  expect(actual.shape, `${what}: shape`).toEqual(expected.shape);
-  const data = Array.from(actual.dataSync());
-  const c = closeness(data, expected.data, rtol, atol);
-  if (!(c <= 1)) {
-    let at = 0;
-    let worst = -1;
-    for (let i = 0; i < data.length; i++) {
-      const r = Math.abs(data[i]! - expected.data[i]!) / (atol + rtol * Math.abs(expected.data[i]!));
-      if (r > worst) {
-        worst = r;
-        at = i;
-      }
-    }
-    expect.fail(`${what}: element ${at} is ${data[at]} but PyTorch gives ${expected.data[at]} (rtol ${rtol}, atol ${atol}, ratio ${c.toFixed(2)})`);
-  }
 }
 
 /** The same tensors' values as plain arrays (for exact comparisons). */

@@ -7,9 +7,11 @@ import {
   Adam,
   AdamW,
   CosineAnnealingLR,
-  Optimizer,
+  LinearLR,
+  type Optimizer,
   RMSprop,
   SGD,
+  SequentialLR,
   StepLR,
   flattenStateDict,
   unflattenStateDict,
@@ -18,7 +20,8 @@ import {
   type OptimizerStateDict,
   type SchedulerStateDict,
 } from '../src/index.js';
-import { closeness, expectCloseTo, expectJsonClose, fixtures, fromFixture, values, type FT, type OptimizerFixture } from './helpers.js';
+import { closeness, expectTensorClose } from '@fackel/testkit';
+import { expectJsonClose, fixtures, fromFixture, values, type FT, type OptimizerFixture } from './helpers.js';
 
 registerCpuBackend();
 enableAutograd();
@@ -46,6 +49,11 @@ function makeScheduler(spec: OptimizerFixture['scheduler'], opt: AnyOptimizer): 
   if (spec === null) return null;
   if (spec.name === 'StepLR') return new StepLR(opt, spec.options as never);
   if (spec.name === 'CosineAnnealingLR') return new CosineAnnealingLR(opt, spec.options as never);
+  if (spec.name === 'LinearLR') return new LinearLR(opt, spec.options as never);
+  if (spec.name === 'SequentialLR') {
+    const { schedulers, milestones } = spec.options as { schedulers: NonNullable<OptimizerFixture['scheduler']>[]; milestones: number[] };
+    return new SequentialLR(opt, { schedulers: schedulers.map((s) => makeScheduler(s, opt)!), milestones });
+  }
   throw new Error(`no scheduler ${spec.name} in this test`);
 }
 
@@ -71,7 +79,7 @@ class Run {
 
   newOptimizer(): AnyOptimizer {
     const fx = this.fx;
-    const arg = fx.groups === null ? this.params : fx.groups.map((g) => ({ params: g.params.map((i) => this.params[i]!), ...g.options }));
+    const arg = fx.groups === null ? this.params : fx.groups.map((g) => ({ params: g.params.map((i) => this.params[i]), ...g.options }));
     return makeOptimizer(fx.optimizer, arg, fx.options);
   }
 
@@ -81,7 +89,7 @@ class Run {
     this.opt.zeroGrad();
     this.params.forEach((p, i) => {
       if (this.fx.skipGrad.some(([st, pi]) => st === s && pi === i)) return;
-      p.grad = tidy(() => this.a[i]!.mul(p).add(this.b[i]!));
+      p.grad = tidy(() => this.a[i].mul(p).add(this.b[i]));
     });
     this.opt.step();
     this.sched?.step();
@@ -115,12 +123,12 @@ describe('optimizer trajectories match PyTorch', () => {
     for (let s = 0; s < fx.steps; s++) {
       run.advance();
       run.params.forEach((p, i) => {
-        const c = closeness(p.dataSync(), fx.trajectory[s]![i]!.data, RTOL, ATOL);
+        const c = closeness(p.dataSync(), fx.trajectory[s][i].data, RTOL, ATOL);
         worst.set(fx.optimizer, Math.max(worst.get(fx.optimizer) ?? 0, c));
-        expectCloseTo(p, fx.trajectory[s]![i]!, RTOL, ATOL, `${fx.id}: parameter ${i} after step ${s + 1}`);
+        expectTensorClose(p, fx.trajectory[s][i], { rtol: RTOL, atol: ATOL }, `${fx.id}: parameter ${i} after step ${s + 1}`);
       });
       const lrs = run.opt.paramGroups.map((g) => g.lr);
-      lrs.forEach((lr, g) => expect(lr).toBeCloseTo(fx.lrs[s]![g]!, 14));
+      lrs.forEach((lr, g) => expect(lr).toBeCloseTo(fx.lrs[s][g], 14));
     }
     // the final state dict has PyTorch's layout and values (names in camelCase)
     const sd = run.opt.stateDict();
@@ -130,7 +138,7 @@ describe('optimizer trajectories match PyTorch', () => {
       expect(Object.keys(mine).sort(), `${fx.id}: state keys of parameter ${i}`).toEqual(Object.keys(theirs).sort());
       for (const [k, v] of Object.entries(theirs)) {
         if (typeof v === 'number') expect(mine[k]).toBe(v);
-        else expectCloseTo(mine[k] as Tensor, v, RTOL, ATOL, `${fx.id}: state ${k} of parameter ${i}`);
+        else expectTensorClose(mine[k] as Tensor, v, { rtol: RTOL, atol: ATOL }, `${fx.id}: state ${k} of parameter ${i}`);
       }
     }
     expect(Object.keys(sd.state).every((i) => i in fx.stateDict.state)).toBe(true);
@@ -141,7 +149,10 @@ describe('optimizer trajectories match PyTorch', () => {
 /** A state dict through a checkpoint-like round trip: tensors as number arrays, all JSON. */
 function throughJson<T>(sd: object): { value: T; cleanup(): void } {
   const { tensors, json } = flattenStateDict(sd);
-  const stored = JSON.stringify({ json, tensors: Object.fromEntries(Object.entries(tensors).map(([k, t]) => [k, { shape: t.shape, data: Array.from(t.dataSync()) }])) });
+  const stored = JSON.stringify({
+    json,
+    tensors: Object.fromEntries(Object.entries(tensors).map(([k, t]) => [k, { shape: t.shape, data: Array.from(t.dataSync()) }])),
+  });
   const parsed = JSON.parse(stored) as { json: JsonValue; tensors: Record<string, FT> };
   const loaded = Object.fromEntries(Object.entries(parsed.tensors).map(([k, t]) => [k, fromFixture(t)]));
   return { value: unflattenStateDict<T>(parsed.json, loaded), cleanup: () => Object.values(loaded).forEach((t) => t.dispose()) };
@@ -163,7 +174,10 @@ describe('exact resume through stateDict → JSON → loadStateDict', () => {
     first.dispose();
 
     // a new process: same model layout, parameters from the checkpoint
-    const resumed = new Run(fx, values(checkpoint.value.params).map((data, i) => ({ shape: fx.params[i]!.shape, data })));
+    const resumed = new Run(
+      fx,
+      values(checkpoint.value.params).map((data, i) => ({ shape: fx.params[i].shape, data })),
+    );
     resumed.opt.loadStateDict(checkpoint.value.optimizer);
     if (resumed.sched !== null) resumed.sched.loadStateDict(checkpoint.value.scheduler!);
     checkpoint.cleanup(); // loadStateDict copied what it needs
@@ -285,7 +299,7 @@ describe('training with autograd', () => {
       expect(last, name).toBeLessThan(1e-3);
       expect(w.requiresGrad && w.isLeaf && w.gradFn === null, name).toBe(true);
       const wv = Array.from(w.dataSync());
-      wv.forEach((v, i) => expect(v, `${name} w[${i}]`).toBeCloseTo([2, -1, 0.5][i]!, 1));
+      wv.forEach((v, i) => expect(v, `${name} w[${i}]`).toBeCloseTo([2, -1, 0.5][i], 1));
       opt.zeroGrad();
       opt.dispose();
       w.dispose();
@@ -320,7 +334,7 @@ describe('parameter groups, zeroGrad and options', () => {
     opt.step();
     expect(a.tolistSync()).toEqual([Math.fround(0.9), Math.fround(0.8)]);
     expect(b.tolistSync()).toEqual([0.5, 0]);
-    opt.paramGroups[0]!.lr = 1;
+    opt.paramGroups[0].lr = 1;
     opt.step();
     expect(a.tolistSync()).toEqual([Math.fround(Math.fround(0.9) - 1), Math.fround(Math.fround(0.8) - 2)]);
     const c = tensor([0]);
@@ -399,7 +413,9 @@ describe('parameter groups, zeroGrad and options', () => {
     expect(err(() => new SGD([{ params: [w] }, { params: [w] }], { lr: 0.1 }))).toBe(
       'SGD: parameter group 1: parameter 0 appears more than once (in this group or an earlier one); each tensor may belong to one group only',
     );
-    expect(err(() => new SGD([w], { lr: 0.1, nesterov: true }))).toBe('SGD: Nesterov momentum needs momentum > 0 and dampening = 0 (got momentum 0, dampening 0)');
+    expect(err(() => new SGD([w], { lr: 0.1, nesterov: true }))).toBe(
+      'SGD: Nesterov momentum needs momentum > 0 and dampening = 0 (got momentum 0, dampening 0)',
+    );
     expect(err(() => new RMSprop([{ params: [w], momentum: -0.5 }]))).toBe('RMSprop: parameter group 0: invalid momentum -0.5; it must be >= 0');
     expect(err(() => new Adagrad([tensor([1, 2], { dtype: 'int32' })]))).toBe(
       'Adagrad: parameter group 0: parameter 0 has dtype int32; only floating-point tensors can be optimized',
@@ -419,7 +435,13 @@ describe('stateDict and loadStateDict', () => {
   function trained(): { w: Tensor; v: Tensor; opt: Adam } {
     const w = tensor([1, 2, 3]);
     const v = tensor([[1, 2]]);
-    const opt = new Adam([{ params: [w], amsgrad: true }, { params: [v], lr: 0.5 }], { lr: 0.1 });
+    const opt = new Adam(
+      [
+        { params: [w], amsgrad: true },
+        { params: [v], lr: 0.5 },
+      ],
+      { lr: 0.1 },
+    );
     w.grad = tensor([0.1, 0.2, 0.3]);
     v.grad = tensor([[1, -1]]);
     opt.step();
@@ -435,8 +457,8 @@ describe('stateDict and loadStateDict', () => {
       { lr: 0.5, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, params: [1] },
     ]);
     expect(Object.keys(sd.state)).toEqual(['0', '1']);
-    expect(Object.keys(sd.state[0]!)).toEqual(['step', 'expAvg', 'expAvgSq', 'maxExpAvgSq']);
-    expect(sd.state[1]!.step).toBe(2);
+    expect(Object.keys(sd.state[0])).toEqual(['step', 'expAvg', 'expAvgSq', 'maxExpAvgSq']);
+    expect(sd.state[1].step).toBe(2);
     const { tensors, json } = flattenStateDict(sd, 'optimizer.');
     expect(Object.keys(tensors)).toEqual([
       'optimizer.state.0.expAvg',
@@ -462,13 +484,13 @@ describe('stateDict and loadStateDict', () => {
     const w2 = tensor([1, 2, 3]);
     const v2 = tensor([[1, 2]]);
     const opt2 = new Adam([{ params: [w2] }, { params: [v2] }]);
-    const exp = (sd.state[1]!.expAvg as Tensor).to('float64');
+    const exp = (sd.state[1].expAvg as Tensor).to('float64');
     opt2.loadStateDict({ ...sd, state: { ...sd.state, 1: { ...sd.state[1], expAvg: exp } } });
     exp.dispose();
     const loaded = opt2.stateDict();
-    expect((loaded.state[1]!.expAvg as Tensor).dtype).toBe('float32');
-    expect((loaded.state[1]!.expAvg as Tensor).tolistSync()).toEqual((sd.state[1]!.expAvg as Tensor).tolistSync());
-    expect(loaded.state[0]!.expAvg).not.toBe(sd.state[0]!.expAvg);
+    expect((loaded.state[1].expAvg as Tensor).dtype).toBe('float32');
+    expect((loaded.state[1].expAvg as Tensor).tolistSync()).toEqual((sd.state[1].expAvg as Tensor).tolistSync());
+    expect(loaded.state[0].expAvg).not.toBe(sd.state[0].expAvg);
     expect(opt2.paramGroups.map((g) => [g.lr, g.amsgrad])).toEqual([
       [0.1, true],
       [0.5, false],
@@ -489,10 +511,20 @@ describe('stateDict and loadStateDict', () => {
     const wrongShape = new Adam([{ params: [w3] }, { params: [v3] }]);
     expect(() => wrongShape.loadStateDict(sd)).toThrow("Adam.loadStateDict: state 'expAvg' of parameter 0 has shape [3] but the parameter has shape [2]");
     expect(wrongShape.state.size).toBe(0);
-    expect(wrongShape.paramGroups[0]!.amsgrad).toBe(false);
+    expect(wrongShape.paramGroups[0].amsgrad).toBe(false);
     const sgd = new SGD([{ params: [w] }, { params: [v] }], { lr: 0.1 });
-    expect(() => sgd.loadStateDict(sd)).toThrow("SGD.loadStateDict: parameter group 0: unknown option 'betas' (SGD options are: lr, momentum, dampening, nesterov, weightDecay, initialLr)");
-    expect(() => opt.loadStateDict({ state: {}, paramGroups: [{ params: [0, 1], lr: 0.1 }, { params: [], lr: 1 }] })).toThrow(
+    expect(() => sgd.loadStateDict(sd)).toThrow(
+      "SGD.loadStateDict: parameter group 0: unknown option 'betas' (SGD options are: lr, momentum, dampening, nesterov, weightDecay, initialLr)",
+    );
+    expect(() =>
+      opt.loadStateDict({
+        state: {},
+        paramGroups: [
+          { params: [0, 1], lr: 0.1 },
+          { params: [], lr: 1 },
+        ],
+      }),
+    ).toThrow(
       'Adam.loadStateDict: parameter group 0 has 2 parameter(s) in the state dict but 1 in this optimizer; build the optimizer with the same parameters as the one that was saved',
     );
     expect(() => unflattenStateDict({ state: { 0: { expAvg: { $tensor: 'state.0.expAvg' } } } }, {})).toThrow(
@@ -522,33 +554,38 @@ describe('stateDict and loadStateDict', () => {
 
 describe('dtypes and devices', () => {
   it('updates float64 parameters (reference compositions) like float32 ones', () => {
-    for (const fx of ['sgd/all', 'adam/amsgrad-weight-decay', 'adamw/amsgrad', 'rmsprop/all', 'adagrad/lr-decay'].map((id) => fixtures().optimizers.find((f) => f.id === id)!)) {
+    for (const fx of ['sgd/all', 'adam/amsgrad-weight-decay', 'adamw/amsgrad', 'rmsprop/all', 'adagrad/lr-decay'].map(
+      (id) => fixtures().optimizers.find((f) => f.id === id)!,
+    )) {
       const p64 = fx.params.map((t) => fromFixture(t).to('float64'));
       const a64 = fx.a.map((t) => fromFixture(t).to('float64'));
       const b64 = fx.b.map((t) => fromFixture(t).to('float64'));
       const opt = makeOptimizer(fx.optimizer, p64, fx.options);
       for (let s = 0; s < fx.steps; s++) {
         opt.zeroGrad();
-        p64.forEach((p, i) => (p.grad = tidy(() => a64[i]!.mul(p).add(b64[i]!))));
+        p64.forEach((p, i) => (p.grad = tidy(() => a64[i].mul(p).add(b64[i]))));
         opt.step();
       }
       p64.forEach((p, i) => {
         expect(p.dtype).toBe('float64');
-        expectCloseTo(p, fx.trajectory[fx.steps - 1]![i]!, 1e-4, 1e-5, `${fx.id} in float64: parameter ${i}`);
+        expectTensorClose(p, fx.trajectory[fx.steps - 1][i], { rtol: 1e-4, atol: 1e-5 }, `${fx.id} in float64: parameter ${i}`);
       });
-      expect((opt.stateDict().state[0]!.step as number | undefined) ?? fx.steps).toBe(fx.steps);
+      expect((opt.stateDict().state[0].step as number | undefined) ?? fx.steps).toBe(fx.steps);
       opt.zeroGrad();
       opt.dispose();
       for (const t of [...p64, ...a64, ...b64]) t.dispose();
     }
   });
 
-  it('loadStateDict moves state tensors from another synchronous device to the parameter\'s', () => {
+  it("loadStateDict moves state tensors from another synchronous device to the parameter's", () => {
     registerBackend('cpu-other', () => new CpuBackend());
     const w = tensor([1, 2]);
     const opt = new SGD([w], { lr: 0.1, momentum: 0.9 });
     const buf = tensor([0.5, -0.5], { device: 'cpu-other' });
-    opt.loadStateDict({ state: { 0: { momentumBuffer: buf } }, paramGroups: [{ params: [0], lr: 0.1, momentum: 0.9, dampening: 0, nesterov: false, weightDecay: 0 }] });
+    opt.loadStateDict({
+      state: { 0: { momentumBuffer: buf } },
+      paramGroups: [{ params: [0], lr: 0.1, momentum: 0.9, dampening: 0, nesterov: false, weightDecay: 0 }],
+    });
     buf.dispose();
     const mine = opt.state.get(w)!.momentumBuffer as Tensor;
     expect(mine.device.name).toBe('cpu');

@@ -232,7 +232,11 @@ export function parseOptionValue(name: string, raw: string, spec: OptionSpec): s
   switch (spec.kind) {
     case 'int': {
       const between =
-        spec.min !== undefined && spec.max !== undefined ? ` from ${show(spec.min)} to ${show(spec.max)}` : spec.min !== undefined ? ` >= ${show(spec.min)}` : '';
+        spec.min !== undefined && spec.max !== undefined
+          ? ` from ${show(spec.min)} to ${show(spec.max)}`
+          : spec.min !== undefined
+            ? ` >= ${show(spec.min)}`
+            : '';
       // plain decimal digits only: no 0x10, 1e3, +5, 1_000, and nothing beyond the safe integers
       if (!/^-?[0-9]+$/.test(raw)) throw bad(`must be a whole number${between} (decimal digits)`);
       const v = Number(raw);
@@ -300,7 +304,11 @@ export function parseOptionList(name: string, raw: string, spec: OptionSpec): (s
  * console.log(options, positionals); // { inputs: ['a.txt'], rnnSize: 64, learningRate: 0.002, quiet: false } ['extra']
  * ```
  */
-export function parseCommandLine<const S extends OptionSpecs>(argv: readonly string[], specs: S, config: CommandLineOptions = {}): ParsedCommandLine<ParsedOptions<S>> {
+export function parseCommandLine<const S extends OptionSpecs>(
+  argv: readonly string[],
+  specs: S,
+  config: CommandLineOptions = {},
+): ParsedCommandLine<ParsedOptions<S>> {
   const options: Record<string, unknown> = {};
   const positionals: string[] = [];
   const collected = new Set<string>();
@@ -310,7 +318,7 @@ export function parseCommandLine<const S extends OptionSpecs>(argv: readonly str
     positionals.push(arg);
   };
   for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
+    const arg = argv[i];
     if (arg === '--') {
       for (const rest of argv.slice(i + 1)) positional(rest);
       break;
@@ -318,7 +326,7 @@ export function parseCommandLine<const S extends OptionSpecs>(argv: readonly str
     let body: string;
     if (arg.startsWith('--') && arg.length > 2) body = arg.slice(2);
     else if (arg.startsWith('-') && arg.length > 1 && !/^-[0-9.]/.test(arg)) {
-      const short = arg.length === 2 ? Object.keys(specs).find((k) => specs[k]!.short === arg[1]) : undefined;
+      const short = arg.length === 2 ? Object.keys(specs).find((k) => specs[k].short === arg[1]) : undefined;
       if (short !== undefined) body = short;
       else if (config.singleDash && arg.length > 2) body = arg.slice(1);
       else throw new UsageError(`unknown option ${arg}${forCommand} (options are spelled --like-this)`);
@@ -331,11 +339,12 @@ export function parseCommandLine<const S extends OptionSpecs>(argv: readonly str
     let inline = eq >= 0 ? body.slice(eq + 1) : undefined;
     const preset = config.presets && Object.hasOwn(config.presets, name) ? config.presets[name] : undefined;
     if (preset !== undefined) {
-      if (inline !== undefined) throw new UsageError(`--${name} takes no value (got ${JSON.stringify(inline)}); it stands for --${preset.option} ${preset.value}`);
+      if (inline !== undefined)
+        throw new UsageError(`--${name} takes no value (got ${JSON.stringify(inline)}); it stands for --${preset.option} ${preset.value}`);
       name = preset.option;
       inline = preset.value;
     }
-    if (config.aliases && Object.hasOwn(config.aliases, name)) name = config.aliases[name]!;
+    if (config.aliases && Object.hasOwn(config.aliases, name)) name = config.aliases[name];
     const spec = Object.hasOwn(specs, name) ? specs[name] : undefined;
     if (spec === undefined) {
       const known = Object.keys(specs);
@@ -344,7 +353,8 @@ export function parseCommandLine<const S extends OptionSpecs>(argv: readonly str
     }
     const key = spec.key ?? camel(name);
     if (spec.kind === 'boolean') {
-      if (inline !== undefined && !['true', 'false', '1', '0'].includes(inline)) throw new UsageError(`--${name} takes no value (got ${JSON.stringify(inline)})`);
+      if (inline !== undefined && !['true', 'false', '1', '0'].includes(inline))
+        throw new UsageError(`--${name} takes no value (got ${JSON.stringify(inline)})`);
       options[key] = inline === undefined || inline === 'true' || inline === '1';
       continue;
     }

@@ -239,9 +239,7 @@ export function lineChart(options: LineChartOptions): string {
     grid.push(`<text x="${num(x)}" y="${top + plotH + 17}" font-size="11" text-anchor="middle" fill="#444">${fmtTick(v)}</text>`);
   }
   out.push(`<g class="grid">${grid.join('')}</g>`);
-  out.push(
-    `<rect class="frame" x="${MARGIN.left}" y="${top}" width="${plotW}" height="${plotH}" fill="none" stroke="#888"/>`,
-  );
+  out.push(`<rect class="frame" x="${MARGIN.left}" y="${top}" width="${plotW}" height="${plotH}" fill="none" stroke="#888"/>`);
   if (options.xLabel) {
     out.push(`<text x="${MARGIN.left + plotW / 2}" y="${height - 8}" font-size="12" text-anchor="middle">${escapeHtml(options.xLabel)}</text>`);
   }
@@ -453,20 +451,26 @@ export function barChart(options: BarChartOptions): string {
   const max = options.max ?? Math.max(...options.bars.map((b) => b.value), options.reference?.value ?? 0, 1e-12);
   const sx = (v: number): number => labelW + (Math.max(0, Math.min(v, max)) / max) * plotW;
   const out: string[] = [];
-  out.push(`<svg class="chart" data-kind="bar" id="${chartId('bars')}" xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img">`);
+  out.push(
+    `<svg class="chart" data-kind="bar" id="${chartId('bars')}" xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img">`,
+  );
   if (options.title) out.push(`<text class="title" x="4" y="18" font-size="14" font-weight="600">${escapeHtml(options.title)}</text>`);
   options.bars.forEach((b, i) => {
     const y = top + i * (barH + gap);
     const color = b.color ?? PALETTE[i % PALETTE.length];
     out.push(`<text x="${labelW - 8}" y="${y + barH / 2 + 4}" font-size="12" text-anchor="end">${escapeHtml(b.label)}</text>`);
-    out.push(`<rect class="bar" data-value="${b.value}" x="${labelW}" y="${y}" width="${num(Math.max(1, sx(b.value) - labelW))}" height="${barH}" fill="${color}"/>`);
+    out.push(
+      `<rect class="bar" data-value="${b.value}" x="${labelW}" y="${y}" width="${num(Math.max(1, sx(b.value) - labelW))}" height="${barH}" fill="${color}"/>`,
+    );
     out.push(`<text x="${num(sx(b.value) + 6)}" y="${y + barH / 2 + 4}" font-size="12">${escapeHtml(fmt(b.value))}</text>`);
   });
   if (options.reference) {
     const x = sx(options.reference.value);
     const bottom = top + options.bars.length * (barH + gap);
     out.push(`<line class="reference" x1="${num(x)}" y1="${top - 4}" x2="${num(x)}" y2="${bottom}" stroke="#333" stroke-dasharray="4 3"/>`);
-    out.push(`<text x="${num(x)}" y="${bottom + 16}" font-size="11" text-anchor="middle">${escapeHtml(`${options.reference.label} ${fmt(options.reference.value)}`)}</text>`);
+    out.push(
+      `<text x="${num(x)}" y="${bottom + 16}" font-size="11" text-anchor="middle">${escapeHtml(`${options.reference.label} ${fmt(options.reference.value)}`)}</text>`,
+    );
   }
   out.push('</svg>');
   return out.join('');

@@ -16,7 +16,11 @@ const CONFIG = { aliases: { 'in-file': 'input', lr: 'learning-rate' }, presets: 
 
 describe('parseCommandLine', () => {
   it('reads --name value, --name=value, snake_case, aliases, presets, -h and repeated options, typed', () => {
-    const { options, positionals } = parseCommandLine(['--rnn_size=64', '--input', 'a.txt', '--in_file', 'b.txt', '--lr', '.5', '--gpu', '-h', '--quiet=false'], SPECS, CONFIG);
+    const { options, positionals } = parseCommandLine(
+      ['--rnn_size=64', '--input', 'a.txt', '--in_file', 'b.txt', '--lr', '.5', '--gpu', '-h', '--quiet=false'],
+      SPECS,
+      CONFIG,
+    );
     expect(options).toEqual({ rnnSize: 64, inputs: ['a.txt', 'b.txt'], learningRate: 0.5, device: 'webgpu', help: true, quiet: false, seed: 0 });
     expect(positionals).toEqual([]);
     const typed: number | undefined = options.rnnSize;
@@ -25,13 +29,19 @@ describe('parseCommandLine', () => {
   });
 
   it("accepts char-rnn's single dash only when asked; negative numbers stay values", () => {
-    expect(parseCommandLine(['-rnn_size', '8', '-lr', '1e-3'], SPECS, { ...CONFIG, singleDash: true }).options).toMatchObject({ rnnSize: 8, learningRate: 0.001 });
+    expect(parseCommandLine(['-rnn_size', '8', '-lr', '1e-3'], SPECS, { ...CONFIG, singleDash: true }).options).toMatchObject({
+      rnnSize: 8,
+      learningRate: 0.001,
+    });
     expect(() => parseCommandLine(['-rnn_size', '8'], SPECS, CONFIG)).toThrow(/unknown option -rnn_size for 'train' \(options are spelled --like-this\)/);
     expect(() => parseCommandLine(['--dropout', '-0.5'], SPECS, CONFIG)).toThrow('--dropout must be >= 0, got "-0.5"');
   });
 
   it('positionals only when allowed; -- ends the options', () => {
-    expect(parseCommandLine(['ck.json', '--seed', '3', '--', '--quiet'], SPECS, { positionals: true })).toEqual({ options: { seed: 3, quiet: false }, positionals: ['ck.json', '--quiet'] });
+    expect(parseCommandLine(['ck.json', '--seed', '3', '--', '--quiet'], SPECS, { positionals: true })).toEqual({
+      options: { seed: 3, quiet: false },
+      positionals: ['ck.json', '--quiet'],
+    });
     expect(() => parseCommandLine(['ck.json'], SPECS, CONFIG)).toThrow(/unexpected argument "ck.json" for 'train'/);
   });
 

@@ -1,5 +1,4 @@
-import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
+import { FILE_PATHS, filePathOf, readFileBytes } from '#platform';
 import { fsReason } from '../csv.js';
 import { DataFormatError } from '../errors.js';
 import { loadDatasets } from './optional.js';
@@ -65,10 +64,35 @@ function firstInvalidUtf8(b: Uint8Array): number {
   return -1;
 }
 
+/** The bytes of a source that is not a file path (a URL to fetch, a Blob, a Response), else null. */
+async function remoteBytes(src: string | URL | Blob | Response): Promise<{ bytes: Uint8Array; display: string } | null> {
+  let res: Response;
+  let display: string;
+  if (typeof Blob === 'function' && src instanceof Blob) {
+    const name = (src as { name?: unknown }).name;
+    return { bytes: new Uint8Array(await src.arrayBuffer()), display: typeof name === 'string' && name !== '' ? name : '<blob>' };
+  }
+  if (typeof Response === 'function' && src instanceof Response) {
+    res = src;
+    display = src.url || '<response>';
+  } else if ((src instanceof URL && !(src.protocol === 'file:' && FILE_PATHS)) || (typeof src === 'string' && !FILE_PATHS)) {
+    display = typeof src === 'string' ? src : src.href;
+    try {
+      res = await fetch(src);
+    } catch (e) {
+      throw new Error(`cannot fetch text ${display}: ${(e as Error).message}`, { cause: e });
+    }
+  } else return null;
+  if (!res.ok) throw new Error(`cannot fetch text ${display}: HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`);
+  return { bytes: new Uint8Array(await res.arrayBuffer()), display };
+}
+
 /**
  * A text to train a char-RNN on: a known corpus by name (see {@link CORPORA}; `'moby-dick'`
  * needs the optional package `@fackel/datasets`, and the error says so when it is missing) or
- * any UTF-8 file by path. A byte-order mark is dropped and, by default, line endings become `\n`.
+ * any UTF-8 file by path; or, as in a browser page, a URL to fetch (in a browser also a relative
+ * one given as a string), a `Blob`/`File` or a `Response`. A byte-order mark is dropped and, by
+ * default, line endings become `\n`.
  * A file that is not valid UTF-8 is an error naming the line and byte column of the first bad
  * byte; an empty file is an error too.
  *
@@ -79,21 +103,24 @@ function firstInvalidUtf8(b: Uint8Array): number {
  * const goethe = await textCorpus('../shared/data/tx_DE_3_Der_Erlkoenig.txt');
  * ```
  */
-export async function textCorpus(nameOrPath: string | URL, options: TextCorpusOptions = {}): Promise<string> {
+export async function textCorpus(nameOrPath: string | URL | Blob | Response, options: TextCorpusOptions = {}): Promise<string> {
   let text: string;
   let display: string;
   if (nameOrPath === 'moby-dick') {
     text = (await loadDatasets("textCorpus('moby-dick')")).mobyDick();
     display = 'moby-dick';
   } else {
-    if (!(nameOrPath instanceof URL) && (typeof nameOrPath !== 'string' || nameOrPath === '')) {
-      throw new TypeError(`textCorpus expects a corpus name (${CORPORA.join(', ')}) or a file path, got ${typeof nameOrPath}`);
+    const isBlob = typeof Blob === 'function' && nameOrPath instanceof Blob;
+    const isResponse = typeof Response === 'function' && nameOrPath instanceof Response;
+    if (!(nameOrPath instanceof URL) && !isBlob && !isResponse && (typeof nameOrPath !== 'string' || nameOrPath === '')) {
+      throw new TypeError(`textCorpus expects a corpus name (${CORPORA.join(', ')}), a file path, a URL, a Blob or a Response, got ${typeof nameOrPath}`);
     }
-    const path = nameOrPath instanceof URL ? fileURLToPath(nameOrPath) : nameOrPath;
+    const fetched = await remoteBytes(nameOrPath);
+    const path = fetched?.display ?? (nameOrPath instanceof URL ? filePathOf(nameOrPath) : (nameOrPath as string));
     display = path;
     let bytes: Uint8Array;
     try {
-      bytes = await readFile(path);
+      bytes = fetched?.bytes ?? (await readFileBytes(path));
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
       const hint = err.code === 'ENOENT' && !/[/\\.]/.test(path) ? `; it is not a known corpus either (known: ${CORPORA.join(', ')})` : '';

@@ -14,8 +14,7 @@ import { defaultCacheDir, DownloadError, downloadVerified, sha256Hex } from '../
  * console.log(`curl -L ${DIABETES_URL} | gunzip > diabetes.csv`);
  * ```
  */
-export const DIABETES_URL =
-  'https://raw.githubusercontent.com/hunkim/PyTorchZeroToAll/e5a260fac0b4ff1e2ec434fc6f0d962ac97fc289/data/diabetes.csv.gz';
+export const DIABETES_URL = 'https://raw.githubusercontent.com/hunkim/PyTorchZeroToAll/e5a260fac0b4ff1e2ec434fc6f0d962ac97fc289/data/diabetes.csv.gz';
 
 /**
  * sha256 of the uncompressed `diabetes.csv` (53 438 bytes).
@@ -125,9 +124,7 @@ export async function diabetes(options: DiabetesOptions = {}): Promise<CsvDatase
     if (got === DIABETES_SHA256) return load(cached);
     // a corrupt cache entry: fetch again if we may, otherwise say so
     if (options.download === false) {
-      throw new Error(
-        `the cached ${cached} is damaged (sha256 ${got}, expected ${DIABETES_SHA256}) and download is false. ` + instructions(url, cached),
-      );
+      throw new Error(`the cached ${cached} is damaged (sha256 ${got}, expected ${DIABETES_SHA256}) and download is false. ${instructions(url, cached)}`);
     }
   }
 
@@ -139,9 +136,14 @@ export async function diabetes(options: DiabetesOptions = {}): Promise<CsvDatase
     await downloadVerified(url, { dest: cached, sha256: DIABETES_SHA256, timeoutMs: options.timeoutMs });
   } catch (e) {
     if (e instanceof DownloadError) {
-      throw new DownloadError(e.reason, e.url, `could not download the diabetes data set: ${e.message.replace(/\.$/, '')}; no copy was found at ${where}. ${instructions(url, cached)}`, {
-        cause: e,
-      });
+      throw new DownloadError(
+        e.reason,
+        e.url,
+        `could not download the diabetes data set: ${e.message.replace(/\.$/, '')}; no copy was found at ${where}. ${instructions(url, cached)}`,
+        {
+          cause: e,
+        },
+      );
     }
     throw e;
   }

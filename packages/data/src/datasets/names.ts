@@ -91,7 +91,8 @@ async function namesFromCsv(path: string | URL): Promise<NameRecord[]> {
   const out: NameRecord[] = [];
   for await (const { fields, line } of rows) {
     const name = fields[nameCol].trim();
-    if (name === '') throw new DataFormatError('BAD_VALUE', { file: display, line, column: nameCol + 1 }, `the name in column ${columns.label(nameCol)} is empty`);
+    if (name === '')
+      throw new DataFormatError('BAD_VALUE', { file: display, line, column: nameCol + 1 }, `the name in column ${columns.label(nameCol)} is empty`);
     const g = fields[genderCol].trim();
     const gender = GENDERS[g.toLowerCase()];
     if (gender === undefined) {

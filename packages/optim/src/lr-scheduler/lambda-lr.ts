@@ -73,7 +73,7 @@ export class LambdaLR extends LRScheduler {
 
   protected computeLr(): number[] {
     return this.baseLrs.map((base, i) => {
-      const factor = this.lrLambdas[i]!(this.lastEpoch);
+      const factor = this.lrLambdas[i](this.lastEpoch);
       if (typeof factor !== 'number' || Number.isNaN(factor)) {
         throw new FackelError(
           `LambdaLR: lrLambda${this.#perGroup ? `[${i}]` : ''} returned ${describeValue(factor)} for epoch ${this.lastEpoch}; it must return a number`,

@@ -179,7 +179,7 @@ export abstract class LRScheduler {
     lrs.forEach((lr, i) => {
       if (typeof lr !== 'number' || Number.isNaN(lr))
         throw new FackelError(`${this.name}: the learning rate for parameter group ${i} at epoch ${this.lastEpoch} is ${describeValue(lr)}`);
-      groups[i]!.lr = lr;
+      groups[i].lr = lr;
     });
     this.lastLr = groups.map((g) => g.lr);
   }

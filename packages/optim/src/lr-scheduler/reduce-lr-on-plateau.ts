@@ -192,7 +192,7 @@ export class ReduceLROnPlateau {
     }
     groups.forEach((g, i) => {
       const old = g.lr;
-      const next = Math.max(old * this.factor, this.minLrs[i]!);
+      const next = Math.max(old * this.factor, this.minLrs[i]);
       if (old - next > this.eps) g.lr = next;
     });
   }

@@ -41,12 +41,12 @@ export interface SequentialLROptions {
  *   schedulers: [new LinearLR(opt, { startFactor: 0.01, totalIters: 2 }), new CosineAnnealingLR(opt, { tMax: 4, etaMin: 1e-5 })],
  *   milestones: [2],
  * });
- * const lrs = [sched.getLastLr()[0]!];
+ * const lrs = [sched.getLastLr()[0]];
  * for (let step = 0; step < 6; step++) {
  *   w.grad = w.add(1); // normally: loss.backward()
  *   opt.step();
  *   sched.step();
- *   lrs.push(sched.getLastLr()[0]!);
+ *   lrs.push(sched.getLastLr()[0]);
  * }
  * console.log(lrs.map((lr) => lr.toExponential(2)).join(' '));
  * // 1.00e-5 5.05e-4 1.00e-3 8.55e-4 5.05e-4 1.55e-4 1.00e-5 (as PyTorch)
@@ -94,10 +94,10 @@ export class SequentialLR extends LRScheduler {
     // As PyTorch: undo the initial steps of the schedulers (their constructors ran), then start
     // the first one from the initial rates.
     for (const s of this.schedulers) s.lastEpoch -= 1;
-    this.schedulers[0]!.restart(true);
+    this.schedulers[0].restart(true);
     this.lastEpoch = 0;
     this.stepCount = 1;
-    this.lastLr = this.schedulers[0]!.getLastLr();
+    this.lastLr = this.schedulers[0].getLastLr();
   }
 
   /** The rates of the scheduler in charge (SequentialLR's own step hands over to it). */
@@ -107,7 +107,7 @@ export class SequentialLR extends LRScheduler {
 
   /** The scheduler in charge at `lastEpoch`: the one after the milestones passed. */
   private current(): LRScheduler {
-    return this.schedulers[this.milestones.filter((m) => m <= this.lastEpoch).length]!;
+    return this.schedulers[this.milestones.filter((m) => m <= this.lastEpoch).length];
   }
 
   /**
