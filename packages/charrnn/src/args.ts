@@ -1,4 +1,5 @@
 import { UsageError as ToolsUsageError, parseCommandLine, type OptionSpecs } from '@fackel/tools';
+import { CHARGPT_LIMITS } from './gpt.js';
 import { CHARRNN_LIMITS } from './model.js';
 
 /**
@@ -51,7 +52,19 @@ const TRAIN = {
   device: { kind: 'string', choices: ['cpu', 'webgpu'] },
   'val-frac': { kind: 'number', min: 0, max: 1, lt: true },
   seed: { kind: 'int', min: 0, max: MAX_SEED },
-  optimizer: { kind: 'string', choices: ['adam', 'rmsprop'] },
+  optimizer: { kind: 'string', choices: ['adam', 'rmsprop', 'adamw'] },
+  model: { kind: 'string', choices: ['lstm', 'transformer'] },
+  batching: { kind: 'string', choices: ['streams', 'random'] },
+  'n-layer': { kind: 'int', min: 1, max: CHARGPT_LIMITS.nLayer },
+  'n-head': { kind: 'int', min: 1, max: CHARGPT_LIMITS.nHead },
+  'n-embd': { kind: 'int', min: 1, max: CHARGPT_LIMITS.nEmbd },
+  bias: { kind: 'boolean' },
+  'no-tie-weights': { kind: 'boolean' },
+  'warmup-steps': { kind: 'int', min: 0, max: BIG },
+  'min-lr': { kind: 'number', min: 0 },
+  'lr-decay-steps': { kind: 'int', min: 1, max: BIG },
+  'weight-decay': { kind: 'number', min: 0 },
+  beta2: { kind: 'number', min: 0, max: 1, lt: true },
   resume: { kind: 'string' },
   force: { kind: 'boolean' },
   'max-minutes': { kind: 'number', min: 0, gt: true, max: 1e7 },

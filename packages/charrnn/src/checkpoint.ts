@@ -7,7 +7,8 @@ import { loadFromBytes, parseSafetensors, saveToBytes } from '@fackel/nn';
 import { unflattenStateDict, type OptimizerStateDict, type SchedulerStateDict } from '@fackel/optim';
 import { FackelError, Tensor, type GeneratorState } from '@fackel/tensor';
 import { writeFileAtomic } from '@fackel/tensor/node';
-import { CHARRNN_LIMITS, checkConfig, stateDictShapes, type CharRNNConfig } from './model.js';
+import { CHARRNN_LIMITS } from './model.js';
+import { checkModelConfig, describeModel, isGPTConfig, modelStateDictShapes, type ModelConfig } from './models.js';
 import { CHECKPOINT_JSON, removeSaveDirOrphans } from './savedir.js';
 import type { CheckpointSample, HistoryPoint } from './report.js';
 
@@ -63,12 +64,12 @@ const CHECKPOINT_VERSION = 2;
  * import { load } from '@fackel/nn';
  * import type { TrainingState } from '@fackel/charrnn';
  * const st = await load<TrainingState>('save/ckpt-000200.state.safetensors');
- * console.log(st.position.step, st.optimizerKind, st.optimizer.paramGroups[0]!.lr);
+ * console.log(st.position.step, st.optimizerKind, st.optimizer.paramGroups[0].lr);
  * ```
  */
 export interface TrainingState {
   /** Which optimizer wrote `optimizer`. */
-  optimizerKind: 'adam' | 'rmsprop';
+  optimizerKind: 'adam' | 'rmsprop' | 'adamw';
   /** The optimizer's state dict, `optimizer.stateDict()` (its tensors are named `optimizer.state.0.expAvg`, …). */
   optimizer: OptimizerStateDict;
   /** The learning-rate scheduler's state dict. */
@@ -134,8 +135,8 @@ export interface CheckpointMeta {
   stateBytes?: number;
   /** SHA-256 (hex) of that state file. */
   stateSha256?: string;
-  /** The model's shape. */
-  model: CharRNNConfig;
+  /** The model's shape: a {@link CharRNNConfig} (the LSTM) or a {@link CharGPTConfig} (`kind: 'transformer'`). */
+  model: ModelConfig;
   /** The vocabulary (characters in id order). */
   vocab: CharVocabJSON;
   /** Every training setting in force (camelCase option names). */
@@ -212,7 +213,7 @@ export interface LoadedCheckpoint {
   /** The vocabulary. */
   vocab: CharVocab;
   /** The model's shape (checked). */
-  config: CharRNNConfig;
+  config: ModelConfig;
   /** The model's state dict (PyTorch names). The caller owns these tensors. */
   weights: Record<string, Tensor>;
   /**
@@ -295,14 +296,17 @@ async function openRegular(path: string, what: string, maxBytes: number, followL
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new CheckpointError(`${what} ${path} does not exist; nothing was loaded`, { retryable: true });
-    if (code === 'ELOOP') throw new CheckpointError(`${what} ${path} is a symbolic link; a checkpoint's files must be regular files in its directory; nothing was loaded`);
+    if (code === 'ELOOP')
+      throw new CheckpointError(`${what} ${path} is a symbolic link; a checkpoint's files must be regular files in its directory; nothing was loaded`);
     throw e;
   }
   try {
     const st = await fh.stat();
     if (!st.isFile()) throw new CheckpointError(`${what} ${path} is ${fileKind(st)}, not a regular file; nothing was read from it`);
     if (st.size > maxBytes) {
-      throw new CheckpointError(`${what} ${path} is ${st.size.toLocaleString('en-US')} bytes, more than the ${maxBytes.toLocaleString('en-US')} it can be; nothing was read from it`);
+      throw new CheckpointError(
+        `${what} ${path} is ${st.size.toLocaleString('en-US')} bytes, more than the ${maxBytes.toLocaleString('en-US')} it can be; nothing was read from it`,
+      );
     }
     return { fh, size: st.size };
   } catch (e) {
@@ -315,7 +319,8 @@ async function readExactly(fh: FileHandle, into: Uint8Array, position: number, p
   let done = 0;
   while (done < into.length) {
     const { bytesRead } = await fh.read(into, done, into.length - done, position + done);
-    if (bytesRead === 0) throw new CheckpointError(`${path} ended early while being read (it was replaced or truncated meanwhile); nothing was loaded`, { retryable: true });
+    if (bytesRead === 0)
+      throw new CheckpointError(`${path} ended early while being read (it was replaced or truncated meanwhile); nothing was loaded`, { retryable: true });
     done += bytesRead;
   }
 }
@@ -325,7 +330,10 @@ async function readExactly(fh: FileHandle, into: Uint8Array, position: number, p
  * `/` or `\`, not absolute, not starting with a dot (so neither `..` nor a temporary file).
  */
 function checkFileName(name: unknown, field: string, jsonPath: string): string {
-  if (typeof name !== 'string' || name === '') throw new CheckpointError(`${jsonPath}: "${field}" must name a file beside it, got ${name === undefined ? 'nothing' : JSON.stringify(name)}; nothing was loaded`);
+  if (typeof name !== 'string' || name === '')
+    throw new CheckpointError(
+      `${jsonPath}: "${field}" must name a file beside it, got ${name === undefined ? 'nothing' : JSON.stringify(name)}; nothing was loaded`,
+    );
   if (/[/\\\0]/.test(name) || name.startsWith('.') || isAbsolute(name) || /^[A-Za-z]:/.test(name)) {
     throw new CheckpointError(
       `${jsonPath}: "${field}" is ${JSON.stringify(name)}, but it must be a plain file name in the checkpoint's directory (no /, \\, .., or absolute path); nothing was loaded`,
@@ -375,7 +383,9 @@ async function readCheckedFile<T>(file: string, jsonPath: string, what: string, 
     const dv = new DataView(head.buffer);
     const n = dv.getUint32(4, true) * 4294967296 + dv.getUint32(0, true);
     if (n > MAX_HEADER_BYTES || n > size - 8) {
-      throw new CheckpointError(`the ${what} file ${file} is not valid safetensors: its header length ${n} is larger than ${n > MAX_HEADER_BYTES ? `the limit of ${MAX_HEADER_BYTES}` : 'the file'}; nothing was loaded`);
+      throw new CheckpointError(
+        `the ${what} file ${file} is not valid safetensors: its header length ${n} is larger than ${n > MAX_HEADER_BYTES ? `the limit of ${MAX_HEADER_BYTES}` : 'the file'}; nothing was loaded`,
+      );
     }
     if (expected.shapes) {
       const headerBytes = new Uint8Array(n);
@@ -385,7 +395,9 @@ async function readCheckedFile<T>(file: string, jsonPath: string, what: string, 
         header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(headerBytes)) as typeof header;
         if (header === null || typeof header !== 'object' || Array.isArray(header)) throw new Error('not an object');
       } catch (e) {
-        throw new CheckpointError(`the ${what} file ${file} is not valid safetensors: its header is not a JSON object (${(e as Error).message}); nothing was loaded`);
+        throw new CheckpointError(
+          `the ${what} file ${file} is not valid safetensors: its header is not a JSON object (${(e as Error).message}); nothing was loaded`,
+        );
       }
       const problems: string[] = [];
       let dataBytes = 0;
@@ -405,7 +417,13 @@ async function readCheckedFile<T>(file: string, jsonPath: string, what: string, 
         dataBytes += item * numel;
       }
       const unexpected = Object.keys(header).filter((k) => k !== '__metadata__' && !(k in expected.shapes!));
-      if (unexpected.length > 0) problems.push(`unexpected tensor${unexpected.length === 1 ? '' : 's'} ${unexpected.slice(0, 5).map((k) => `'${k}'`).join(', ')}${unexpected.length > 5 ? ` and ${unexpected.length - 5} more` : ''}`);
+      if (unexpected.length > 0)
+        problems.push(
+          `unexpected tensor${unexpected.length === 1 ? '' : 's'} ${unexpected
+            .slice(0, 5)
+            .map((k) => `'${k}'`)
+            .join(', ')}${unexpected.length > 5 ? ` and ${unexpected.length - 5} more` : ''}`,
+        );
       if (problems.length > 0) {
         throw new CheckpointError(
           `the ${what} file ${file} does not fit the model ${jsonPath} describes (${expected.model}): ${problems.slice(0, 4).join('; ')}${problems.length > 4 ? `; and ${problems.length - 4} more` : ''}; nothing was loaded`,
@@ -413,7 +431,9 @@ async function readCheckedFile<T>(file: string, jsonPath: string, what: string, 
         );
       }
       if (problems.length === 0 && 8 + n + dataBytes !== size) {
-        throw new CheckpointError(`the ${what} file ${file} is ${size} bytes, but its header and tensors need ${8 + n + dataBytes}: it is truncated or padded; nothing was loaded`);
+        throw new CheckpointError(
+          `the ${what} file ${file} is ${size} bytes, but its header and tensors need ${8 + n + dataBytes}: it is truncated or padded; nothing was loaded`,
+        );
       }
     }
     const bytes = new Uint8Array(size);
@@ -489,9 +509,9 @@ export function resolveCheckpointPath(path: string): string {
  *
  * @example
  * ```ts
- * import { CharRNN, loadCheckpoint } from '@fackel/charrnn';
+ * import { createModel, loadCheckpoint } from '@fackel/charrnn';
  * const ck = await loadCheckpoint('save/best.json');
- * const model = new CharRNN(ck.config);
+ * const model = createModel(ck.config); // a CharRNN, or a CharGPT for a transformer's checkpoint
  * model.loadStateDict(ck.weights);
  * ```
  */
@@ -524,29 +544,34 @@ async function loadCheckpointOnce(path: string, options: { withState?: boolean }
     throw new CheckpointError(`${jsonPath} is not a fackel-charrnn checkpoint (its "format" is not "${CHECKPOINT_FORMAT}"); nothing was loaded`);
   }
   if (meta.version !== 1 && meta.version !== CHECKPOINT_VERSION) {
-    throw new CheckpointError(`${jsonPath}: checkpoint version ${String(meta.version)} is not supported (this version reads 1 and ${CHECKPOINT_VERSION}); nothing was loaded`);
+    throw new CheckpointError(
+      `${jsonPath}: checkpoint version ${String(meta.version)} is not supported (this version reads 1 and ${CHECKPOINT_VERSION}); nothing was loaded`,
+    );
   }
   const weightsName = checkFileName(meta.weights, 'weights', jsonPath);
   const withState = options.withState !== false && meta.state !== undefined;
   const stateName = withState ? checkFileName(meta.state, 'state', jsonPath) : undefined;
   let vocab: CharVocab;
-  let config: CharRNNConfig;
+  let config: ModelConfig;
   try {
-    config = checkConfig(meta.model);
+    config = checkModelConfig(meta.model);
     const chars = (meta.vocab as { chars?: unknown } | undefined)?.chars;
-    if (Array.isArray(chars) && chars.length > CHARRNN_LIMITS.vocabSize) throw new RangeError(`the vocabulary has ${chars.length} characters, more than the limit of ${CHARRNN_LIMITS.vocabSize}`);
+    if (Array.isArray(chars) && chars.length > CHARRNN_LIMITS.vocabSize)
+      throw new RangeError(`the vocabulary has ${chars.length} characters, more than the limit of ${CHARRNN_LIMITS.vocabSize}`);
     vocab = CharVocab.fromJSON(meta.vocab);
   } catch (e) {
     throw new CheckpointError(`${jsonPath}: ${(e as Error).message}; nothing was loaded`);
   }
   if (config.vocabSize !== vocab.size) {
-    throw new CheckpointError(`${jsonPath}: the model has ${config.vocabSize} output classes but the vocabulary has ${vocab.size} characters; nothing was loaded`);
+    throw new CheckpointError(
+      `${jsonPath}: the model has ${config.vocabSize} output classes but the vocabulary has ${vocab.size} characters; nothing was loaded`,
+    );
   }
   const dir = dirname(jsonPath);
-  const shapes = stateDictShapes(config);
+  const shapes = modelStateDictShapes(config);
   let paramBytes = 0;
   for (const shape of Object.values(shapes)) paramBytes += 4 * shape.reduce((a, b) => a * b, 1);
-  const model = `vocabSize ${config.vocabSize}, hiddenSize ${config.hiddenSize}, numLayers ${config.numLayers}, embeddingSize ${config.embeddingSize}`;
+  const model = describeModel(config);
   const weights = await readCheckedFile(
     join(dir, weightsName),
     jsonPath,
@@ -565,7 +590,7 @@ async function loadCheckpointOnce(path: string, options: { withState?: boolean }
   if (stateName !== undefined) {
     // optimizer moments (at most 3 per parameter) and the LSTM state [layers, batch, hidden] twice
     const batch = Math.min(Math.max(1, Number(meta.data?.batchSize) || 1), 4096);
-    const maxBytes = 8 + MAX_HEADER_BYTES + 3 * paramBytes + 2 * 4 * config.numLayers * batch * config.hiddenSize;
+    const maxBytes = 8 + MAX_HEADER_BYTES + 3 * paramBytes + (isGPTConfig(config) ? 0 : 2 * 4 * config.numLayers * batch * config.hiddenSize);
     const file = join(dir, stateName);
     const expected = {
       maxBytes,
@@ -575,7 +600,9 @@ async function loadCheckpointOnce(path: string, options: { withState?: boolean }
     const batchSize = typeof meta.data?.batchSize === 'number' ? meta.data.batchSize : undefined;
     try {
       if (meta.version === 1) {
-        state = await readCheckedFile(file, jsonPath, 'training-state', expected, (bytes) => ({ ...(parseSafetensors(bytes, { maxHeaderBytes: MAX_HEADER_BYTES }).tensors as Record<string, Tensor>) }));
+        state = await readCheckedFile(file, jsonPath, 'training-state', expected, (bytes) => ({
+          ...(parseSafetensors(bytes, { maxHeaderBytes: MAX_HEADER_BYTES }).tensors as Record<string, Tensor>),
+        }));
         training = trainingFromVersion1(meta, state, file, config, batchSize);
       } else {
         training = await readCheckedFile(file, jsonPath, 'training-state', expected, (bytes) =>
@@ -619,7 +646,7 @@ function brief(v: unknown): string {
  * after the file's tensors are freed. The optimizer's and scheduler's own `loadStateDict`
  * check their parts in depth.
  */
-function checkTrainingState(value: unknown, file: string, config: CharRNNConfig, batchSize: number | undefined): TrainingState {
+function checkTrainingState(value: unknown, file: string, config: ModelConfig, batchSize: number | undefined): TrainingState {
   try {
     const bad = (path: string, what: string, got: unknown): never => {
       throw new CheckpointError(`the training-state file ${file}: '${path}' ${what}, got ${brief(got)}; nothing was loaded`);
@@ -633,7 +660,8 @@ function checkTrainingState(value: unknown, file: string, config: CharRNNConfig,
       return v as number;
     };
     const root = obj(value, '(the file)');
-    if (root.optimizerKind !== 'adam' && root.optimizerKind !== 'rmsprop') bad('optimizerKind', 'must be "adam" or "rmsprop"', root.optimizerKind);
+    if (root.optimizerKind !== 'adam' && root.optimizerKind !== 'rmsprop' && root.optimizerKind !== 'adamw')
+      bad('optimizerKind', 'must be "adam", "rmsprop" or "adamw"', root.optimizerKind);
     const sd = obj(root.optimizer, 'optimizer');
     obj(sd.state, 'optimizer.state');
     if (!Array.isArray(sd.paramGroups)) bad('optimizer.paramGroups', 'must be an array', sd.paramGroups);
@@ -643,13 +671,16 @@ function checkTrainingState(value: unknown, file: string, config: CharRNNConfig,
     (dropout.s as unknown[]).forEach((w, i) => {
       if (typeof w !== 'number' || !Number.isInteger(w) || w < -0x80000000 || w > 0xffffffff) bad(`rng.dropout.s.${i}`, 'must be a 32-bit whole number', w);
     });
-    if (dropout.spareNormal !== null && (typeof dropout.spareNormal !== 'number' || !Number.isFinite(dropout.spareNormal))) bad('rng.dropout.spareNormal', 'must be a number or null', dropout.spareNormal);
+    if (dropout.spareNormal !== null && (typeof dropout.spareNormal !== 'number' || !Number.isFinite(dropout.spareNormal)))
+      bad('rng.dropout.spareNormal', 'must be a number or null', dropout.spareNormal);
     if (typeof dropout.seed !== 'number' || !Number.isFinite(dropout.seed)) bad('rng.dropout.seed', 'must be a number', dropout.seed);
     const position = obj(root.position, 'position');
     for (const k of ['step', 'epoch', 'batch']) whole(position[k], `position.${k}`);
     if (typeof position.hidden !== 'boolean') bad('position.hidden', 'must be true or false', position.hidden);
-    if (typeof position.seconds !== 'number' || !Number.isFinite(position.seconds) || position.seconds < 0) bad('position.seconds', 'must be a number >= 0', position.seconds);
-    if (root.hidden !== null) {
+    if (typeof position.seconds !== 'number' || !Number.isFinite(position.seconds) || position.seconds < 0)
+      bad('position.seconds', 'must be a number >= 0', position.seconds);
+    if (root.hidden !== null && isGPTConfig(config)) bad('hidden', 'must be null (a transformer carries no state between batches)', root.hidden);
+    if (root.hidden !== null && !isGPTConfig(config)) {
       const hidden = obj(root.hidden, 'hidden');
       for (const k of ['h', 'c']) {
         const t = hidden[k];
@@ -660,10 +691,16 @@ function checkTrainingState(value: unknown, file: string, config: CharRNNConfig,
           t.shape[0] === config.numLayers &&
           t.shape[2] === config.hiddenSize &&
           (batchSize === undefined || t.shape[1] === batchSize);
-        if (!ok) bad(`hidden.${k}`, `must be a float32 tensor of shape [${config.numLayers}, ${batchSize ?? 'batch'}, ${config.hiddenSize}] (numLayers, batch, hiddenSize)`, t);
+        if (!ok)
+          bad(
+            `hidden.${k}`,
+            `must be a float32 tensor of shape [${config.numLayers}, ${batchSize ?? 'batch'}, ${config.hiddenSize}] (numLayers, batch, hiddenSize)`,
+            t,
+          );
       }
     }
-    if (position.hidden !== (root.hidden !== null)) bad('position.hidden', `must say whether 'hidden' holds the LSTM state (it ${root.hidden === null ? 'does not' : 'does'})`, position.hidden);
+    if (position.hidden !== (root.hidden !== null))
+      bad('position.hidden', `must say whether 'hidden' holds the LSTM state (it ${root.hidden === null ? 'does not' : 'does'})`, position.hidden);
     return value as TrainingState;
   } catch (e) {
     for (const t of new Set(Object.values(tensorsByPath(value)))) t.dispose();
@@ -672,7 +709,13 @@ function checkTrainingState(value: unknown, file: string, config: CharRNNConfig,
 }
 
 /** A version-1 checkpoint's training state: the JSON's optimizer, scheduler, rng and position with the flat state file's tensors. */
-function trainingFromVersion1(meta: CheckpointMeta, flat: Record<string, Tensor>, file: string, config: CharRNNConfig, batchSize: number | undefined): TrainingState | undefined {
+function trainingFromVersion1(
+  meta: CheckpointMeta,
+  flat: Record<string, Tensor>,
+  file: string,
+  config: ModelConfig,
+  batchSize: number | undefined,
+): TrainingState | undefined {
   if (meta.optimizer === undefined || meta.scheduler === undefined || meta.rng === undefined || meta.position === undefined) return undefined;
   let stateDict: OptimizerStateDict;
   try {
@@ -842,9 +885,9 @@ export async function pruneCheckpoints(saveDir: string, keep: number, options: {
     if (options.runId !== undefined && meta.runId !== undefined && meta.runId !== options.runId) continue;
     const plain = (x: unknown): x is string => typeof x === 'string' && /^[^/\\.][^/\\]*$/.test(x);
     ours.push({
-      name: m[1]!,
+      name: m[1],
       time: Date.parse(String(meta.createdAt ?? '')) || 0,
-      step: meta.position?.step ?? Number(m[1]!.slice(5)),
+      step: meta.position?.step ?? Number(m[1].slice(5)),
       weights: plain(meta.weights) ? meta.weights : `${m[1]}.safetensors`,
       ...(plain(meta.state) ? { state: meta.state } : {}),
     });
@@ -853,7 +896,8 @@ export async function pruneCheckpoints(saveDir: string, keep: number, options: {
   const old = ours.slice(0, Math.max(0, ours.length - keep)).filter((c) => !protectedNames.has(c.name));
   for (const c of old) {
     await unlink(join(saveDir, `${c.name}.json`)).catch(() => undefined); // the JSON first: a checkpoint without its JSON is never used
-    for (const f of new Set([c.weights, `${c.name}.safetensors`, c.state ?? `${c.name}.state.safetensors`])) await unlink(join(saveDir, f)).catch(() => undefined);
+    for (const f of new Set([c.weights, `${c.name}.safetensors`, c.state ?? `${c.name}.state.safetensors`]))
+      await unlink(join(saveDir, f)).catch(() => undefined);
   }
   await removeSaveDirOrphans(saveDir);
 }

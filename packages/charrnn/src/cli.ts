@@ -26,7 +26,10 @@ process.on('SIGINT', () => {
 // SIGTERM and SIGHUP end the process at once; `process.exit` runs the 'exit' handlers, which
 // release the save directory's lock (a checkpoint being written is left as a temporary file,
 // removed by the next run).
-for (const [signal, code] of [['SIGTERM', 143], ['SIGHUP', 129]] as const) {
+for (const [signal, code] of [
+  ['SIGTERM', 143],
+  ['SIGHUP', 129],
+] as const) {
   process.on(signal, () => {
     process.stderr.write(`\nfackel-charrnn: stopped by ${signal}; the last checkpoint written is intact\n`);
     process.exit(code);
@@ -42,7 +45,9 @@ main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, si
   (e: unknown) => {
     // main() reports its errors itself; this is a last resort, still one line
     const debug = process.env.FACKEL_DEBUG === '1' && e instanceof Error && e.stack ? `\n${e.stack}` : '';
-    process.stderr.write(`fackel-charrnn: internal error: ${e instanceof Error ? e.message : String(e)} (run with FACKEL_DEBUG=1 to see the stack trace)${debug}\n`);
+    process.stderr.write(
+      `fackel-charrnn: internal error: ${e instanceof Error ? e.message : String(e)} (run with FACKEL_DEBUG=1 to see the stack trace)${debug}\n`,
+    );
     process.exit(1);
   },
 );

@@ -36,7 +36,9 @@ export async function setupDevice(name: DeviceName = 'cpu', options: { threads?:
     try {
       mod = (await import(specifier)) as typeof mod;
     } catch (e) {
-      throw new UsageError(`--device webgpu needs the package @fackel/backend-webgpu: install it next to @fackel/charrnn (npm install @fackel/backend-webgpu). (${(e as Error).message})`);
+      throw new UsageError(
+        `--device webgpu needs the package @fackel/backend-webgpu: install it next to @fackel/charrnn (npm install @fackel/backend-webgpu). (${(e as Error).message})`,
+      );
     }
     mod.registerWebGPUBackend();
   } else if (name !== 'cpu' && name !== 'webgpu') {
@@ -46,7 +48,9 @@ export async function setupDevice(name: DeviceName = 'cpu', options: { threads?:
     return await initDevice(name);
   } catch (e) {
     if (name === 'webgpu') {
-      throw new UsageError(`cannot start the WebGPU device: ${(e as Error).message}. Use --device cpu, or install a Vulkan driver (on Debian: mesa-vulkan-drivers).`);
+      throw new UsageError(
+        `cannot start the WebGPU device: ${(e as Error).message}. Use --device cpu, or install a Vulkan driver (on Debian: mesa-vulkan-drivers).`,
+      );
     }
     throw e;
   }

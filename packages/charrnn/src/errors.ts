@@ -227,7 +227,14 @@ export function describeError(
     message = (e as Error).message;
   } else if (isFsError(e)) {
     exitCode = EXIT_CODES.filesystem;
-    const what = e.syscall === 'open' || e.syscall === 'read' || e.syscall === 'stat' || e.syscall === 'lstat' || e.syscall === 'scandir' ? 'reading' : e.syscall === 'mkdir' ? 'creating' : e.syscall ? 'writing' : 'accessing';
+    const what =
+      e.syscall === 'open' || e.syscall === 'read' || e.syscall === 'stat' || e.syscall === 'lstat' || e.syscall === 'scandir'
+        ? 'reading'
+        : e.syscall === 'mkdir'
+          ? 'creating'
+          : e.syscall
+            ? 'writing'
+            : 'accessing';
     message = fsFailure(e.code!, e.message, what, e.path ?? '(unknown path)');
   } else {
     exitCode = EXIT_CODES.failed;

@@ -11,9 +11,24 @@
  * ```
  * @packageDocumentation
  */
+export { CharGPT, GPTBody, checkGPTConfig, gptStateDictShapes, gptElements, CHARGPT_LIMITS, type CharGPTConfig, type CharGPTOptions } from './gpt.js';
+export { createModel, checkModelConfig, modelStateDictShapes, describeModel, isGPTConfig, maxInputLength, type CharModel, type ModelConfig } from './models.js';
 export { CharRNN, checkConfig, stateDictShapes, modelElements, CHARRNN_LIMITS, type CharRNNConfig, type CharRNNOptions, type LSTMState } from './model.js';
-export { train, evaluateLoss, TRAIN_DEFAULTS, LIBRARY, type TrainOptions, type TrainResult, type TrainSettings, type EvaluateOptions } from './train.js';
+export { train, learningRateSchedule, Trainer, RunStatus, TrainLog, type TrainPlan, type TrainProgress, type TrainResult } from './train.js';
+export {
+  TRAIN_DEFAULTS,
+  TRANSFORMER_DEFAULTS,
+  LIBRARY,
+  resolveSettings,
+  type TrainOptions,
+  type TransformerTrainOptions,
+  type TrainSettings,
+} from './settings.js';
+export { evaluateLoss, type EvaluateOptions } from './evaluate.js';
+export { splitMix64, randomWindowOffsets, randomWindowBatch } from './windows.js';
+export type { TrainingText } from './text.js';
 export { sample, primeLogits, type SampleOptions } from './sample.js';
+export { loadWeightsFile, type WeightsFile } from './weights.js';
 export { generateIds, samplingProbs, drawIndex, checkSamplingOptions, type SamplingOptions, type GenerateOptions, type LogitsFn } from './sampling.js';
 export {
   loadCheckpoint,

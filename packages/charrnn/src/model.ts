@@ -11,6 +11,8 @@ import { Generator, eye, noGrad, zeros, type Device, type Tensor } from '@fackel
  * ```
  */
 export interface CharRNNConfig {
+  /** `'lstm'` or absent (checkpoints of this model have none). */
+  kind?: 'lstm';
   /** Number of characters (input one-hot width and output classes). */
   vocabSize: number;
   /** LSTM hidden size (`--rnn-size`). */
@@ -151,7 +153,9 @@ export function checkConfig(c: CharRNNConfig): CharRNNConfig {
   const int = (v: unknown, what: keyof typeof CHARRNN_LIMITS, min: number): number => {
     const max = CHARRNN_LIMITS[what];
     if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-      throw new RangeError(`CharRNN: ${what} must be a whole number from ${min} to ${max.toLocaleString('en-US')}, got ${typeof v === 'string' ? JSON.stringify(v) : String(v)}`);
+      throw new RangeError(
+        `CharRNN: ${what} must be a whole number from ${min} to ${max.toLocaleString('en-US')}, got ${typeof v === 'string' ? JSON.stringify(v) : String(v)}`,
+      );
     }
     return v;
   };
@@ -166,7 +170,10 @@ export function checkConfig(c: CharRNNConfig): CharRNNConfig {
   };
   const n = modelElements(out);
   if (n > CHARRNN_LIMITS.elements) {
-    const onehot = out.embeddingSize === 0 ? ` (of which ${(out.vocabSize * out.vocabSize).toLocaleString('en-US')} the one-hot matrix of the ${out.vocabSize}-character vocabulary; an --embedding-size avoids it)` : '';
+    const onehot =
+      out.embeddingSize === 0
+        ? ` (of which ${(out.vocabSize * out.vocabSize).toLocaleString('en-US')} the one-hot matrix of the ${out.vocabSize}-character vocabulary; an --embedding-size avoids it)`
+        : '';
     throw new RangeError(
       `CharRNN: a model with vocabSize ${out.vocabSize}, hiddenSize ${out.hiddenSize}, numLayers ${out.numLayers}, embeddingSize ${out.embeddingSize} ` +
         `needs ${n.toLocaleString('en-US')} float32 elements${onehot}, more than the limit of ${CHARRNN_LIMITS.elements.toLocaleString('en-US')}`,
@@ -208,6 +215,10 @@ export class CharRNN extends Module<[Tensor, LSTMState?], [Tensor, LSTMState]> {
   fc: Linear;
   /** Identity matrix `[vocab, vocab]` whose rows are the one-hot vectors (a non-persistent buffer). */
   declare onehot: Tensor | null;
+  /** The device of the parameters. */
+  get device(): Device {
+    return this.fc.weight.device;
+  }
   /** Whether the LSTM runs its layers fused (see {@link CharRNNOptions.fused}; the same as `lstm.fused`). */
   get fused(): boolean {
     return this.lstm.fused;
@@ -257,7 +268,8 @@ export class CharRNN extends Module<[Tensor, LSTMState?], [Tensor, LSTMState]> {
    * ```
    */
   forward(x: Tensor, state?: LSTMState): [Tensor, LSTMState] {
-    if (x.ndim !== 2 || x.dtype !== 'int32') throw new TypeError(`CharRNN.forward: expected int32 ids of shape [batch, seq], got ${x.dtype} [${x.shape.join(', ')}]`);
+    if (x.ndim !== 2 || x.dtype !== 'int32')
+      throw new TypeError(`CharRNN.forward: expected int32 ids of shape [batch, seq], got ${x.dtype} [${x.shape.join(', ')}]`);
     const [b, s] = x.shape as [number, number];
     const { vocabSize, hiddenSize } = this.config;
     const input = this.embedding ? this.embedding.forward(x) : this.onehot!.indexSelect(0, x.reshape([b * s])).reshape([b, s, vocabSize]);

@@ -59,7 +59,15 @@ function fmtRate(v: number): string {
  * // 'Epoch: 1/25... Step: 20... Loss: 3.1234... Val Loss: 3.0987... Chars/s: 5,000... ETA: 4:05'
  * ```
  */
-export function plainProgressLine(p: { epoch: number; epochs: number; step: number; loss: number; valLoss?: number; charsPerSec: number; etaSeconds?: number }): string {
+export function plainProgressLine(p: {
+  epoch: number;
+  epochs: number;
+  step: number;
+  loss: number;
+  valLoss?: number;
+  charsPerSec: number;
+  etaSeconds?: number;
+}): string {
   const eta = p.etaSeconds !== undefined ? `... ETA: ${formatDuration(p.etaSeconds)}` : '';
   return `Epoch: ${p.epoch}/${p.epochs}... Step: ${p.step}... Loss: ${fmtLoss(p.loss)}... Val Loss: ${fmtLoss(p.valLoss)}... Chars/s: ${fmtRate(p.charsPerSec)}${eta}`;
 }
@@ -143,7 +151,9 @@ export class ProgressReporter {
         if (this.tty) this.drawBar();
         break;
       case 'checkpoint':
-        this.line(`Checkpoint at step ${e.step}${e.valLoss !== undefined ? ` (val loss ${fmtLoss(e.valLoss)}${e.best ? ', best so far' : ''})` : ''}: ${e.path}`);
+        this.line(
+          `Checkpoint at step ${e.step}${e.valLoss !== undefined ? ` (val loss ${fmtLoss(e.valLoss)}${e.best ? ', best so far' : ''})` : ''}: ${e.path}`,
+        );
         break;
       case 'sample':
         break;

@@ -1,6 +1,6 @@
 import type { CharVocab } from '@fackel/data';
 import { Generator, noGrad, tensor, tidy, type Tensor } from '@fackel/tensor';
-import type { CharRNN, LSTMState } from './model.js';
+import { maxInputLength, type CharModel } from './models.js';
 import { generateIds, type SamplingOptions } from './sampling.js';
 
 /**
@@ -44,26 +44,47 @@ export interface SampleOptions extends SamplingOptions {
  * const rows = await primeLogits(model, vocab, 'From afar'); // Float32Array[] of vocab.size
  * ```
  */
-export async function primeLogits(model: CharRNN, vocab: CharVocab, text: string): Promise<Float32Array[]> {
+export async function primeLogits(model: CharModel, vocab: CharVocab, text: string): Promise<Float32Array[]> {
   const ids = vocab.encode(text, { what: 'prime text' });
   const wasTraining = model.training;
   model.eval();
+  const rows: Float32Array[] = [];
+  let state: Tensor[] | undefined;
   try {
-    const device = model.fc.weight.device;
-    const logits = noGrad(() =>
-      tidy(() => {
-        const x = tensor(ids, { dtype: 'int32', device }).reshape([1, ids.length]);
-        const [l] = model.forward(x);
-        return l;
-      }),
-    );
-    const flat = Float32Array.from(await logits.data());
-    logits.dispose();
-    const v = vocab.size;
-    return Array.from({ length: ids.length }, (_, t) => flat.slice(t * v, (t + 1) * v));
+    for (const piece of pieces(ids, maxInputLength(model.config))) {
+      const { logits, next } = feed(model, piece, state);
+      state?.forEach((t) => t.dispose());
+      state = next;
+      const flat = Float32Array.from(await logits.data());
+      logits.dispose();
+      const v = vocab.size;
+      for (let t = 0; t < piece.length; t++) rows.push(flat.slice(t * v, (t + 1) * v));
+    }
+    return rows;
   } finally {
+    state?.forEach((t) => t.dispose());
     model.train(wasTraining);
   }
+}
+
+/** Ids in pieces of at most `max` (a transformer's context); one piece for the LSTM. */
+function pieces(ids: Int32Array, max: number): Int32Array[] {
+  if (ids.length <= max) return [ids];
+  const out: Int32Array[] = [];
+  for (let i = 0; i < ids.length; i += max) out.push(ids.subarray(i, Math.min(ids.length, i + max)));
+  return out;
+}
+
+/** One forward call without gradients: the logits `[ids.length, vocab]` and the state after. */
+function feed(model: CharModel, ids: Int32Array, state: Tensor[] | undefined): { logits: Tensor; next: Tensor[] } {
+  const device = model.device;
+  return noGrad(() =>
+    tidy(() => {
+      const x = tensor(ids, { dtype: 'int32', device }).reshape([1, ids.length]);
+      const [logits, next] = model.forward(x, state);
+      return { logits, next };
+    }),
+  );
 }
 
 /**
@@ -79,26 +100,26 @@ export async function primeLogits(model: CharRNN, vocab: CharVocab, text: string
  * const text = await sample(model, vocab, { prime: 'Call me ', length: 200, seed: 1, onText: (s) => { process.stdout.write(s); } });
  * ```
  */
-export async function sample(model: CharRNN, vocab: CharVocab, options: SampleOptions = {}): Promise<string> {
+export async function sample(model: CharModel, vocab: CharVocab, options: SampleOptions = {}): Promise<string> {
   const primeText = options.prime ?? '';
   const primeIds = vocab.encode(primeText, { what: 'prime text' });
   const silentNewline = primeIds.length === 0 && vocab.has('\n');
   const feedIds = silentNewline ? Int32Array.of(vocab.indexOf('\n')) : primeIds;
   const length = options.length ?? 200;
-  const device = model.fc.weight.device;
   const wasTraining = model.training;
   model.eval();
-  let state: LSTMState | undefined;
+  let state: Tensor[] | undefined;
   const logitsFn = async (ids: Int32Array): Promise<ArrayLike<number>> => {
-    const { row, next } = noGrad(() =>
-      tidy(() => {
-        const x = tensor(ids, { dtype: 'int32', device }).reshape([1, ids.length]);
-        const [logits, nxt] = model.forward(x, state);
-        return { row: logits.select(0, ids.length - 1).contiguous(), next: nxt };
-      }),
-    );
-    state?.forEach((t: Tensor) => t.dispose());
-    state = next;
+    let row: Tensor | undefined;
+    for (const piece of pieces(ids, maxInputLength(model.config))) {
+      const { logits, next } = feed(model, piece, state);
+      state?.forEach((t: Tensor) => t.dispose());
+      state = next;
+      row?.dispose();
+      row = noGrad(() => tidy(() => logits.select(0, piece.length - 1).contiguous()));
+      logits.dispose();
+    }
+    if (row === undefined) throw new RangeError('sample: nothing to feed the model');
     const data = await row.data();
     row.dispose();
     return data;
@@ -114,7 +135,7 @@ export async function sample(model: CharRNN, vocab: CharVocab, options: SampleOp
       topK: options.topK,
       generator: options.generator ?? new Generator(options.seed ?? 0),
       onId: async (id) => {
-        const ch = vocab.chars[id]!;
+        const ch = vocab.chars[id];
         out += ch;
         await options.onText?.(ch);
       },

@@ -57,22 +57,22 @@ export function samplingProbs(logits: ArrayLike<number>, options: SamplingOption
   if (n === 0) throw new RangeError('samplingProbs: no logits');
   const keep = new Uint8Array(n).fill(1);
   if (topK > 0 && topK < n) {
-    const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => logits[b]! - logits[a]! || a - b);
+    const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => logits[b] - logits[a] || a - b);
     keep.fill(0);
-    for (let k = 0; k < topK; k++) keep[order[k]!] = 1;
+    for (let k = 0; k < topK; k++) keep[order[k]] = 1;
   }
   let max = -Infinity;
-  for (let i = 0; i < n; i++) if (keep[i] && logits[i]! > max) max = logits[i]!;
+  for (let i = 0; i < n; i++) if (keep[i] && logits[i] > max) max = logits[i];
   if (!Number.isFinite(max)) throw new RangeError(`samplingProbs: the logits are not finite (max ${max}); the model is broken`);
   const p = new Float64Array(n);
   let sum = 0;
   for (let i = 0; i < n; i++) {
     if (!keep[i]) continue;
-    const v = Math.exp((logits[i]! - max) / temperature);
+    const v = Math.exp((logits[i] - max) / temperature);
     p[i] = v;
     sum += v;
   }
-  for (let i = 0; i < n; i++) p[i]! /= sum;
+  for (let i = 0; i < n; i++) p[i] /= sum;
   return p;
 }
 
@@ -92,7 +92,7 @@ export function drawIndex(probs: ArrayLike<number>, generator: Generator): numbe
   let acc = 0;
   let last = -1;
   for (let i = 0; i < probs.length; i++) {
-    const p = probs[i]!;
+    const p = probs[i];
     if (p <= 0) continue;
     last = i;
     acc += p;

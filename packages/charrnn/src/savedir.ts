@@ -43,7 +43,8 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 function parseLock(text: string): LockInfo | null {
   try {
     const j = JSON.parse(text) as Partial<LockInfo>;
-    if (typeof j.pid === 'number' && typeof j.token === 'string') return { pid: j.pid, hostname: String(j.hostname ?? ''), token: j.token, startedAt: String(j.startedAt ?? '?') };
+    if (typeof j.pid === 'number' && typeof j.token === 'string')
+      return { pid: j.pid, hostname: String(j.hostname ?? ''), token: j.token, startedAt: String(j.startedAt ?? '?') };
   } catch {
     // a lock being written, or garbage
   }
@@ -102,18 +103,21 @@ export class SaveDirLock {
     let createdDir = false;
     try {
       const st = await stat(dir);
-      if (!st.isDirectory()) throw new SaveDirError('not-a-directory', dir, `--save-dir ${dir} is a file, not a directory; nothing was changed (choose another --save-dir)`);
+      if (!st.isDirectory())
+        throw new SaveDirError('not-a-directory', dir, `--save-dir ${dir} is a file, not a directory; nothing was changed (choose another --save-dir)`);
     } catch (e) {
       if (e instanceof SaveDirError) throw e;
       const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'ENOTDIR') throw new SaveDirError('not-a-directory', dir, `--save-dir ${dir}: a part of that path is a file, not a directory; nothing was changed`);
+      if (code === 'ENOTDIR')
+        throw new SaveDirError('not-a-directory', dir, `--save-dir ${dir}: a part of that path is a file, not a directory; nothing was changed`);
       if (code !== 'ENOENT') throw isFsError(e) ? new FileSystemError(e, 'reading the save directory', dir, 'nothing was changed') : e;
       try {
         await mkdir(dir, { recursive: true });
         createdDir = true;
       } catch (e2) {
         const c2 = (e2 as NodeJS.ErrnoException).code;
-        if (c2 === 'ENOTDIR' || c2 === 'EEXIST') throw new SaveDirError('not-a-directory', dir, `--save-dir ${dir}: a part of that path is a file, not a directory; nothing was changed`);
+        if (c2 === 'ENOTDIR' || c2 === 'EEXIST')
+          throw new SaveDirError('not-a-directory', dir, `--save-dir ${dir}: a part of that path is a file, not a directory; nothing was changed`);
         throw isFsError(e2) ? new FileSystemError(e2, 'creating the save directory', dir, 'nothing was written') : e2;
       }
     }
@@ -172,7 +176,8 @@ export class SaveDirLock {
       try {
         if ((await readFile(path, 'utf8')) === text) await unlink(path);
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw isFsError(e) ? new FileSystemError(e, 'removing the stale lock file', path, 'nothing was changed') : e;
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT')
+          throw isFsError(e) ? new FileSystemError(e, 'removing the stale lock file', path, 'nothing was changed') : e;
       }
     }
     throw new SaveDirError('locked', dir, `--save-dir ${dir}: could not take its lock ${path} (it keeps changing); nothing was changed`);

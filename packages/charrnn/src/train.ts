@@ -1,257 +1,152 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rmdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rmdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { CORPORA, CharVocab, DataFormatError, charBatches, textCorpus, type CharBatchStream } from '@fackel/data';
+import { CharVocab, charBatches, type CharBatchStream, type CharBatches } from '@fackel/data';
 import { CrossEntropyLoss } from '@fackel/nn';
-import { Adam, LambdaLR, RMSprop, clipGradNorm_, type Optimizer } from '@fackel/optim';
-import { FackelError, Generator, noGrad, tensor, tidy, zeros, type Device, type Tensor } from '@fackel/tensor';
+import { Adam, AdamW, LambdaLR, RMSprop, clipGradNorm_ } from '@fackel/optim';
+import { Generator, noGrad, tensor, tidy, zeros, type Device, type Tensor } from '@fackel/tensor';
 import { writeFileAtomic } from '@fackel/tensor/node';
 import { UsageError } from './args.js';
-import {
-  CheckpointError,
-  absoluteInputs,
-  appendText,
-  checkpointName,
-  fileKind,
-  loadCheckpoint,
-  resolveCheckpointPath,
-  sha256Hex,
-  writeCheckpoint,
-  type CheckpointMeta,
-  type LoadedCheckpoint,
-} from './checkpoint.js';
-import { setupDevice, type DeviceName } from './device.js';
+import { CheckpointError, appendText, checkpointName, loadCheckpoint, resolveCheckpointPath, writeCheckpoint, type LoadedCheckpoint } from './checkpoint.js';
+import { setupDevice } from './device.js';
 import { FileSystemError, SaveDirError, TrainingDataError, isFsError, noteIntact } from './errors.js';
+import { evaluateLoss } from './evaluate.js';
 import type { StopReason, TrainEvent } from './events.js';
-import { CharRNN, checkConfig, type CharRNNConfig, type LSTMState } from './model.js';
-import { SaveDirLock, clearSavedRun, removeSaveDirOrphans, savedRun } from './savedir.js';
+import type { CharGPT } from './gpt.js';
+import type { CharRNN } from './model.js';
+import { checkModelConfig, createModel, isGPTConfig, type CharModel, type ModelConfig } from './models.js';
 import { renderReport, type CheckpointSample, type HistoryPoint } from './report.js';
 import { sample } from './sample.js';
+import { SaveDirLock, clearSavedRun, removeSaveDirOrphans, savedRun } from './savedir.js';
+import { LIBRARY, TRAIN_DEFAULTS, resolveSettings, type TrainOptions, type TrainSettings, type TransformerTrainOptions } from './settings.js';
+import { binaryLooking, loadText, type TrainingText } from './text.js';
+import { randomWindowBatch } from './windows.js';
 
 /**
- * The library name and version written into checkpoints.
+ * What a training run is doing and what it has changed: the words of its errors. A
+ * file-system failure names `doing` and `path`; every error says what is intact.
  *
  * @example
  * ```ts
- * import { LIBRARY } from '@fackel/charrnn';
- * console.log(LIBRARY); // '@fackel/charrnn 0.1.0'
+ * import { RunStatus } from '@fackel/charrnn';
+ * const status = new RunStatus('save');
+ * console.log(status.intact()); // 'nothing in save was changed'
+ * status.touched = true;
+ * status.at('writing checkpoint', 'save/ckpt-000200.safetensors');
+ * console.log(status.intact()); // 'no checkpoint was written yet'
  * ```
  */
-export const LIBRARY = '@fackel/charrnn 0.1.0';
+export class RunStatus {
+  /** Whether anything in the save directory was changed. */
+  touched = false;
+  /** The JSON of the last checkpoint written (or resumed from). */
+  latestCheckpoint: string | undefined;
+  /** What is being done ('writing checkpoint', …). */
+  doing = 'preparing the run';
+  /** The file it is done to. */
+  path: string;
+  /** The save directory (null: the run writes nothing). */
+  readonly saveDir: string | null;
 
-/**
- * Options of {@link train}. Every field is optional; the defaults are in
- * {@link TRAIN_DEFAULTS}. Option names are the CLI's flags in camelCase.
- *
- * @example
- * ```ts
- * import type { TrainOptions } from '@fackel/charrnn';
- * const o: TrainOptions = { inputs: ['../shared/data/tinyshakespeare.txt'], rnnSize: 128, maxMinutes: 3, saveDir: 'save' };
- * ```
- */
-export interface TrainOptions {
-  /** The training text itself (instead of `inputs`). */
-  text?: string;
-  /** Text files, joined with a newline between them (the workshop's `exercise_3.py`). */
-  inputs?: string[];
-  /** Corpus used when neither `text` nor `inputs` is given (default `'moby-dick'`, from npm). */
-  corpus?: string;
-  /**
-   * Directory for checkpoints, the JSON-lines log and the report; created if missing.
-   * Default `'save'` (when resuming: the checkpoint's directory). `null`: write nothing.
-   */
-  saveDir?: string | null;
-  /** LSTM hidden size (`--rnn-size`, default 128). */
-  rnnSize?: number;
-  /** Stacked LSTM layers (`--num-layers`, default 2). */
-  numLayers?: number;
-  /** 0: one-hot input (the original); > 0: a learned embedding of this size. */
-  embeddingSize?: number;
-  /** Parallel streams per batch (`--batch-size`, default 50). */
-  batchSize?: number;
-  /** Characters per stream per step, the truncated-BPTT length (`--seq-length`, default 50). */
-  seqLength?: number;
-  /** Passes over the text (`--num-epochs`, default 25). */
-  numEpochs?: number;
-  /** Read the loss back and report it every this many steps. */
-  printEvery?: number;
-  /** Measure the validation loss every this many steps (0: only at checkpoints and the end). */
-  valEvery?: number;
-  /** Write a checkpoint every this many steps (0: only at the end). */
-  checkpointEvery?: number;
-  /** Checkpoints kept (the newest; the best is kept as well). */
-  keep?: number;
-  /** Learning rate (`--learning-rate`, default 0.002). */
-  learningRate?: number;
-  /** Clip the global gradient norm at this value (0: no clipping). */
-  gradClip?: number;
-  /** Dropout between LSTM layers and before the output layer. */
-  dropout?: number;
-  /** Start from these weights (checkpoint path or save directory), keeping the checkpoint's vocabulary. */
-  initFrom?: string;
-  /** Continue a run exactly where the checkpoint (or save directory's latest) stopped. */
-  resume?: string;
-  /**
-   * Train into a save directory that holds another run, replacing it: that run's checkpoints,
-   * log and report are deleted first. Without it (and without `resume`) such a directory is
-   * refused with a {@link SaveDirError}.
-   */
-  force?: boolean;
-  /** Validation batches evaluated each time: the first this many of the split (0: all; default 200). */
-  valBatches?: number;
-  /** Where to train: `'cpu'` (default) or `'webgpu'`. */
-  device?: DeviceName;
-  /** Fraction of the text (its end) used for validation. */
-  valFrac?: number;
-  /** Seed of the initial weights and of the dropout masks (default 1). */
-  seed?: number;
-  /** `'adam'` (default) or `'rmsprop'` (alpha 0.95, as char-rnn). */
-  optimizer?: 'adam' | 'rmsprop';
-  /** Stop (gracefully, with a checkpoint and a sample) after this many minutes of this run. */
-  maxMinutes?: number | null;
-  /** Stop after this many optimizer steps in total. */
-  maxSteps?: number | null;
-  /** Multiply the learning rate by this after each epoch past `lrDecayAfter` (1: off). */
-  lrDecay?: number;
-  /** The epoch after which `lrDecay` applies (default 10). */
-  lrDecayAfter?: number;
-  /** HTML report path (default `<saveDir>/report.html`); `false` for none. */
-  report?: string | false;
-  /** JSON-lines log path (default `<saveDir>/train-log.jsonl`). */
-  logFile?: string;
-  /** Characters sampled at each checkpoint and at the end (0: none). */
-  sampleLength?: number;
-  /** Prime of those samples (default: a newline). */
-  samplePrime?: string;
-  /** Temperature of those samples (default 0.8). */
-  temperature?: number;
-  /** Top-k of those samples (0: all characters; default 0). */
-  topK?: number;
-  /** When the text is too short for the batch sizes: reduce them with a warning (true) or fail (false). */
-  shrink?: boolean;
-  /** CPU matmul threads. */
-  threads?: number;
-  /** Progress events (see {@link TrainEvent}). */
-  onEvent?: (event: TrainEvent) => void;
-  /** Aborting stops training after the current step, with a final checkpoint. */
-  signal?: AbortSignal;
+  constructor(saveDir: string | null) {
+    this.saveDir = saveDir;
+    this.path = saveDir ?? '';
+  }
+
+  /** Records what is being done to which file (named if it fails). */
+  at(doing: string, path: string): void {
+    this.doing = doing;
+    this.path = path;
+  }
+
+  /** A sentence saying what is intact. */
+  intact(): string {
+    if (!this.touched) return this.saveDir !== null ? `nothing in ${this.saveDir} was changed` : 'nothing was written';
+    return this.latestCheckpoint ? `the last checkpoint ${this.latestCheckpoint} is intact` : 'no checkpoint was written yet';
+  }
 }
 
 /**
- * The defaults of {@link TrainOptions}: pytorch-charRNN's, except `printEvery` (10, so that
- * progress shows within seconds on a laptop CPU) and the additions.
+ * The log stage of training: hands each {@link TrainEvent} to the caller's `onEvent`,
+ * keeps the JSON-lines log (every event but `step` and `sample`, written at each checkpoint
+ * and at the end) and writes the HTML report, each write named in the {@link RunStatus}.
  *
  * @example
  * ```ts
- * import { TRAIN_DEFAULTS } from '@fackel/charrnn';
- * console.log(TRAIN_DEFAULTS.rnnSize); // 128
+ * import { RunStatus, TrainLog } from '@fackel/charrnn';
+ * const log = new TrainLog({ logPath: null, reportPath: null, status: new RunStatus(null), onEvent: (e) => console.log(e.type) });
+ * log.emit({ type: 'info', message: 'hello' }); // prints 'info'
  * ```
  */
-export const TRAIN_DEFAULTS: Readonly<TrainSettings> = Object.freeze({
-  rnnSize: 128,
-  numLayers: 2,
-  embeddingSize: 0,
-  batchSize: 50,
-  seqLength: 50,
-  numEpochs: 25,
-  printEvery: 10,
-  valEvery: 100,
-  valBatches: 200,
-  checkpointEvery: 200,
-  keep: 3,
-  learningRate: 0.002,
-  gradClip: 5,
-  dropout: 0.5,
-  device: 'cpu',
-  valFrac: 0.1,
-  seed: 1,
-  optimizer: 'adam',
-  maxMinutes: null,
-  maxSteps: null,
-  lrDecay: 1,
-  lrDecayAfter: 10,
-  sampleLength: 200,
-  samplePrime: '',
-  temperature: 0.8,
-  topK: 0,
-  shrink: true,
-  corpus: 'moby-dick',
-});
+export class TrainLog {
+  /** The JSON-lines log (null: none). */
+  readonly logPath: string | null;
+  /** The HTML report (null: none). */
+  readonly reportPath: string | null;
+  readonly #status: RunStatus;
+  readonly #onEvent: ((event: TrainEvent) => void) | undefined;
+  /** Log lines not yet appended to the file. */
+  #buffer = '';
 
-/**
- * Every setting of a training run, filled in (the options of {@link TrainOptions} that
- * have defaults).
- *
- * @example
- * ```ts
- * import { TRAIN_DEFAULTS, type TrainSettings } from '@fackel/charrnn';
- * const s: TrainSettings = { ...TRAIN_DEFAULTS, rnnSize: 256 };
- * ```
- */
-export interface TrainSettings {
-  /** LSTM hidden size (`--rnn-size`, default 128). */
-  rnnSize: number;
-  /** Stacked LSTM layers (`--num-layers`, default 2). */
-  numLayers: number;
-  /** 0: one-hot input (the original); > 0: a learned embedding of this size. */
-  embeddingSize: number;
-  /** Parallel streams per batch (`--batch-size`, default 50). */
-  batchSize: number;
-  /** Characters per stream per step, the truncated-BPTT length (`--seq-length`, default 50). */
-  seqLength: number;
-  /** Passes over the text (`--num-epochs`, default 25). */
-  numEpochs: number;
-  /** Read the loss back and report it every this many steps (default 10). */
-  printEvery: number;
-  /** Measure the validation loss every this many steps (0: only at checkpoints and the end; default 100). */
-  valEvery: number;
-  /** Validation batches evaluated each time: the first this many of the split (0: all; default 200). */
-  valBatches: number;
-  /** Write a checkpoint every this many steps (0: only at the end; default 200). */
-  checkpointEvery: number;
-  /** Checkpoints kept: the newest this many, and the best (default 3). */
-  keep: number;
-  /** Learning rate (`--learning-rate`, default 0.002). */
-  learningRate: number;
-  /** Clip the global gradient norm at this value (0: no clipping; default 5). */
-  gradClip: number;
-  /** Dropout between LSTM layers and before the output layer (default 0.5). */
-  dropout: number;
-  /** Where to train: `'cpu'` (default) or `'webgpu'`. */
-  device: DeviceName;
-  /** Fraction of the text (its end) used for validation (default 0.1). */
-  valFrac: number;
-  /** Seed of the initial weights and of the dropout masks (default 1). */
-  seed: number;
-  /** `'adam'` (default) or `'rmsprop'` (alpha 0.95, as char-rnn). */
-  optimizer: 'adam' | 'rmsprop';
-  /** Stop (gracefully, with a checkpoint and a sample) after this many minutes of this run. */
-  maxMinutes: number | null;
-  /** Stop after this many optimizer steps in total. */
-  maxSteps: number | null;
-  /** Multiply the learning rate by this after each epoch past `lrDecayAfter` (1: off). */
-  lrDecay: number;
-  /** The epoch after which `lrDecay` applies (default 10). */
-  lrDecayAfter: number;
-  /** Characters sampled at each checkpoint and at the end (0: none; default 200). */
-  sampleLength: number;
-  /** Prime of those samples (default: a newline). */
-  samplePrime: string;
-  /** Temperature of those samples (default 0.8). */
-  temperature: number;
-  /** Top-k of those samples (0: all characters; default 0). */
-  topK: number;
-  /** When the text is too short for the batch sizes: reduce them with a warning (true, default) or fail (false). */
-  shrink: boolean;
-  /** Corpus used when no text or input file is given (default `'moby-dick'`). */
-  corpus: string;
+  constructor(options: { logPath: string | null; reportPath: string | null; status: RunStatus; onEvent?: (event: TrainEvent) => void }) {
+    this.logPath = options.logPath;
+    this.reportPath = options.reportPath;
+    this.#status = options.status;
+    this.#onEvent = options.onEvent;
+  }
+
+  /** Hands an event to `onEvent` and keeps it for the log file. */
+  emit(event: TrainEvent): void {
+    this.#onEvent?.(event);
+    if (event.type === 'step' || event.type === 'sample' || this.logPath === null) return;
+    this.#buffer += `${JSON.stringify({ time: new Date().toISOString(), event: event.type, ...event, type: undefined })}\n`;
+  }
+
+  /**
+   * Prepares the log file: a new run empties it; a resumed run keeps what was logged up to
+   * the step it continues from (`startStep`) and drops what the interrupted run logged after.
+   */
+  async open(resuming: boolean, startStep: number): Promise<void> {
+    const path = this.logPath;
+    if (path === null) return;
+    this.#status.at('writing the log', path);
+    await mkdir(dirname(resolve(path)), { recursive: true });
+    if (resuming && existsSync(path)) {
+      const kept = (await readFile(path, 'utf8')).split('\n').filter((line) => {
+        if (line.trim() === '') return false;
+        try {
+          const e = JSON.parse(line) as { step?: number };
+          return e.step === undefined || e.step <= startStep;
+        } catch {
+          return false;
+        }
+      });
+      await writeFileAtomic(path, kept.map((line) => `${line}\n`).join(''));
+    } else if (!resuming) {
+      await writeFile(path, '');
+    }
+  }
+
+  /** Appends the events kept since the last flush to the log file. */
+  async flush(): Promise<void> {
+    if (this.logPath === null || this.#buffer === '') return;
+    const text = this.#buffer;
+    this.#buffer = '';
+    this.#status.at('writing the log', this.logPath);
+    await appendText(this.logPath, text);
+  }
+
+  /** Writes the report's HTML (atomically), when there is a report. */
+  async writeReport(html: string): Promise<void> {
+    if (this.reportPath === null) return;
+    this.#status.at('writing the report', this.reportPath);
+    await writeFileAtomic(this.reportPath, html, { mkdir: true });
+  }
 }
 
-type Settings = TrainSettings;
-
 /**
- * What {@link train} returns.
+ * What {@link train} (and {@link Trainer.finish}) returns.
  *
  * @example
  * ```ts
@@ -260,13 +155,13 @@ type Settings = TrainSettings;
  * console.log(r.stopReason, r.lastLoss, r.sample);
  * ```
  */
-export interface TrainResult {
-  /** The trained model (in training mode). */
-  model: CharRNN;
+export interface TrainResult<M extends CharModel = CharModel> {
+  /** The trained model (in training mode): a {@link CharRNN}, or a {@link CharGPT} for `model: 'transformer'`. */
+  model: M;
   /** Its vocabulary. */
   vocab: CharVocab;
   /** Its shape. */
-  config: CharRNNConfig;
+  config: ModelConfig;
   /** Every setting in force. */
   settings: TrainSettings;
   /** Why training stopped. */
@@ -299,12 +194,130 @@ export interface TrainResult {
   reportPath?: string;
 }
 
-/** Settings a resumed run takes from its checkpoint (they define the run). */
-const FIXED_ON_RESUME = ['batchSize', 'seqLength', 'valFrac', 'learningRate', 'gradClip', 'dropout', 'seed', 'optimizer', 'lrDecay', 'lrDecayAfter', 'embeddingSize', 'rnnSize', 'numLayers'] as const;
-const MODEL_KEYS = ['rnnSize', 'numLayers', 'embeddingSize'] as const;
+/**
+ * What the settings stage ({@link Trainer.settings}) decides, before anything is written:
+ * the settings in force, the device, the checkpoint the run starts from, the text, its
+ * vocabulary and batches, and the model's shape.
+ *
+ * @example
+ * ```ts
+ * import { Trainer } from '@fackel/charrnn';
+ * const plan = await new Trainer({ text: 'abc '.repeat(200), rnnSize: 16, saveDir: null }).settings();
+ * console.log(plan.vocab.size, plan.stepsPerEpoch, plan.settings.batchSize); // 4, …, the batch size in use
+ * ```
+ */
+export interface TrainPlan {
+  /** Every setting in force, with the batch size and sequence length in use (reduced for a short text). */
+  readonly settings: TrainSettings;
+  /** Where the run trains. */
+  readonly device: Device;
+  /** The checkpoint the run starts from (`resume` or `initFrom`), or null. */
+  readonly checkpoint: LoadedCheckpoint | null;
+  /** The checkpoint a resumed run continues (null for a new run). */
+  readonly resumeFrom: LoadedCheckpoint | null;
+  /** The run's id: a resumed run keeps its checkpoint's. */
+  readonly runId: string;
+  /** Whether the save directory holds another run that `force` replaces. */
+  readonly replacing: boolean;
+  /** The training text. */
+  readonly text: TrainingText;
+  /** Its vocabulary (a checkpoint's is kept). */
+  readonly vocab: CharVocab;
+  /** The batches of the training part and of the validation part, and the warning of a reduction of their sizes. */
+  readonly batches: CharBatches;
+  /** The model's shape. */
+  readonly config: ModelConfig;
+  /** Training batches in one pass over the text. */
+  readonly stepsPerEpoch: number;
+  /** Steps of the whole run (epochs × steps per epoch, or `maxSteps` when smaller). */
+  readonly totalSteps: number;
+  /** Validation batches evaluated each time. */
+  readonly valBatches: number;
+  /** Steps already done (those of the resumed checkpoint). */
+  readonly startStep: number;
+  /**
+   * The explosion guard's limit: an untrained model's loss is ln V (it spreads its bets
+   * evenly); a training or validation loss above 2 ln V + 2 nats is far worse than knowing
+   * nothing, so the run has exploded.
+   */
+  readonly divergenceLimit: number;
+  /** The settings written into checkpoints and the report (with the device's name). */
+  readonly hyperparameters: Record<string, unknown>;
+}
 
-function kebab(s: string): string {
-  return s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+/**
+ * Where a run stands: its position in the text, the carried LSTM state, and what it has
+ * measured. A resumed run restores it from the checkpoint ({@link Trainer.restore}); the
+ * loop ({@link Trainer.loop}) advances it.
+ *
+ * @example
+ * ```ts
+ * import { Trainer } from '@fackel/charrnn';
+ * const trainer = new Trainer({ text: 'abc '.repeat(200), rnnSize: 16, saveDir: null, maxSteps: 3, sampleLength: 0 });
+ * await trainer.settings();
+ * await trainer.restore();
+ * await trainer.loop();
+ * console.log(trainer.progress.step, trainer.progress.lastLoss); // 3, …
+ * await trainer.close();
+ * ```
+ */
+export interface TrainProgress {
+  /** Optimizer steps done (over resumed runs). */
+  step: number;
+  /** Completed epochs. */
+  epoch: number;
+  /** Index of the next batch inside the epoch. */
+  batch: number;
+  /** The LSTM state `[h, c]` carried to the next batch (null at the start of an epoch, and always for a transformer). */
+  hidden: Tensor[] | null;
+  /** Seconds spent by the runs this one resumes. */
+  secondsBefore: number;
+  /** The loss history. */
+  history: HistoryPoint[];
+  /** The samples taken at checkpoints. */
+  samples: CheckpointSample[];
+  /** The last mean training loss read back. */
+  lastLoss: number | undefined;
+  /** The last validation loss. */
+  lastValLoss: number | undefined;
+  /** The best validation loss. */
+  bestValLoss: number | undefined;
+  /** The step of the best validation loss. */
+  bestStep: number | undefined;
+  /** Training losses summed on the device and not yet read back. */
+  unreadLosses: number;
+  /** The step of the last validation (-1: none in this run). */
+  lastValStep: number;
+  /** The step of the last loss read back for the history. */
+  lastPrintStep: number;
+  /** The step of the last checkpoint (-1: none). */
+  lastCheckpointStep: number;
+}
+
+/** What the restore stage builds: the model and what trains it. */
+interface TrainParts {
+  model: CharModel;
+  params: Tensor[];
+  optimizer: Adam | RMSprop | AdamW;
+  scheduler: LambdaLR;
+  /** The generator of the dropout masks (its state is saved for an exact resume). */
+  dropoutGenerator: Generator;
+  criterion: CrossEntropyLoss;
+  /** The training losses since the last read, summed on the device. */
+  lossSum: Tensor;
+}
+
+/** Why the run stopped, and the words for it. */
+interface Outcome {
+  reason: StopReason;
+  /** Whether the loss became NaN or exploded. */
+  failed: boolean;
+  /** Which loss failed how ('the validation loss exploded to …'), when known. */
+  failure: string | undefined;
+  /** The sentence of the result. */
+  message: string;
+  /** The sample taken at the end. */
+  sample: string;
 }
 
 /** The checkpoint's own JSON (`ckpt-000200.json`) when it was read through `latest.json` or `best.json`. */
@@ -318,145 +331,887 @@ function fmtLoss(v: number): string {
   return Math.abs(v) >= 1e6 ? v.toExponential(3) : v.toFixed(4);
 }
 
-/** The largest text file read for training (the text becomes a string and an id array). */
-const MAX_TEXT_BYTES = 256 * 1024 * 1024;
-
-/** Checks an input before reading it: a regular file (a FIFO or /dev/zero never blocks or floods), of sensible size. */
-async function checkInputFile(path: string): Promise<void> {
-  let st;
+/** The batches of a text, with the data package's argument errors as training-data errors. */
+function makeBatches(ids: Int32Array, sizes: { batchSize: number; seqLength: number }, s: TrainSettings): CharBatches {
   try {
-    st = await stat(path);
+    return charBatches(ids, { batchSize: sizes.batchSize, seqLength: sizes.seqLength, valFrac: s.valFrac, shrink: s.shrink });
   } catch (e) {
-    if ((CORPORA as readonly string[]).includes(path)) return; // a corpus name, not a file
-    const err = e as NodeJS.ErrnoException;
-    throw new TrainingDataError(`cannot read --input ${path}: ${err.code === 'ENOENT' ? 'no such file' : err.code === 'EACCES' ? 'permission denied' : (err.code ?? err.message)}`);
-  }
-  if (!st.isFile()) {
-    throw new TrainingDataError(`--input ${path} is ${fileKind(st)}; give a regular text file (UTF-8)`);
-  }
-  if (st.size > MAX_TEXT_BYTES) {
-    throw new TrainingDataError(`--input ${path} is ${st.size.toLocaleString('en-US')} bytes, more than the limit of ${MAX_TEXT_BYTES.toLocaleString('en-US')} bytes for a training text`);
+    if (e instanceof RangeError || e instanceof TypeError) throw new TrainingDataError(e.message);
+    throw e;
   }
 }
 
-async function loadText(o: TrainOptions, fromCkpt: CheckpointMeta['data'] | undefined, corpus: string): Promise<{ text: string; inputs: string[] | null; corpus: string | null }> {
-  if (o.text !== undefined) {
-    if (typeof o.text !== 'string' || o.text.length === 0) throw new TrainingDataError('the training text is empty');
-    return { text: o.text, inputs: null, corpus: null };
+/** The model's shape from the settings: a checkpoint's context length is kept (`initFrom`), else the batches' sequence length. */
+function modelConfig(s: TrainSettings, vocabSize: number, from: ModelConfig | undefined, seqLength: number): ModelConfig {
+  if (s.model === 'transformer') {
+    const blockSize = from !== undefined && isGPTConfig(from) ? from.blockSize : seqLength;
+    return {
+      kind: 'transformer',
+      vocabSize,
+      blockSize,
+      nLayer: s.nLayer,
+      nHead: s.nHead,
+      nEmbd: s.nEmbd,
+      dropout: s.dropout,
+      bias: s.bias,
+      tieWeights: s.tieWeights,
+    };
   }
-  let inputs = o.inputs && o.inputs.length > 0 ? o.inputs : null;
-  let name: string | null = null;
-  if (!inputs && fromCkpt) {
-    if (fromCkpt.inputs) inputs = fromCkpt.inputs;
-    else if (fromCkpt.corpus) name = fromCkpt.corpus;
+  return { vocabSize, hiddenSize: s.rnnSize, numLayers: s.numLayers, dropout: s.dropout, embeddingSize: s.embeddingSize };
+}
+
+/** The settings of the other model kind, left out of a run's checkpoints and report. */
+const LSTM_ONLY = new Set(['rnnSize', 'numLayers', 'embeddingSize', 'lrDecay', 'lrDecayAfter']);
+const TRANSFORMER_ONLY = new Set([
+  'model',
+  'batching',
+  'nLayer',
+  'nHead',
+  'nEmbd',
+  'bias',
+  'tieWeights',
+  'warmupSteps',
+  'minLr',
+  'lrDecaySteps',
+  'weightDecay',
+  'beta2',
+]);
+
+/** The settings written into checkpoints and the report: those of the run's model kind, with the device's name. */
+function hyperparameters(s: TrainSettings, device: string): Record<string, unknown> {
+  const other = s.model === 'transformer' ? LSTM_ONLY : TRANSFORMER_ONLY;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(s)) if (!other.has(k)) out[k] = v;
+  out.device = device;
+  return out;
+}
+
+/**
+ * The optimizer: Adam, RMSprop (alpha 0.95, as char-rnn), or AdamW with nanoGPT's groups
+ * (weight decay on the parameters of 2 or more dimensions — weight matrices and embeddings —
+ * none on biases and layer-norm gains; β₁ 0.9).
+ */
+function makeOptimizer(params: Tensor[], s: TrainSettings): Adam | RMSprop | AdamW {
+  if (s.optimizer === 'rmsprop') return new RMSprop(params, { lr: s.learningRate, alpha: 0.95 });
+  if (s.optimizer === 'adam') return new Adam(params, { lr: s.learningRate });
+  const decay = params.filter((p) => p.ndim >= 2);
+  const noDecay = params.filter((p) => p.ndim < 2);
+  const groups = [{ params: decay, weightDecay: s.weightDecay }, ...(noDecay.length > 0 ? [{ params: noDecay, weightDecay: 0 }] : [])];
+  return new AdamW(groups, { lr: s.learningRate, betas: [0.9, s.beta2] });
+}
+
+/**
+ * The learning-rate multiplier of a step (transformer) or an epoch (LSTM). The LSTM's:
+ * `lrDecay` per epoch past `lrDecayAfter`. The transformer's, nanoGPT's: a linear warm-up
+ * over `warmupSteps` (step i at (i + 1)/(warmupSteps + 1) of the rate), then a cosine decay
+ * to `minLr` at `lrDecaySteps`, and `minLr` after.
+ *
+ * @example
+ * ```ts
+ * import { TRAIN_DEFAULTS, TRANSFORMER_DEFAULTS, learningRateSchedule } from '@fackel/charrnn';
+ * const f = learningRateSchedule({ ...TRAIN_DEFAULTS, ...TRANSFORMER_DEFAULTS, model: 'transformer', lrDecaySteps: 2000 });
+ * [f(0), f(100), f(2000)]; // [1/101, 1, 0.1]: warm-up, the peak, minLr / learningRate
+ * ```
+ */
+export function learningRateSchedule(s: TrainSettings): (step: number) => number {
+  if (s.model !== 'transformer') {
+    const { lrDecay, lrDecayAfter } = s;
+    return (e) => (lrDecay === 1 ? 1 : lrDecay ** Math.max(0, e - lrDecayAfter));
   }
-  const read = async (p: string): Promise<string> => {
-    try {
-      return await textCorpus(p);
-    } catch (e) {
-      if (e instanceof DataFormatError || e instanceof FackelError) throw e;
-      throw new TrainingDataError((e as Error).message);
-    }
+  const { learningRate: lr, minLr, warmupSteps: warmup } = s;
+  const decay = s.lrDecaySteps ?? 0;
+  return (it) => {
+    if (lr === 0) return 1;
+    if (it < warmup) return (it + 1) / (warmup + 1);
+    if (it > decay) return minLr / lr;
+    const ratio = (it - warmup) / Math.max(1, decay - warmup);
+    const coeff = 0.5 * (1 + Math.cos(Math.PI * ratio));
+    return (minLr + coeff * (lr - minLr)) / lr;
   };
-  if (inputs) {
-    for (const p of inputs) await checkInputFile(p);
-    const texts: string[] = [];
-    for (const p of inputs) texts.push(await read(p));
-    return { text: texts.join('\n'), inputs: absoluteInputs(inputs), corpus: null };
-  }
-  name ??= corpus;
-  return { text: await read(name), inputs: null, corpus: name };
 }
 
-/** Control characters other than tab, newline, vertical tab, form feed and carriage return, and U+FFFD. */
-function binaryLooking(text: string): string | null {
-  let count = 0;
-  const seen = new Map<number, number>();
-  const n = Math.min(text.length, 1 << 20); // a sample is enough
-  for (let i = 0; i < n; i++) {
-    const c = text.charCodeAt(i);
-    if ((c < 32 && c !== 9 && c !== 10 && c !== 11 && c !== 12 && c !== 13) || c === 127 || c === 0xfffd) {
-      count++;
-      seen.set(c, (seen.get(c) ?? 0) + 1);
+/**
+ * A training run of a {@link CharRNN} (or a {@link CharGPT}) in named stages, each a method that can be run (and
+ * tested) on its own, in this order:
+ *
+ * 1. {@link Trainer.settings} — the settings: options, defaults and the starting checkpoint
+ *    resolved and checked, the save directory checked, the text read and batched. Nothing
+ *    is written.
+ * 2. {@link Trainer.restore} — from here the save directory changes: a replaced run is
+ *    cleared (`force`), the log opened, the model, optimizer and schedule built, and a
+ *    checkpoint's weights (`initFrom`) or whole training state (`resume`) loaded.
+ * 3. {@link Trainer.log} — the log: events, the JSON-lines log, the report.
+ * 4. {@link Trainer.loop} — the steps, with validation, checkpoints and the explosion guard,
+ *    until the epochs, `maxSteps` or `maxMinutes` are done or the signal aborts.
+ * 5. {@link Trainer.finish} — the final loss, validation, checkpoint and sample, the report,
+ *    the result; {@link Trainer.close} frees the training state and the save directory's lock.
+ *
+ * {@link Trainer.run} runs them all under the lock, as {@link train} does.
+ *
+ * @example
+ * ```ts
+ * import { Trainer } from '@fackel/charrnn';
+ * const trainer = new Trainer({ text: 'abc '.repeat(200), rnnSize: 16, saveDir: null, maxSteps: 5, sampleLength: 10 });
+ * const plan = await trainer.settings(); // resolve and check the settings
+ * await trainer.restore();                // build the model (or load a checkpoint)
+ * await trainer.loop();                   // train
+ * const result = await trainer.finish();  // final sample and report
+ * await trainer.close();
+ * console.log(plan.totalSteps, result.stopReason, result.sample);
+ * ```
+ */
+export class Trainer {
+  /** The options the run was given. */
+  readonly options: TrainOptions | TransformerTrainOptions;
+  /** The save directory (null: the run writes nothing). */
+  readonly saveDir: string | null;
+  /** What the run is doing and what is intact (the words of its errors). */
+  readonly status: RunStatus;
+  /** The log stage: events, the JSON-lines log and the report. */
+  readonly log: TrainLog;
+  /** Where the run stands. */
+  readonly progress: TrainProgress = {
+    step: 0,
+    epoch: 0,
+    batch: 0,
+    hidden: null,
+    secondsBefore: 0,
+    history: [],
+    samples: [],
+    lastLoss: undefined,
+    lastValLoss: undefined,
+    bestValLoss: undefined,
+    bestStep: undefined,
+    unreadLosses: 0,
+    lastValStep: -1,
+    lastPrintStep: 0,
+    lastCheckpointStep: -1,
+  };
+  /** The JSON of the checkpoint to resume (null: a new run). */
+  readonly #resumeJson: string | null;
+  #lock: SaveDirLock | null = null;
+  #plan: TrainPlan | null = null;
+  #parts: TrainParts | null = null;
+  readonly #outcome: Outcome = { reason: 'done', failed: false, failure: undefined, message: '', sample: '' };
+  /** `performance.now()` when the loop started, and the milliseconds spent in training steps. */
+  readonly #clock = { start: 0, trainMs: 0 };
+  #closed = false;
+
+  /**
+   * Checks the options that exclude each other and finds the save directory (that of a
+   * resumed checkpoint by default). Reads and writes nothing.
+   */
+  constructor(options: TrainOptions | TransformerTrainOptions = {}) {
+    if (options.resume !== undefined && options.initFrom !== undefined)
+      throw new UsageError('use either --resume (continue a run) or --init-from (new run from weights), not both');
+    this.options = options;
+    this.#resumeJson = options.resume !== undefined ? resolveCheckpointPath(options.resume) : null;
+    const saveDir = options.saveDir === undefined ? (this.#resumeJson !== null ? dirname(this.#resumeJson) : 'save') : options.saveDir;
+    this.saveDir = saveDir;
+    this.status = new RunStatus(saveDir);
+    this.log = new TrainLog({
+      logPath: options.logFile ?? (saveDir !== null ? join(saveDir, 'train-log.jsonl') : null),
+      reportPath: options.report === false ? null : (options.report ?? (saveDir !== null ? join(saveDir, 'report.html') : null)),
+      status: this.status,
+      onEvent: options.onEvent,
+    });
+  }
+
+  /** The settings stage's result (after {@link Trainer.settings}). */
+  get plan(): TrainPlan {
+    if (this.#plan === null) throw new Error('Trainer: run settings() first');
+    return this.#plan;
+  }
+
+  /** The model being trained (after {@link Trainer.restore}). */
+  get model(): CharModel {
+    return this.#built().model;
+  }
+
+  #built(): TrainParts {
+    if (this.#parts === null) throw new Error('Trainer: run restore() first');
+    return this.#parts;
+  }
+
+  /**
+   * Runs every stage under the save directory's lock and returns the result: what
+   * {@link train} does. An error says what is intact; a file-system failure becomes a
+   * {@link FileSystemError} naming the file.
+   */
+  async run(): Promise<TrainResult> {
+    // the save directory: take its lock before reading or writing anything in it
+    this.#lock = this.saveDir !== null ? await SaveDirLock.acquire(this.saveDir) : null;
+    try {
+      await this.settings();
+      await this.restore();
+      await this.loop();
+      return await this.finish();
+    } catch (e) {
+      if (e instanceof FileSystemError || !isFsError(e)) throw noteIntact(e, this.status.intact());
+      throw new FileSystemError(e, this.status.doing, e.path ?? this.status.path, this.status.intact());
+    } finally {
+      await this.close();
     }
   }
-  if (count === 0 || (count / n < 0.01 && !seen.has(0))) return null;
-  const top = [...seen.entries()].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([c]) => `U+${c.toString(16).toUpperCase().padStart(4, '0')}`);
-  return `the text looks binary, not like text: ${((100 * count) / n).toFixed(count / n < 0.001 ? 3 : 1)}% of its characters are control characters (${top.join(', ')}); is the input a text file?`;
-}
 
-/**
- * Options of {@link evaluateLoss}.
- *
- * @example
- * ```ts
- * import type { EvaluateOptions } from '@fackel/charrnn';
- * const o: EvaluateOptions = { maxBatches: 200, deadline: performance.now() + 5000 };
- * ```
- */
-export interface EvaluateOptions {
-  /** Evaluate only the first this many batches (0 or omitted: all). */
-  maxBatches?: number;
-  /** Stop after the batch during which `performance.now()` passes this (at least one batch is evaluated). */
-  deadline?: number;
-  /** Called with how many batches were evaluated, of how many asked. */
-  onDone?: (batches: number, of: number) => void;
-}
+  // ---- stage 1: settings
 
-/**
- * The mean cross-entropy (nats per character) of a model over a batch stream, in eval mode
- * (no dropout) and without gradients, with the LSTM state carried from batch to batch as
- * in training. Restores the model's mode afterwards. NaN for an empty stream. `maxBatches`
- * and `deadline` bound its time (the mean is then over the batches evaluated).
- *
- * @example
- * ```ts
- * import { CharVocab, charBatches } from '@fackel/data';
- * import { CharRNN, evaluateLoss } from '@fackel/charrnn';
- * const text = 'hello world, '.repeat(40);
- * const vocab = CharVocab.fromText(text);
- * const { val } = charBatches(vocab.encode(text), { batchSize: 2, seqLength: 8 });
- * const model = new CharRNN({ vocabSize: vocab.size, hiddenSize: 16, numLayers: 1, dropout: 0, embeddingSize: 0 });
- * console.log(await evaluateLoss(model, val)); // about 2.2 nats (ln 9) before any training
- * ```
- */
-export async function evaluateLoss(model: CharRNN, stream: CharBatchStream, options: EvaluateOptions = {}): Promise<number> {
-  if (stream.length === 0) return Number.NaN;
-  const of = options.maxBatches !== undefined && options.maxBatches > 0 ? Math.min(options.maxBatches, stream.length) : stream.length;
-  const device = model.fc.weight.device;
-  const criterion = new CrossEntropyLoss();
-  const wasTraining = model.training;
-  model.eval();
-  const total = zeros([], { device });
-  let h: LSTMState | null = null;
-  let done = 0;
-  try {
-    for (let i = 0; i < of; i++) {
-      const b = stream.batchAt(i);
-      const next: LSTMState = noGrad(() =>
-        tidy(() => {
-          const x = tensor(b.x, { dtype: 'int32', device }).reshape([b.batchSize, b.seqLength]);
-          const y = tensor(b.y, { dtype: 'int32', device });
-          const [logits, state] = model.forward(x, h ?? undefined);
-          total.add_(criterion.forward(logits, y));
-          return state;
-        }),
+  /**
+   * The settings stage: sets up the device, reads the checkpoint to start from, resolves the
+   * settings ({@link resolveSettings}), refuses a save directory that holds another run
+   * (unless `resume` continues it or `force` replaces it), reads the text, checks it against
+   * a resumed checkpoint's, derives the vocabulary and the batches, and checks the model's
+   * shape. Writes nothing.
+   */
+  async settings(): Promise<TrainPlan> {
+    const o = this.options;
+    const device = await setupDevice(o.device ?? TRAIN_DEFAULTS.device, { threads: o.threads });
+    const resumeFrom = this.#resumeJson !== null ? await loadCheckpoint(this.#resumeJson) : null;
+    const checkpoint = resumeFrom ?? (o.initFrom !== undefined ? await loadCheckpoint(o.initFrom, { withState: false }) : null);
+    const s = resolveSettings(o, checkpoint, resumeFrom !== null);
+    const runId = resumeFrom?.meta.runId ?? randomUUID();
+    const replacing = await this.#checkSaveDir(resumeFrom);
+
+    // text, vocabulary, batches
+    const text = await loadText(o, resumeFrom?.meta.data, s.corpus);
+    const trainedOn = resumeFrom?.meta.data;
+    if (trainedOn && trainedOn.sha256 !== text.sha256()) {
+      throw new TrainingDataError(
+        `the text differs from the one the checkpoint was trained on (${trainedOn.chars} characters, sha256 ${trainedOn.sha256.slice(0, 12)}…; now ${text.text.length} characters): ` +
+          'a resumed run must read the same text. Use --init-from to train the weights on a new text.',
       );
-      h?.forEach((t) => t.dispose());
-      h = next;
-      done++;
-      if (options.deadline !== undefined && i + 1 < of) {
-        if (device.backend.sync) await device.backend.sync();
-        if (performance.now() >= options.deadline) break;
-      }
     }
-    const loss = (await total.item()) / done;
-    options.onDone?.(done, of);
-    return loss;
-  } finally {
-    h?.forEach((t) => t.dispose());
-    total.dispose();
-    model.train(wasTraining);
+    const vocab = checkpoint ? checkpoint.vocab : CharVocab.fromText(text.text);
+    if (vocab.size < 2) {
+      const c = vocab.chars[0] ?? '';
+      throw new TrainingDataError(
+        `the training text has only one distinct character (U+${(c.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}, ${text.text.length.toLocaleString('en-US')} times): ` +
+          'a model needs at least 2 different characters to learn anything; is it the right file?',
+      );
+    }
+    const ids = vocab.encode(text.text, {
+      what: checkpoint ? `training text (the checkpoint's vocabulary is kept, so the text may only use its ${vocab.size} characters)` : 'training text',
+    });
+    const batches = makeBatches(ids, trainedOn ?? s, s);
+    const settings: TrainSettings = { ...s, batchSize: batches.batchSize, seqLength: batches.seqLength };
+    const stepsPerEpoch = batches.train.length;
+    const config = modelConfig(s, vocab.size, checkpoint?.config, batches.seqLength);
+    try {
+      checkModelConfig(config);
+    } catch (e) {
+      if (!(e instanceof RangeError)) throw e;
+      if (!checkpoint && /vocabSize must|one-hot/.test(e.message))
+        throw new TrainingDataError(`the training text has ${vocab.size.toLocaleString('en-US')} distinct characters: ${e.message}`);
+      throw new UsageError(
+        e.message
+          .replace(/hiddenSize/, '--rnn-size (hiddenSize)')
+          .replace(/numLayers/, '--num-layers (numLayers)')
+          .replace(/embeddingSize/, '--embedding-size (embeddingSize)')
+          .replace(/nLayer /, '--n-layer (nLayer) ')
+          .replace(/nHead /, '--n-head (nHead) ')
+          .replace(/nEmbd /, '--n-embd (nEmbd) ')
+          .replace(/blockSize/, '--seq-length (blockSize)'),
+      );
+    }
+    if (isGPTConfig(config) && settings.seqLength > config.blockSize) {
+      throw new UsageError(`--seq-length ${settings.seqLength} is longer than the checkpoint's context of ${config.blockSize} characters (its blockSize)`);
+    }
+    const totalSteps = s.maxSteps !== null ? Math.min(s.maxSteps, s.numEpochs * stepsPerEpoch) : s.numEpochs * stepsPerEpoch;
+    if (settings.model === 'transformer') settings.lrDecaySteps ??= totalSteps; // fixed when the run starts (a resumed run keeps it)
+    const position = resumeFrom ? (resumeFrom.training?.position ?? resumeFrom.meta.position) : undefined;
+    this.#plan = {
+      settings,
+      device,
+      checkpoint,
+      resumeFrom,
+      runId,
+      replacing,
+      text,
+      vocab,
+      batches,
+      config,
+      stepsPerEpoch,
+      totalSteps,
+      valBatches: s.valBatches > 0 ? Math.min(s.valBatches, batches.val.length) : batches.val.length,
+      startStep: position?.step ?? 0,
+      divergenceLimit: 2 * Math.log(vocab.size) + 2,
+      hyperparameters: hyperparameters(settings, device.name),
+    };
+    return this.#plan;
+  }
+
+  /** Refuses a save directory that holds another run, unless it is continued or `force` replaces it; returns whether it is replaced. */
+  async #checkSaveDir(resumeFrom: LoadedCheckpoint | null): Promise<boolean> {
+    const saveDir = this.saveDir;
+    if (saveDir === null) return false;
+    const held = await savedRun(saveDir);
+    // resuming into the checkpoint's own directory, or into one holding the same run, continues it
+    const same =
+      resumeFrom !== null && (resolve(dirname(resumeFrom.path)) === resolve(saveDir) || (held?.runId !== undefined && held.runId === resumeFrom.meta.runId));
+    if (held && !same && this.options.force !== true) {
+      throw new SaveDirError(
+        'holds-run',
+        saveDir,
+        `--save-dir ${saveDir} already holds a training run (${held.step !== undefined ? `latest checkpoint at step ${held.step}; ` : ''}${held.files.slice(0, 3).join(', ')}${held.files.length > 3 ? ', …' : ''}); nothing was changed. ` +
+          `Continue it with --resume ${saveDir}, replace it with --force (deletes its checkpoints, log and report), or choose another --save-dir`,
+      );
+    }
+    return held !== null && !same;
+  }
+
+  // ---- stage 2: restore
+
+  /**
+   * The restore stage: from here the save directory changes. Clears a replaced run
+   * (`force`) and the files of interrupted writes, opens the log, reports the warnings of
+   * the settings stage, builds the model, optimizer and learning-rate schedule, loads the
+   * starting checkpoint's weights and, when resuming, its whole training state (optimizer,
+   * schedule, dropout generator, position, carried LSTM state, history), and sends the
+   * `start` event.
+   */
+  async restore(): Promise<void> {
+    const plan = this.plan;
+    const { settings: s, device, resumeFrom } = plan;
+    const val = plan.batches.val;
+    const { status, log } = this;
+    status.touched = true;
+    if (resumeFrom) status.latestCheckpoint = checkpointFileOf(resumeFrom);
+    const notes: string[] = [];
+    if (this.saveDir !== null) {
+      const saveDir = this.saveDir;
+      status.at('cleaning the save directory', saveDir);
+      if (plan.replacing) {
+        const removed = await clearSavedRun(saveDir);
+        if (removed.length > 0) notes.push(`--force: removed the previous run's ${removed.length} file${removed.length === 1 ? '' : 's'} from ${saveDir}`);
+      }
+      const orphans = await removeSaveDirOrphans(saveDir);
+      if (orphans.length > 0)
+        notes.push(
+          `removed ${orphans.length} file${orphans.length === 1 ? '' : 's'} left by an interrupted write in ${saveDir}: ${orphans.slice(0, 3).join(', ')}${orphans.length > 3 ? ', …' : ''}`,
+        );
+    }
+    await log.open(resumeFrom !== null, plan.startStep);
+    for (const message of notes) log.emit({ type: 'info', message });
+    if (plan.batches.warning) log.emit({ type: 'warning', message: `${plan.batches.warning} (pass --no-shrink to make this an error)` });
+    if (val.length === 0 && s.valFrac > 0) log.emit({ type: 'warning', message: 'no validation batch fits; the validation loss is not measured' });
+    const binary = binaryLooking(plan.text.text);
+    if (binary) log.emit({ type: 'warning', message: binary });
+    if (plan.valBatches < val.length)
+      log.emit({
+        type: 'info',
+        message: `validation uses the first ${plan.valBatches} of ${val.length.toLocaleString('en-US')} validation batches, to bound its time (--val-batches; 0 = all)`,
+      });
+
+    // model, optimizer, schedule, generators
+    const dropoutGenerator = new Generator(s.seed + 1000003);
+    const model = createModel(plan.config, { generator: new Generator(s.seed), dropoutGenerator, device });
+    if (plan.checkpoint) {
+      model.loadStateDict(plan.checkpoint.weights);
+      for (const t of Object.values(plan.checkpoint.weights)) t.dispose();
+    }
+    const params = model.parameters();
+    const optimizer = makeOptimizer(params, s);
+    const scheduler = new LambdaLR(optimizer, { lrLambda: learningRateSchedule(s) });
+    this.#parts = { model, params, optimizer, scheduler, dropoutGenerator, criterion: new CrossEntropyLoss(), lossSum: zeros([], { device }) };
+    if (resumeFrom) await this.#restoreTraining(resumeFrom);
+    else if (plan.checkpoint) for (const t of Object.values(plan.checkpoint.state)) t.dispose();
+    const p = this.progress;
+    p.lastPrintStep = p.step;
+    p.lastCheckpointStep = resumeFrom ? p.step : -1;
+
+    log.emit({
+      type: 'start',
+      totalSteps: plan.totalSteps,
+      stepsPerEpoch: plan.stepsPerEpoch,
+      epochs: s.numEpochs,
+      startStep: p.step,
+      vocabSize: plan.vocab.size,
+      trainChars: plan.batches.train.data.length,
+      valChars: val.data.length,
+      valBatches: plan.valBatches,
+      parameters: model.numParameters(),
+      device: device.name,
+      batchSize: s.batchSize,
+      seqLength: s.seqLength,
+      ...(resumeFrom ? { resumedFrom: resumeFrom.path } : {}),
+      ...(this.options.initFrom !== undefined && plan.checkpoint ? { initFrom: plan.checkpoint.path } : {}),
+    });
+    this.#clock.start = performance.now();
+  }
+
+  /** Loads a resumed checkpoint's training state: optimizer, schedule, dropout generator, position, carried LSTM state, history and losses. */
+  async #restoreTraining(ckpt: LoadedCheckpoint): Promise<void> {
+    const { optimizer, scheduler, dropoutGenerator } = this.#built();
+    const { settings: s, device } = this.plan;
+    const p = this.progress;
+    const m = ckpt.meta;
+    // the state file (one save() file): optimizer, scheduler, generator, position, carried LSTM state
+    const tr = ckpt.training;
+    try {
+      if (tr) {
+        if (tr.optimizerKind !== s.optimizer) throw new CheckpointError(`${ckpt.path}: the checkpoint's optimizer is ${tr.optimizerKind}, not ${s.optimizer}`);
+        optimizer.loadStateDict(tr.optimizer);
+        scheduler.loadStateDict(tr.scheduler);
+        dropoutGenerator.setState(tr.rng.dropout);
+      }
+      const position = tr?.position ?? m.position;
+      if (position) {
+        p.step = position.step;
+        p.epoch = position.epoch;
+        p.batch = position.batch;
+        p.secondsBefore = position.seconds;
+        if (position.hidden && tr?.hidden) p.hidden = [await tr.hidden.h.to(device), await tr.hidden.c.to(device)];
+      }
+    } finally {
+      for (const t of Object.values(ckpt.state)) if (!p.hidden?.includes(t)) t.dispose();
+    }
+    p.history = [...(m.history ?? [])];
+    p.samples = [...(m.samples ?? [])];
+    p.bestValLoss = m.losses?.bestValLoss;
+    p.bestStep = m.losses?.bestStep;
+    p.lastValLoss = m.losses?.valLoss;
+    p.lastLoss = m.losses?.loss;
+  }
+
+  // ---- stage 4: the loop
+
+  /**
+   * The loop stage: trains step by step until every epoch is done, `maxSteps` or
+   * `maxMinutes` is reached, the signal aborts, or the loss becomes NaN or explodes. At
+   * print, validation and checkpoint steps it reads the loss back; it validates every
+   * `valEvery` steps and checkpoints every `checkpointEvery` steps (with a validation and a
+   * sample). Each step runs inside `tidy`, so memory stays flat.
+   */
+  async loop(): Promise<void> {
+    const { settings: s, stepsPerEpoch, totalSteps } = this.plan;
+    const p = this.progress;
+    if (p.epoch >= s.numEpochs) return; // a resumed run that had done all its epochs
+    for (;;) {
+      // --max-steps comes before the end of the last epoch: a run that reaches both stopped at max-steps
+      if (s.maxSteps !== null && p.step >= s.maxSteps) return this.#stop('max-steps');
+      if (p.epoch >= s.numEpochs) return;
+      const epoch = p.epoch + 1; // the epoch of this step
+      await this.#trainStep();
+      if (!(await this.#measure(epoch))) return;
+      const secs = this.#elapsed();
+      this.log.emit({
+        type: 'step',
+        step: p.step,
+        epoch,
+        epochs: s.numEpochs,
+        batch: p.batch === 0 ? stepsPerEpoch : p.batch,
+        stepsPerEpoch,
+        totalSteps,
+        seconds: p.secondsBefore + secs,
+        charsPerSec: this.#charsPerSec(),
+        etaSeconds: this.#etaSeconds(secs),
+        ...(p.lastLoss !== undefined ? { loss: p.lastLoss } : {}),
+        ...(p.lastValLoss !== undefined ? { valLoss: p.lastValLoss } : {}),
+      });
+      if (s.maxMinutes !== null && secs >= s.maxMinutes * 60) return this.#stop('max-minutes');
+      if (this.options.signal?.aborted) return this.#stop('interrupted');
+    }
+  }
+
+  #stop(reason: StopReason): void {
+    this.#outcome.reason = reason;
+  }
+
+  /**
+   * One optimizer step on the next batch. The LSTM carries its state from batch to batch
+   * and resets it at the end of an epoch (as the original), where its schedule advances; a
+   * transformer sees each batch on its own and its schedule advances every step. With
+   * `batching: 'random'` the batch is nanoGPT's random windows of step `p.step` (an epoch
+   * is then as many steps as the streams' epoch, the same number of characters).
+   */
+  async #trainStep(): Promise<void> {
+    const { model, params, optimizer, scheduler, criterion, lossSum } = this.#built();
+    const { settings: s, device, stepsPerEpoch } = this.plan;
+    const train: CharBatchStream = this.plan.batches.train;
+    const perStep = s.model === 'transformer';
+    const p = this.progress;
+    const started = performance.now();
+    const hidden = p.hidden;
+    const next = tidy(() => {
+      // random windows: a function of (seed, step), so a resumed run draws the same ones
+      const b =
+        s.batching === 'random'
+          ? randomWindowBatch(train.data, { batchSize: s.batchSize, seqLength: s.seqLength, seed: s.seed, step: p.step })
+          : train.batchAt(p.batch);
+      const x = tensor(b.x, { dtype: 'int32', device }).reshape([s.batchSize, s.seqLength]);
+      const y = tensor(b.y, { dtype: 'int32', device });
+      const [logits, state] = model.forward(x, hidden ?? undefined);
+      const loss = criterion.forward(logits, y);
+      optimizer.zeroGrad();
+      loss.backward();
+      if (s.gradClip > 0) clipGradNorm_(params, s.gradClip);
+      optimizer.step();
+      noGrad(() => lossSum.add_(loss));
+      return perStep ? null : state.map((t) => t.detach());
+    });
+    if (perStep) scheduler.step();
+    hidden?.forEach((t) => t.dispose());
+    p.hidden = next;
+    p.unreadLosses++;
+    // an asynchronous device (WebGPU): wait for the step's work, so that the queue and
+    // the memory it holds stay bounded (the loss itself is still read only at print steps)
+    if (device.backend.sync) await device.backend.sync();
+    this.#clock.trainMs += performance.now() - started;
+    p.batch++;
+    p.step++;
+    if (p.batch === stepsPerEpoch) {
+      p.epoch++;
+      p.batch = 0;
+      p.hidden?.forEach((t) => t.dispose());
+      p.hidden = null;
+      if (!perStep) scheduler.step();
+    }
+  }
+
+  /**
+   * After a step: at print, validation and checkpoint steps (and the last), reads the loss
+   * back, validates, prints and checkpoints as due. False when the loss became NaN or exploded.
+   */
+  async #measure(epoch: number): Promise<boolean> {
+    const { settings: s, totalSteps } = this.plan;
+    const p = this.progress;
+    const saving = this.saveDir !== null;
+    const isLast = p.step >= totalSteps;
+    const wantCkpt = saving && s.checkpointEvery > 0 && p.step % s.checkpointEvery === 0;
+    const wantVal = this.plan.batches.val.length > 0 && ((s.valEvery > 0 && p.step % s.valEvery === 0) || wantCkpt);
+    const wantPrint = p.step % s.printEvery === 0 || isLast;
+    if (!wantPrint && !wantVal && !wantCkpt) return true;
+    if (!(await this.#readLoss())) return this.#failed();
+    if (p.step - p.lastPrintStep > 0) p.history.push({ step: p.step, epoch, loss: p.lastLoss, seconds: p.secondsBefore + this.#elapsed() });
+    p.lastPrintStep = p.step;
+    if (wantVal && !(await this.#validate())) return this.#failed();
+    if (wantPrint) {
+      this.log.emit({
+        type: 'print',
+        step: p.step,
+        epoch,
+        epochs: s.numEpochs,
+        loss: p.lastLoss ?? Number.NaN, // read just now
+        ...(p.lastValLoss !== undefined ? { valLoss: p.lastValLoss } : {}),
+        valFresh: p.lastValStep === p.step,
+        charsPerSec: this.#charsPerSec(),
+        seconds: p.secondsBefore + this.#elapsed(),
+        etaSeconds: this.#etaSeconds(this.#elapsed()),
+      });
+    }
+    if (wantCkpt) await this.#checkpoint();
+    return true;
+  }
+
+  #failed(): false {
+    this.#outcome.failed = true;
+    return false;
+  }
+
+  /** The explosion guard: false (with the stop reason) for a loss that is NaN or above {@link TrainPlan.divergenceLimit}. */
+  #guard(loss: number, which: 'training' | 'validation'): boolean {
+    if (!Number.isFinite(loss)) {
+      this.#outcome.reason = 'nan';
+      if (which === 'validation') this.#outcome.failure = 'the validation loss became NaN';
+      return false;
+    }
+    if (loss > this.plan.divergenceLimit) {
+      this.#outcome.reason = 'exploded';
+      this.#outcome.failure = `the ${which} loss exploded to ${fmtLoss(loss)}`;
+      return false;
+    }
+    return true;
+  }
+
+  /** Reads the mean training loss since the last read; false on NaN or explosion. */
+  async #readLoss(): Promise<boolean> {
+    const { lossSum } = this.#built();
+    const p = this.progress;
+    if (p.unreadLosses === 0) return true;
+    const mean = (await lossSum.item()) / p.unreadLosses;
+    noGrad(() => lossSum.zero_());
+    p.unreadLosses = 0;
+    p.lastLoss = mean;
+    return this.#guard(mean, 'training');
+  }
+
+  /**
+   * Measures the validation loss, bounded by `valBatches` and by `maxMinutes` (plus a grace
+   * of 10 % of it, 1 to 30 s); records it (and the best); false on NaN or explosion.
+   */
+  async #validate(): Promise<boolean> {
+    const plan = this.plan;
+    const { valBatches, settings: s } = plan;
+    const p = this.progress;
+    if (plan.batches.val.length === 0) return true;
+    let done = 0;
+    const deadline = s.maxMinutes !== null ? this.#clock.start + 1000 * (s.maxMinutes * 60 + Math.min(30, Math.max(1, s.maxMinutes * 6))) : undefined;
+    const v = await evaluateLoss(this.model, plan.batches.val, {
+      maxBatches: valBatches,
+      ...(deadline !== undefined ? { deadline } : {}),
+      onDone: (n) => (done = n),
+    });
+    p.lastValStep = p.step;
+    p.lastValLoss = v;
+    if (!this.#guard(v, 'validation')) return false;
+    const complete = done >= valBatches;
+    if (!complete) {
+      this.log.emit({
+        type: 'warning',
+        message: `the validation at step ${p.step} stopped at the --max-minutes limit after ${done} of ${valBatches} batches; its loss ${v.toFixed(4)} is over those ${done}`,
+      });
+    }
+    // a validation cut short is not comparable with complete ones: it is best only when there is none
+    const best = p.bestValLoss === undefined || (complete && v < p.bestValLoss);
+    if (best) {
+      p.bestValLoss = v;
+      p.bestStep = p.step;
+    }
+    const point = p.history.at(-1);
+    if (point && point.step === p.step) point.valLoss = v;
+    else p.history.push({ step: p.step, epoch: this.#stepEpoch(), valLoss: v, seconds: p.secondsBefore + this.#elapsed() });
+    this.log.emit({ type: 'validation', step: p.step, epoch: this.#stepEpoch(), valLoss: v, best, batches: done, totalBatches: valBatches });
+    return true;
+  }
+
+  /** Samples `sampleLength` characters (seeded) and records the sample at this step. */
+  async #takeSample(): Promise<string> {
+    const { settings: s, vocab } = this.plan;
+    const p = this.progress;
+    if (s.sampleLength <= 0) return '';
+    const text = await sample(this.model, vocab, { prime: s.samplePrime, length: s.sampleLength, temperature: s.temperature, topK: s.topK, seed: s.seed });
+    p.samples = p.samples.filter((x) => x.step !== p.step);
+    p.samples.push({ step: p.step, ...(p.lastValStep === p.step && p.lastValLoss !== undefined ? { valLoss: p.lastValLoss } : {}), text });
+    this.log.emit({ type: 'sample', step: p.step, text });
+    return text;
+  }
+
+  /** Writes a checkpoint (with a sample), then the report and the log. */
+  async #checkpoint(): Promise<void> {
+    const saveDir = this.saveDir;
+    if (saveDir === null) return;
+    const plan = this.plan;
+    const { settings: s } = plan;
+    const { model, optimizer, scheduler, dropoutGenerator } = this.#built();
+    const p = this.progress;
+    const isBest = p.lastValStep === p.step && p.bestStep === p.step;
+    await this.#takeSample();
+    const weights = model.stateDict();
+    this.status.at('writing checkpoint', join(saveDir, `${checkpointName(p.step)}.safetensors`));
+    const path = await writeCheckpoint(
+      saveDir,
+      p.step,
+      {
+        meta: {
+          model: plan.config,
+          vocab: plan.vocab.toJSON(),
+          hyperparameters: plan.hyperparameters,
+          data: {
+            inputs: plan.text.inputs,
+            corpus: plan.text.corpus,
+            chars: plan.text.text.length,
+            sha256: plan.text.sha256(),
+            batchSize: s.batchSize,
+            seqLength: s.seqLength,
+            valFrac: s.valFrac,
+          },
+          losses: { loss: p.lastLoss, valLoss: p.lastValLoss, bestValLoss: p.bestValLoss, bestStep: p.bestStep },
+          history: p.history,
+          samples: p.samples,
+          createdAt: new Date().toISOString(),
+          library: LIBRARY,
+        },
+        weights,
+        state: {
+          optimizerKind: s.optimizer,
+          optimizer: optimizer.stateDict(),
+          scheduler: scheduler.stateDict(),
+          rng: { dropout: dropoutGenerator.getState() },
+          position: { step: p.step, epoch: p.epoch, batch: p.batch, hidden: p.hidden !== null, seconds: p.secondsBefore + this.#elapsed() },
+          hidden: p.hidden ? { h: p.hidden[0], c: p.hidden[1] } : null,
+        },
+      },
+      { best: plan.batches.val.length === 0 || isBest, keep: s.keep, runId: plan.runId }, // without validation, best = latest
+    ).finally(() => {
+      for (const t of Object.values(weights)) t.dispose();
+    });
+    this.status.latestCheckpoint = path;
+    p.lastCheckpointStep = p.step;
+    this.log.emit({
+      type: 'checkpoint',
+      step: p.step,
+      path,
+      best: isBest,
+      ...(p.lastValStep === p.step && p.lastValLoss !== undefined ? { valLoss: p.lastValLoss } : {}),
+    });
+    await this.#writeReport();
+    await this.log.flush();
+  }
+
+  /** Writes the HTML report (when there is one). */
+  async #writeReport(): Promise<void> {
+    if (this.log.reportPath === null) return;
+    const plan = this.plan;
+    const { settings: s, text, vocab } = plan;
+    const p = this.progress;
+    const facts: Record<string, string | number> = {
+      steps: `${p.step} of ${plan.totalSteps} (epoch ${Math.max(1, this.#stepEpoch())} of ${s.numEpochs})`,
+      'training text': text.inputs ? text.inputs.join(', ') : (text.corpus ?? 'given as a string'),
+      characters: `${text.text.length.toLocaleString('en-US')} (vocabulary ${vocab.size})`,
+      'characters per second': Math.round(this.#charsPerSec()),
+    };
+    if (p.bestValLoss !== undefined) facts['best validation loss'] = `${p.bestValLoss.toFixed(4)} at step ${p.bestStep}`;
+    const o = this.#outcome;
+    if (o.reason !== 'done' || o.message) facts.status = o.message || o.reason;
+    await this.log.writeReport(
+      renderReport({
+        title: `char-${isGPTConfig(plan.config) ? 'Transformer' : 'RNN'} training report (${this.saveDir ?? 'in memory'})`,
+        hyperparameters: plan.hyperparameters,
+        history: p.history,
+        samples: p.samples,
+        facts,
+      }),
+    );
+  }
+
+  #elapsed(): number {
+    return (performance.now() - this.#clock.start) / 1000;
+  }
+
+  /** Seconds left: by the steps' pace in this run, or by `maxMinutes` when that ends sooner. */
+  #etaSeconds(secs: number): number {
+    const { settings: s, totalSteps, startStep } = this.plan;
+    const step = this.progress.step;
+    const rate = (step - startStep) / Math.max(secs, 1e-9);
+    const eta = (totalSteps - step) / Math.max(rate, 1e-9);
+    return s.maxMinutes !== null ? Math.min(eta, Math.max(0, s.maxMinutes * 60 - secs)) : eta;
+  }
+
+  #charsPerSec(): number {
+    const { settings: s, startStep } = this.plan;
+    const trainMs = this.#clock.trainMs;
+    return trainMs > 0 ? ((this.progress.step - startStep) * s.batchSize * s.seqLength) / (trainMs / 1000) : 0;
+  }
+
+  /** The (1-based) epoch of the last step. */
+  #stepEpoch(): number {
+    const { settings: s, stepsPerEpoch } = this.plan;
+    return Math.min(s.numEpochs, Math.floor((this.progress.step - 1) / stepsPerEpoch) + 1);
+  }
+
+  // ---- stage 5: finish
+
+  /**
+   * The finish stage: unless the loop failed, reads the last loss, validates and writes the
+   * final checkpoint (or takes the final sample) at the last step; then sends the `stop`
+   * event, writes the report and the log, and returns the result. (The lock and the
+   * training state are freed by {@link Trainer.close}.)
+   */
+  async finish(): Promise<TrainResult> {
+    const plan = this.plan;
+    const { model } = this.#built();
+    const p = this.progress;
+    const o = this.#outcome;
+    if (!o.failed) await this.#finalMeasures();
+    o.message = o.failed ? this.#failureMessage() : this.#doneMessage();
+    this.log.emit({ type: 'stop', reason: o.reason, message: o.message, step: p.step });
+    await this.#writeReport();
+    await this.log.flush();
+    return {
+      model,
+      vocab: plan.vocab,
+      config: plan.config,
+      settings: plan.settings,
+      stopReason: o.reason,
+      message: o.message,
+      step: p.step,
+      epoch: p.epoch,
+      history: p.history,
+      samples: p.samples,
+      lastLoss: p.lastLoss,
+      lastValLoss: p.lastValLoss,
+      bestValLoss: p.bestValLoss,
+      checkpoint: this.status.latestCheckpoint,
+      sample: o.sample,
+      charsPerSec: this.#charsPerSec(),
+      trainSeconds: this.#clock.trainMs / 1000,
+      ...(this.log.reportPath !== null ? { reportPath: this.log.reportPath } : {}),
+    };
+  }
+
+  /** The last loss, validation, checkpoint and sample at the last step (what the loop has not done already). */
+  async #finalMeasures(): Promise<void> {
+    const p = this.progress;
+    if (p.unreadLosses > 0 && !(await this.#readLoss())) {
+      this.#failed();
+      return;
+    }
+    if (p.history.at(-1)?.step !== p.step && p.step > this.plan.startStep)
+      p.history.push({ step: p.step, epoch: this.#stepEpoch(), loss: p.lastLoss, seconds: p.secondsBefore + this.#elapsed() });
+    if (p.lastValStep !== p.step && !(await this.#validate())) {
+      this.#failed();
+      return;
+    }
+    if (this.saveDir !== null && p.lastCheckpointStep !== p.step) await this.#checkpoint();
+    else if (this.saveDir === null || p.samples.at(-1)?.step !== p.step) await this.#takeSample();
+    const last = p.samples.at(-1);
+    this.#outcome.sample = last?.step === p.step ? last.text : '';
+  }
+
+  #failureMessage(): string {
+    const { vocab, divergenceLimit } = this.plan;
+    const o = this.#outcome;
+    const latest = this.status.latestCheckpoint;
+    const initialLoss = Math.log(vocab.size);
+    const what =
+      o.reason === 'nan'
+        ? (o.failure ?? 'the loss became NaN')
+        : `${o.failure ?? 'the loss exploded'}, above the limit ${divergenceLimit.toFixed(4)} (2 × ln ${vocab.size} + 2: an untrained model's loss is ln ${vocab.size} = ${initialLoss.toFixed(4)})`;
+    return (
+      `Training stopped at step ${this.progress.step}: ${what}. No checkpoint was written after the last good one` +
+      (latest ? `; the last good checkpoint is ${latest}` : ' (none was written yet)') +
+      '. Try a smaller --learning-rate or a --grad-clip.'
+    );
+  }
+
+  #doneMessage(): string {
+    const s = this.plan.settings;
+    const p = this.progress;
+    const latest = this.status.latestCheckpoint;
+    const why: Record<StopReason, string> = {
+      done: `all ${s.numEpochs} epochs done`,
+      'max-minutes': `--max-minutes ${s.maxMinutes} reached`,
+      'max-steps': `--max-steps ${s.maxSteps} reached`,
+      interrupted: 'interrupted',
+      nan: 'the loss became NaN',
+      exploded: 'the loss exploded',
+    };
+    return (
+      `Training finished at step ${p.step} (${why[this.#outcome.reason]})` +
+      (p.lastValLoss !== undefined ? `: val loss ${p.lastValLoss.toFixed(4)}` : p.lastLoss !== undefined ? `: loss ${p.lastLoss.toFixed(4)}` : '') +
+      (p.bestValLoss !== undefined ? `, best ${p.bestValLoss.toFixed(4)} at step ${p.bestStep}` : '') +
+      (latest ? `. Checkpoint: ${latest}` : '.')
+    );
+  }
+
+  /**
+   * Frees what training holds (the carried LSTM state, the loss accumulator, the optimizer's
+   * state; the model stays) and releases the save directory's lock, removing a directory
+   * the run created but never wrote to. Safe to call more than once.
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.progress.hidden?.forEach((t) => t.dispose());
+    this.progress.hidden = null;
+    this.#parts?.lossSum.dispose();
+    this.#parts?.optimizer.dispose();
+    const lock = this.#lock;
+    this.#lock = null;
+    if (lock) {
+      await lock.release();
+      if (lock.createdDir && !this.status.touched && this.saveDir !== null) await rmdir(this.saveDir).catch(() => undefined); // leave no empty directory behind
+    }
   }
 }
 
@@ -477,6 +1232,9 @@ export async function evaluateLoss(model: CharRNN, stream: CharBatchStream, opti
  * is refused with a {@link SaveDirError} unless `resume` or `force`. Errors say what is intact
  * (the CLI prints it); a file-system failure becomes a {@link FileSystemError} naming the file.
  *
+ * It runs the stages of a {@link Trainer} (settings, restore, loop, finish) under the save
+ * directory's lock; use a `Trainer` to run or test them one at a time.
+ *
  * @example
  * ```ts no-run
  * import { train } from '@fackel/charrnn';
@@ -488,607 +1246,9 @@ export async function evaluateLoss(model: CharRNN, stream: CharBatchStream, opti
  * console.log(result.sample);
  * ```
  */
-export async function train(options: TrainOptions = {}): Promise<TrainResult> {
-  if (options.resume !== undefined && options.initFrom !== undefined) throw new UsageError('use either --resume (continue a run) or --init-from (new run from weights), not both');
-  // ---- the save directory: take its lock before reading or writing anything in it
-  const resumeJson = options.resume !== undefined ? resolveCheckpointPath(options.resume) : null;
-  const saveDir = options.saveDir === undefined ? (resumeJson !== null ? dirname(resumeJson) : 'save') : options.saveDir;
-  const lock = saveDir !== null ? await SaveDirLock.acquire(saveDir) : null;
-  const state: RunState = { touched: false, latestCheckpoint: undefined, doing: 'preparing the run', path: saveDir ?? '' };
-  const intact = (): string => {
-    if (!state.touched) return saveDir !== null ? `nothing in ${saveDir} was changed` : 'nothing was written';
-    return state.latestCheckpoint ? `the last checkpoint ${state.latestCheckpoint} is intact` : 'no checkpoint was written yet';
-  };
-  try {
-    return await trainLocked(options, saveDir, resumeJson, state);
-  } catch (e) {
-    if (e instanceof FileSystemError || !isFsError(e)) throw noteIntact(e, intact());
-    throw new FileSystemError(e, state.doing, e.path ?? state.path, intact());
-  } finally {
-    if (lock) {
-      await lock.release();
-      if (lock.createdDir && !state.touched) await rmdir(saveDir!).catch(() => undefined); // leave no empty directory behind
-    }
-  }
-}
-
-/** What {@link train} needs to know to describe a failure: what was being done, and what is intact. */
-interface RunState {
-  /** Whether anything in the save directory was changed. */
-  touched: boolean;
-  /** The JSON of the last checkpoint written (or resumed from). */
-  latestCheckpoint: string | undefined;
-  /** What was being done ('writing checkpoint', …). */
-  doing: string;
-  /** The file it was done to. */
-  path: string;
-}
-
-async function trainLocked(options: TrainOptions, saveDir: string | null, resumeJson: string | null, run: RunState): Promise<TrainResult> {
-  const emit = (e: TrainEvent): void => {
-    options.onEvent?.(e);
-    logEvent(e);
-  };
-  const device = await setupDevice(options.device ?? TRAIN_DEFAULTS.device, { threads: options.threads });
-
-  // ---- checkpoint to start from
-  let ckpt: LoadedCheckpoint | null = null;
-  if (resumeJson !== null) ckpt = await loadCheckpoint(resumeJson);
-  else if (options.initFrom !== undefined) ckpt = await loadCheckpoint(options.initFrom, { withState: false });
-  const resuming = resumeJson !== null;
-  // ---- settings
-  const s: Settings = { ...TRAIN_DEFAULTS };
-  const given = options as Record<string, unknown>;
-  for (const k of Object.keys(TRAIN_DEFAULTS) as (keyof Settings)[]) {
-    if (given[k] !== undefined) (s as unknown as Record<string, unknown>)[k] = given[k];
-  }
-  if (ckpt) {
-    const saved = (ckpt.meta.hyperparameters ?? {}) as Record<string, unknown>;
-    const fromModel: Record<string, number> = { rnnSize: ckpt.config.hiddenSize, numLayers: ckpt.config.numLayers, embeddingSize: ckpt.config.embeddingSize };
-    const keys: readonly string[] = resuming ? FIXED_ON_RESUME : MODEL_KEYS;
-    for (const k of keys) {
-      const theirs = k in fromModel ? fromModel[k] : saved[k];
-      if (theirs === undefined) continue;
-      if (given[k] !== undefined && given[k] !== theirs) {
-        throw new UsageError(
-          `--${kebab(k)} ${String(given[k])} conflicts with the checkpoint's ${String(theirs)}: ` +
-            (resuming ? 'a resumed run keeps its settings (use --init-from to start a new run from the weights)' : 'the model shape comes from the checkpoint'),
-        );
-      }
-      (s as unknown as Record<string, unknown>)[k] = theirs;
-    }
-    if (resuming && saved.numEpochs !== undefined && given.numEpochs === undefined) s.numEpochs = saved.numEpochs as number;
-  }
-  const runId = (resuming ? ckpt!.meta.runId : undefined) ?? randomUUID();
-
-  // ---- does the directory hold another run?
-  let replacing = false;
-  if (saveDir !== null) {
-    const held = await savedRun(saveDir);
-    // resuming into the checkpoint's own directory, or into one holding the same run, continues it
-    const same = resuming && (resolve(dirname(ckpt!.path)) === resolve(saveDir) || (held?.runId !== undefined && held.runId === ckpt!.meta.runId));
-    if (held && !same && options.force !== true) {
-      throw new SaveDirError(
-        'holds-run',
-        saveDir,
-        `--save-dir ${saveDir} already holds a training run (${held.step !== undefined ? `latest checkpoint at step ${held.step}; ` : ''}${held.files.slice(0, 3).join(', ')}${held.files.length > 3 ? ', …' : ''}); nothing was changed. ` +
-          `Continue it with --resume ${saveDir}, replace it with --force (deletes its checkpoints, log and report), or choose another --save-dir`,
-      );
-    }
-    replacing = held !== null && !same;
-  }
-
-  // ---- text, vocabulary, batches
-  const data = await loadText(options, resuming ? ckpt!.meta.data : undefined, s.corpus);
-  let textHash: string | undefined;
-  const textSha256 = (): string => (textHash ??= sha256Hex(data.text)); // once: the resume check and every checkpoint
-  if (resuming && ckpt!.meta.data && ckpt!.meta.data.sha256 !== textSha256()) {
-    throw new TrainingDataError(
-      `the text differs from the one the checkpoint was trained on (${ckpt!.meta.data.chars} characters, sha256 ${ckpt!.meta.data.sha256.slice(0, 12)}…; now ${data.text.length} characters): ` +
-        'a resumed run must read the same text. Use --init-from to train the weights on a new text.',
-    );
-  }
-  const vocab = ckpt ? ckpt.vocab : CharVocab.fromText(data.text);
-  if (vocab.size < 2) {
-    const c = vocab.chars[0] ?? '';
-    throw new TrainingDataError(
-      `the training text has only one distinct character (U+${(c.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}, ${data.text.length.toLocaleString('en-US')} times): ` +
-        'a model needs at least 2 different characters to learn anything; is it the right file?',
-    );
-  }
-  const ids = vocab.encode(data.text, { what: ckpt ? `training text (the checkpoint's vocabulary is kept, so the text may only use its ${vocab.size} characters)` : 'training text' });
-  let batchSize = s.batchSize;
-  let seqLength = s.seqLength;
-  if (resuming && ckpt!.meta.data) ({ batchSize, seqLength } = ckpt!.meta.data);
-  let batches;
-  try {
-    batches = charBatches(ids, { batchSize, seqLength, valFrac: s.valFrac, shrink: s.shrink });
-  } catch (e) {
-    if (e instanceof RangeError || e instanceof TypeError) throw new TrainingDataError(e.message);
-    throw e;
-  }
-  ({ batchSize, seqLength } = batches);
-  const train: CharBatchStream = batches.train;
-  const val: CharBatchStream = batches.val;
-  const stepsPerEpoch = train.length;
-  const totalSteps = s.maxSteps !== null ? Math.min(s.maxSteps, s.numEpochs * stepsPerEpoch) : s.numEpochs * stepsPerEpoch;
-  const config: CharRNNConfig = { vocabSize: vocab.size, hiddenSize: s.rnnSize, numLayers: s.numLayers, dropout: s.dropout, embeddingSize: s.embeddingSize };
-  try {
-    checkConfig(config);
-  } catch (e) {
-    if (!(e instanceof RangeError)) throw e;
-    if (!ckpt && /vocabSize must|one-hot/.test(e.message)) throw new TrainingDataError(`the training text has ${vocab.size.toLocaleString('en-US')} distinct characters: ${e.message}`);
-    throw new UsageError(e.message.replace(/hiddenSize/, '--rnn-size (hiddenSize)').replace(/numLayers/, '--num-layers (numLayers)').replace(/embeddingSize/, '--embedding-size (embeddingSize)'));
-  }
-
-  // ---- files: from here on the save directory changes
-  const logPath = options.logFile ?? (saveDir !== null ? join(saveDir, 'train-log.jsonl') : null);
-  const reportPath = options.report === false ? null : (options.report ?? (saveDir !== null ? join(saveDir, 'report.html') : null));
-  const startStep = resuming ? ((ckpt!.training?.position ?? ckpt!.meta.position)?.step ?? 0) : 0;
-  let logBuffer = '';
-  const pending: TrainEvent[] = [];
-  function logEvent(e: TrainEvent): void {
-    if (e.type === 'step' || e.type === 'sample') return;
-    if (logPath === null) return;
-    logBuffer += `${JSON.stringify({ time: new Date().toISOString(), event: e.type, ...e, type: undefined })}\n`;
-  }
-  run.touched = true;
-  if (resuming) run.latestCheckpoint = checkpointFileOf(ckpt!);
-  if (saveDir !== null) {
-    run.doing = 'cleaning the save directory';
-    run.path = saveDir;
-    if (replacing) {
-      const removed = await clearSavedRun(saveDir);
-      if (removed.length > 0) pending.push({ type: 'info', message: `--force: removed the previous run's ${removed.length} file${removed.length === 1 ? '' : 's'} from ${saveDir}` });
-    }
-    const orphans = await removeSaveDirOrphans(saveDir);
-    if (orphans.length > 0) pending.push({ type: 'info', message: `removed ${orphans.length} file${orphans.length === 1 ? '' : 's'} left by an interrupted write in ${saveDir}: ${orphans.slice(0, 3).join(', ')}${orphans.length > 3 ? ', …' : ''}` });
-  }
-  if (logPath !== null) {
-    run.doing = 'writing the log';
-    run.path = logPath;
-    await mkdir(dirname(resolve(logPath)), { recursive: true });
-    if (resuming && existsSync(logPath)) {
-      // drop what the interrupted run logged after the checkpoint we continue from
-      const kept = (await readFile(logPath, 'utf8'))
-        .split('\n')
-        .filter((l) => {
-          if (l.trim() === '') return false;
-          try {
-            const e = JSON.parse(l) as { step?: number };
-            return e.step === undefined || e.step <= startStep;
-          } catch {
-            return false;
-          }
-        });
-      await writeFileAtomic(logPath, kept.map((l) => `${l}\n`).join(''));
-    } else if (!resuming) {
-      await writeFile(logPath, '');
-    }
-  }
-  const flushLog = async (): Promise<void> => {
-    if (logPath === null || logBuffer === '') return;
-    const text = logBuffer;
-    logBuffer = '';
-    run.doing = 'writing the log';
-    run.path = logPath;
-    await appendText(logPath, text);
-  };
-
-  for (const e of pending) emit(e);
-  if (batches.warning) emit({ type: 'warning', message: `${batches.warning} (pass --no-shrink to make this an error)` });
-  if (val.length === 0 && s.valFrac > 0) emit({ type: 'warning', message: 'no validation batch fits; the validation loss is not measured' });
-  const binary = binaryLooking(data.text);
-  if (binary) emit({ type: 'warning', message: binary });
-  const valBatches = s.valBatches > 0 ? Math.min(s.valBatches, val.length) : val.length;
-  if (valBatches < val.length) emit({ type: 'info', message: `validation uses the first ${valBatches} of ${val.length.toLocaleString('en-US')} validation batches, to bound its time (--val-batches; 0 = all)` });
-
-  // ---- model, optimizer, scheduler, generators
-  const dropoutGen = new Generator(s.seed + 1000003);
-  const model = new CharRNN(config, { generator: new Generator(s.seed), dropoutGenerator: dropoutGen, device });
-  if (ckpt) {
-    model.loadStateDict(ckpt.weights);
-    for (const t of Object.values(ckpt.weights)) t.dispose();
-  }
-  const params = model.parameters();
-  const optimizer: Optimizer<{ lr: number }> =
-    s.optimizer === 'rmsprop' ? (new RMSprop(params, { lr: s.learningRate, alpha: 0.95 }) as never) : (new Adam(params, { lr: s.learningRate }) as never);
-  const decay = s.lrDecay;
-  const after = s.lrDecayAfter;
-  const scheduler = new LambdaLR(optimizer, { lrLambda: (e: number) => (decay === 1 ? 1 : decay ** Math.max(0, e - after)) });
-  let step = 0;
-  let epoch = 0;
-  let batch = 0;
-  let hidden: LSTMState | null = null;
-  let secondsBefore = 0;
-  let history: HistoryPoint[] = [];
-  let samples: CheckpointSample[] = [];
-  let bestValLoss: number | undefined;
-  let bestStep: number | undefined;
-  let lastValLoss: number | undefined;
-  let lastLoss: number | undefined;
-  let latestCheckpoint: string | undefined;
-  /**
-   * The divergence limit: an untrained model's loss is ln V (it spreads its bets evenly); a
-   * training or validation loss above 2 ln V + 2 nats is far worse than knowing nothing, so
-   * the run has exploded — whenever it happens, even before the first loss is read.
-   */
-  const initialLoss = Math.log(vocab.size);
-  const divergenceLimit = 2 * initialLoss + 2;
-  if (resuming) {
-    const m = ckpt!.meta;
-    // the state file (one save() file): optimizer, scheduler, generator, position, carried LSTM state
-    const tr = ckpt!.training;
-    try {
-      if (tr) {
-        if (tr.optimizerKind !== s.optimizer) throw new CheckpointError(`${ckpt!.path}: the checkpoint's optimizer is ${tr.optimizerKind}, not ${s.optimizer}`);
-        optimizer.loadStateDict(tr.optimizer);
-        scheduler.loadStateDict(tr.scheduler);
-        dropoutGen.setState(tr.rng.dropout);
-      }
-      const p = tr?.position ?? m.position;
-      if (p) {
-        step = p.step;
-        epoch = p.epoch;
-        batch = p.batch;
-        secondsBefore = p.seconds;
-        if (p.hidden && tr?.hidden) hidden = [await tr.hidden.h.to(device), await tr.hidden.c.to(device)];
-      }
-    } finally {
-      for (const t of Object.values(ckpt!.state)) if (!hidden?.includes(t)) t.dispose();
-    }
-    history = [...(m.history ?? [])];
-    samples = [...(m.samples ?? [])];
-    bestValLoss = m.losses?.bestValLoss;
-    bestStep = m.losses?.bestStep;
-    lastValLoss = m.losses?.valLoss;
-    lastLoss = m.losses?.loss;
-    latestCheckpoint = checkpointFileOf(ckpt!);
-  } else if (ckpt) {
-    for (const t of Object.values(ckpt.state)) t.dispose();
-  }
-
-  const hyperparameters: Record<string, unknown> = { ...s, batchSize, seqLength, device: device.name };
-  emit({
-    type: 'start',
-    totalSteps,
-    stepsPerEpoch,
-    epochs: s.numEpochs,
-    startStep: step,
-    vocabSize: vocab.size,
-    trainChars: train.data.length,
-    valChars: val.data.length,
-    valBatches,
-    parameters: model.numParameters(),
-    device: device.name,
-    batchSize,
-    seqLength,
-    ...(resuming ? { resumedFrom: ckpt!.path } : {}),
-    ...(options.initFrom !== undefined ? { initFrom: ckpt!.path } : {}),
-  });
-
-  // ---- the steps
-  const criterion = new CrossEntropyLoss();
-  const lossSum = zeros([], { device });
-  let lossCount = 0;
-  const makeBatch = (b: { x: Int32Array; y: Int32Array }): [Tensor, Tensor] => [
-    tensor(b.x, { dtype: 'int32', device }).reshape([batchSize, seqLength]),
-    tensor(b.y, { dtype: 'int32', device }),
-  ];
-  const trainStep = (index: number): void => {
-    const next = tidy(() => {
-      const [x, y] = makeBatch(train.batchAt(index));
-      const [logits, state] = model.forward(x, hidden ?? undefined);
-      const loss = criterion.forward(logits, y);
-      optimizer.zeroGrad();
-      loss.backward();
-      if (s.gradClip > 0) clipGradNorm_(params, s.gradClip);
-      optimizer.step();
-      noGrad(() => lossSum.add_(loss));
-      return [state[0].detach(), state[1].detach()] as LSTMState;
-    });
-    hidden?.forEach((t) => t.dispose());
-    hidden = next;
-    lossCount++;
-  };
-  // Validations are bounded: --val-batches, and --max-minutes (plus a grace of 10 % of it, 1 to 30 s).
-  const deadline = (): number | undefined =>
-    s.maxMinutes !== null ? t0 + 1000 * (s.maxMinutes * 60 + Math.min(30, Math.max(1, s.maxMinutes * 6))) : undefined;
-  let valDone = 0;
-  const evaluate = (): Promise<number> => {
-    const d = deadline();
-    return evaluateLoss(model, val, { maxBatches: valBatches, ...(d !== undefined ? { deadline: d } : {}), onDone: (n) => (valDone = n) });
-  };
-
-  const t0 = performance.now();
-  let trainMs = 0;
-  let lastPrintStep = step;
-  let lastValStep = -1;
-  let lastCheckpointStep = resuming ? step : -1;
-  let stopReason = 'done' as StopReason;
-  let explodedWhat: string | undefined;
-  let message = '';
-  const elapsed = (): number => (performance.now() - t0) / 1000;
-  /** Seconds left: by the steps' pace in this run, or by `maxMinutes` when that ends sooner. */
-  const etaSeconds = (secs: number): number => {
-    const rate = (step - startStep) / Math.max(secs, 1e-9);
-    const eta = (totalSteps - step) / Math.max(rate, 1e-9);
-    return s.maxMinutes !== null ? Math.min(eta, Math.max(0, s.maxMinutes * 60 - secs)) : eta;
-  };
-  const charsPerSec = (): number => (trainMs > 0 ? ((step - startStep) * batchSize * seqLength) / (trainMs / 1000) : 0);
-  const stepEpoch = (): number => Math.min(s.numEpochs, Math.floor((step - 1) / stepsPerEpoch) + 1);
-
-  /** Reads the mean loss since the last read; returns false (and sets the stop reason) on NaN or explosion. */
-  const readLoss = async (): Promise<boolean> => {
-    if (lossCount === 0) return true;
-    const mean = (await lossSum.item()) / lossCount;
-    noGrad(() => lossSum.zero_());
-    lossCount = 0;
-    lastLoss = mean;
-    if (!Number.isFinite(mean)) {
-      stopReason = 'nan';
-      return false;
-    }
-    if (mean > divergenceLimit) {
-      stopReason = 'exploded';
-      explodedWhat = `the training loss exploded to ${fmtLoss(mean)}`;
-      return false;
-    }
-    return true;
-  };
-  const runValidation = async (): Promise<boolean> => {
-    if (val.length === 0) return true;
-    const v = await evaluate();
-    lastValStep = step;
-    lastValLoss = v;
-    if (!Number.isFinite(v)) {
-      stopReason = 'nan';
-      explodedWhat = 'the validation loss became NaN';
-      return false;
-    }
-    if (v > divergenceLimit) {
-      stopReason = 'exploded';
-      explodedWhat = `the validation loss exploded to ${fmtLoss(v)}`;
-      return false;
-    }
-    const complete = valDone >= valBatches;
-    if (!complete) {
-      emit({
-        type: 'warning',
-        message: `the validation at step ${step} stopped at the --max-minutes limit after ${valDone} of ${valBatches} batches; its loss ${v.toFixed(4)} is over those ${valDone}`,
-      });
-    }
-    // a validation cut short is not comparable with complete ones: it is best only when there is none
-    const best = bestValLoss === undefined || (complete && v < bestValLoss);
-    if (best) {
-      bestValLoss = v;
-      bestStep = step;
-    }
-    const point = history.at(-1);
-    if (point && point.step === step) point.valLoss = v;
-    else history.push({ step, epoch: stepEpoch(), valLoss: v, seconds: secondsBefore + elapsed() });
-    emit({ type: 'validation', step, epoch: stepEpoch(), valLoss: v, best, batches: valDone, totalBatches: valBatches });
-    return true;
-  };
-  const takeSample = async (): Promise<string> => {
-    if (s.sampleLength <= 0) return '';
-    const text = await sample(model, vocab, { prime: s.samplePrime, length: s.sampleLength, temperature: s.temperature, topK: s.topK, seed: s.seed });
-    samples = samples.filter((x) => x.step !== step);
-    samples.push({ step, ...(lastValStep === step && lastValLoss !== undefined ? { valLoss: lastValLoss } : {}), text });
-    emit({ type: 'sample', step, text });
-    return text;
-  };
-  const writeReport = async (): Promise<void> => {
-    if (reportPath === null) return;
-    const facts: Record<string, string | number> = {
-      steps: `${step} of ${totalSteps} (epoch ${Math.max(1, stepEpoch())} of ${s.numEpochs})`,
-      'training text': data.inputs ? data.inputs.join(', ') : (data.corpus ?? 'given as a string'),
-      characters: `${data.text.length.toLocaleString('en-US')} (vocabulary ${vocab.size})`,
-      'characters per second': Math.round(charsPerSec()),
-    };
-    if (bestValLoss !== undefined) facts['best validation loss'] = `${bestValLoss.toFixed(4)} at step ${bestStep}`;
-    if (stopReason !== 'done' || message) facts.status = message || stopReason;
-    const html = renderReport({ title: `char-RNN training report (${saveDir ?? 'in memory'})`, hyperparameters, history, samples, facts });
-    run.doing = 'writing the report';
-    run.path = reportPath;
-    await writeFileAtomic(reportPath, html, { mkdir: true });
-  };
-  const checkpoint = async (): Promise<void> => {
-    if (saveDir === null) return;
-    const isBest = lastValStep === step && bestStep === step;
-    await takeSample();
-    const weights = model.stateDict();
-    try {
-      run.doing = 'writing checkpoint';
-      run.path = join(saveDir, `${checkpointName(step)}.safetensors`);
-      latestCheckpoint = await writeCheckpoint(
-        saveDir,
-        step,
-        {
-          meta: {
-            model: config,
-            vocab: vocab.toJSON(),
-            hyperparameters,
-            data: { inputs: data.inputs, corpus: data.corpus, chars: data.text.length, sha256: textSha256(), batchSize, seqLength, valFrac: s.valFrac },
-            losses: { loss: lastLoss, valLoss: lastValLoss, bestValLoss, bestStep },
-            history,
-            samples,
-            createdAt: new Date().toISOString(),
-            library: LIBRARY,
-          },
-          weights,
-          state: {
-            optimizerKind: s.optimizer,
-            optimizer: optimizer.stateDict(),
-            scheduler: scheduler.stateDict(),
-            rng: { dropout: dropoutGen.getState() },
-            position: { step, epoch, batch, hidden: hidden !== null, seconds: secondsBefore + elapsed() },
-            hidden: hidden ? { h: hidden[0], c: hidden[1] } : null,
-          },
-        },
-        { best: val.length === 0 || isBest, keep: s.keep, runId }, // without validation, best = latest
-      );
-      run.latestCheckpoint = latestCheckpoint;
-    } finally {
-      for (const t of Object.values(weights)) t.dispose();
-    }
-    lastCheckpointStep = step;
-    emit({ type: 'checkpoint', step, path: latestCheckpoint, best: isBest, ...(lastValStep === step && lastValLoss !== undefined ? { valLoss: lastValLoss } : {}) });
-    await writeReport();
-    await flushLog();
-  };
-
-  let failed = false;
-  try {
-    outer: while (epoch < s.numEpochs) {
-      {
-        if (s.maxSteps !== null && step >= s.maxSteps) {
-          stopReason = 'max-steps';
-          break outer;
-        }
-        const ts = performance.now();
-        trainStep(batch);
-        // an asynchronous device (WebGPU): wait for the step's work, so that the queue and
-        // the memory it holds stay bounded (the loss itself is still read only at print steps)
-        if (device.backend.sync) await device.backend.sync();
-        trainMs += performance.now() - ts;
-        batch++;
-        step++;
-        const thisEpoch = epoch + 1;
-        if (batch === stepsPerEpoch) {
-          // epoch done: reset the LSTM state (as the original) and advance the schedule
-          epoch++;
-          batch = 0;
-          hidden?.forEach((t) => t.dispose());
-          hidden = null;
-          scheduler.step();
-        }
-        const isLast = step >= totalSteps;
-        const wantVal = val.length > 0 && ((s.valEvery > 0 && step % s.valEvery === 0) || (s.checkpointEvery > 0 && step % s.checkpointEvery === 0 && saveDir !== null));
-        const wantCkpt = saveDir !== null && s.checkpointEvery > 0 && step % s.checkpointEvery === 0;
-        if (step % s.printEvery === 0 || wantVal || wantCkpt || isLast) {
-          if (!(await readLoss())) {
-            failed = true;
-            break outer;
-          }
-          if (step - lastPrintStep > 0) history.push({ step, epoch: thisEpoch, loss: lastLoss, seconds: secondsBefore + elapsed() });
-          lastPrintStep = step;
-          if (wantVal && !(await runValidation())) {
-            failed = true;
-            break outer;
-          }
-          if (step % s.printEvery === 0 || isLast) {
-            emit({
-              type: 'print',
-              step,
-              epoch: thisEpoch,
-              epochs: s.numEpochs,
-              loss: lastLoss!,
-              ...(lastValLoss !== undefined ? { valLoss: lastValLoss } : {}),
-              valFresh: lastValStep === step,
-              charsPerSec: charsPerSec(),
-              seconds: secondsBefore + elapsed(),
-              etaSeconds: etaSeconds(elapsed()),
-            });
-          }
-          if (wantCkpt) await checkpoint();
-        }
-        const secs = elapsed();
-        const eta = etaSeconds(secs);
-        emit({
-          type: 'step',
-          step,
-          epoch: thisEpoch,
-          epochs: s.numEpochs,
-          batch: batch === 0 ? stepsPerEpoch : batch,
-          stepsPerEpoch,
-          totalSteps,
-          seconds: secondsBefore + secs,
-          charsPerSec: charsPerSec(),
-          etaSeconds: eta,
-          ...(lastLoss !== undefined ? { loss: lastLoss } : {}),
-          ...(lastValLoss !== undefined ? { valLoss: lastValLoss } : {}),
-        });
-        if (s.maxMinutes !== null && secs >= s.maxMinutes * 60) {
-          stopReason = 'max-minutes';
-          break outer;
-        }
-        if (options.signal?.aborted) {
-          stopReason = 'interrupted';
-          break outer;
-        }
-        if (s.maxSteps !== null && step >= s.maxSteps) {
-          stopReason = 'max-steps';
-          break outer;
-        }
-      }
-    }
-
-    let finalSample = '';
-    const failure = (): string => {
-      const what = stopReason === 'nan' ? (explodedWhat ?? 'the loss became NaN') : `${explodedWhat ?? 'the loss exploded'}, above the limit ${divergenceLimit.toFixed(4)} (2 × ln ${vocab.size} + 2: an untrained model's loss is ln ${vocab.size} = ${initialLoss.toFixed(4)})`;
-      return (
-        `Training stopped at step ${step}: ${what}. No checkpoint was written after the last good one` +
-        (latestCheckpoint ? `; the last good checkpoint is ${latestCheckpoint}` : ' (none was written yet)') +
-        '. Try a smaller --learning-rate or a --grad-clip.'
-      );
-    };
-    if (failed) {
-      message = failure();
-    } else {
-      if (lossCount > 0 && !(await readLoss())) {
-        failed = true;
-        message = failure();
-      } else {
-        if (history.at(-1)?.step !== step && step > startStep) history.push({ step, epoch: stepEpoch(), loss: lastLoss, seconds: secondsBefore + elapsed() });
-        if (lastValStep !== step && !(await runValidation())) failed = true;
-        if (!failed) {
-          if (saveDir !== null && lastCheckpointStep !== step) await checkpoint();
-          else if (saveDir === null || samples.at(-1)?.step !== step) await takeSample();
-          finalSample = samples.at(-1)?.step === step ? samples.at(-1)!.text : '';
-        }
-        const why: Record<StopReason, string> = {
-          done: `all ${s.numEpochs} epochs done`,
-          'max-minutes': `--max-minutes ${s.maxMinutes} reached`,
-          'max-steps': `--max-steps ${s.maxSteps} reached`,
-          interrupted: 'interrupted',
-          nan: 'the loss became NaN',
-          exploded: 'the loss exploded',
-        };
-        message = failed
-          ? failure()
-          : `Training finished at step ${step} (${why[stopReason]})` +
-            (lastValLoss !== undefined ? `: val loss ${lastValLoss.toFixed(4)}` : lastLoss !== undefined ? `: loss ${lastLoss.toFixed(4)}` : '') +
-            (bestValLoss !== undefined ? `, best ${bestValLoss.toFixed(4)} at step ${bestStep}` : '') +
-            (latestCheckpoint ? `. Checkpoint: ${latestCheckpoint}` : '.');
-      }
-    }
-    emit({ type: 'stop', reason: stopReason, message, step });
-    await writeReport();
-    await flushLog();
-    return {
-      model,
-      vocab,
-      config,
-      settings: { ...s, batchSize, seqLength },
-      stopReason,
-      message,
-      step,
-      epoch,
-      history,
-      samples,
-      lastLoss,
-      lastValLoss,
-      bestValLoss,
-      checkpoint: latestCheckpoint,
-      sample: finalSample,
-      charsPerSec: charsPerSec(),
-      trainSeconds: trainMs / 1000,
-      ...(reportPath !== null ? { reportPath } : {}),
-    };
-  } finally {
-    hidden?.forEach((t) => t.dispose());
-    lossSum.dispose();
-    optimizer.dispose();
-  }
+export async function train(options: TransformerTrainOptions): Promise<TrainResult<CharGPT>>;
+export async function train(options?: TrainOptions): Promise<TrainResult<CharRNN>>;
+export async function train(options?: TrainOptions | TransformerTrainOptions): Promise<TrainResult>;
+export async function train(options: TrainOptions | TransformerTrainOptions = {}): Promise<TrainResult> {
+  return await new Trainer(options).run();
 }

@@ -9,7 +9,8 @@ import { TEMP_FILE_PATTERN, isProcessAlive, removeOrphanTempFiles, tempFileFor, 
 import { ones } from '@fackel/tensor';
 import { saveSafetensors } from '@fackel/nn';
 import { main, setupDevice } from '../src/index.js';
-import { ROOT, TANNENBAUM, captureIO, tempDir } from './helpers.js';
+import { repoRoot, scratch } from '@fackel/testkit';
+import { TANNENBAUM, captureIO } from './helpers.js';
 
 beforeAll(async () => {
   await setupDevice('cpu');
@@ -21,7 +22,7 @@ function deadPid(): number {
 
 describe('one atomic writer', () => {
   test('writes strings, bytes and chunks; a failure keeps the old file and leaves no temporary file', async () => {
-    const dir = tempDir();
+    const dir = scratch('charrnn').dir;
     const path = join(dir, 'a.json');
     await writeFileAtomic(path, 'old\n');
     await writeFileAtomic(path, ['{"a": ', new TextEncoder().encode('1}'), '\n'], { fsync: true });
@@ -46,19 +47,19 @@ describe('one atomic writer', () => {
 
   test('safetensors, downloads and checkpoints all use it (one temporary-file name)', async () => {
     const sources = [
-      readFileSync(join(ROOT, 'packages/nn/src/safetensors.ts'), 'utf8'),
-      readFileSync(join(ROOT, 'packages/data/src/download.ts'), 'utf8'),
-      readFileSync(join(ROOT, 'packages/charrnn/src/checkpoint.ts'), 'utf8'),
-      readFileSync(join(ROOT, 'packages/charrnn/src/train.ts'), 'utf8'),
+      readFileSync(join(repoRoot(), 'packages/nn/src/io-node.ts'), 'utf8'), // nn's file I/O (Node.js side of its `#io` import)
+      readFileSync(join(repoRoot(), 'packages/data/src/download.ts'), 'utf8'),
+      readFileSync(join(repoRoot(), 'packages/charrnn/src/checkpoint.ts'), 'utf8'),
+      readFileSync(join(repoRoot(), 'packages/charrnn/src/train.ts'), 'utf8'),
     ];
     for (const s of sources) {
       expect(s).toMatch(/from '@fackel\/tensor\/node'/);
       expect(s).not.toMatch(/randomBytes|\.tmp`|rename\(/);
     }
-    expect(existsSync(join(ROOT, 'packages/charrnn/src/fs-atomic.ts'))).toBe(false);
-    expect(readFileSync(join(ROOT, 'packages/tensor/src/index.ts'), 'utf8')).not.toMatch(/node:|\.\/node\//); // the browser entry stays Node-free
+    expect(existsSync(join(repoRoot(), 'packages/charrnn/src/fs-atomic.ts'))).toBe(false);
+    expect(readFileSync(join(repoRoot(), 'packages/tensor/src/index.ts'), 'utf8')).not.toMatch(/node:|\.\/node\//); // the browser entry stays Node-free
     // and what they leave behind while writing has the shared name
-    const dir = tempDir();
+    const dir = scratch('charrnn').dir;
     const t = ones([3]);
     await saveSafetensors(join(dir, 'w.safetensors'), { t });
     t.dispose();
@@ -66,7 +67,7 @@ describe('one atomic writer', () => {
   });
 
   test('removeOrphanTempFiles removes the temporary files of dead writers only', async () => {
-    const dir = tempDir();
+    const dir = scratch('charrnn').dir;
     const dead = `.x.json.${deadPid()}.0123456789ab.fackel-tmp`;
     const live = `.y.json.1.0123456789ab.fackel-tmp`; // pid 1 is always alive
     const mine = `.z.json.${process.pid}.0123456789ab.fackel-tmp`;
@@ -77,8 +78,8 @@ describe('one atomic writer', () => {
     expect(await removeOrphanTempFiles(join(dir, 'missing'))).toEqual([]);
   });
 
-  test('a run cleans its save directory when it starts: dead writers\' temporary files (old names too) and weights without a JSON', async () => {
-    const dir = tempDir();
+  test("a run cleans its save directory when it starts: dead writers' temporary files (old names too) and weights without a JSON", async () => {
+    const dir = scratch('charrnn').dir;
     const tiny = ['--rnn-size', '16', '--batch-size', '4', '--seq-length', '10', '--sample-length', '0', '--quiet'];
     expect(await main(['train', '--input', TANNENBAUM, '--save-dir', dir, '--max-steps', '2', '--checkpoint-every', '2', ...tiny], captureIO().io)).toBe(0);
     const pid = deadPid();

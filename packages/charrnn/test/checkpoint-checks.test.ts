@@ -7,14 +7,15 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { memory } from '@fackel/tensor';
 import { CheckpointError, loadCheckpoint, main, setupDevice, train } from '../src/index.js';
-import { TANNENBAUM, TINY, captureIO, tempDir } from './helpers.js';
+import { scratch } from '@fackel/testkit';
+import { TANNENBAUM, TINY, captureIO } from './helpers.js';
 
 let dir: string;
 let meta: Record<string, unknown>;
 
 beforeAll(async () => {
   await setupDevice('cpu');
-  dir = tempDir();
+  dir = scratch('charrnn').dir;
   await train({ inputs: [TANNENBAUM], ...TINY, saveDir: dir, maxSteps: 2, checkpointEvery: 2, sampleLength: 0 });
   meta = JSON.parse(readFileSync(join(dir, 'ckpt-000002.json'), 'utf8')) as Record<string, unknown>;
 });
@@ -74,7 +75,14 @@ describe('checkpoint files are checked before they are trusted', () => {
   });
 
   test('weights names cannot leave the checkpoint directory; only regular files are read (a FIFO never blocks)', async () => {
-    for (const name of ['../../../../etc/passwd', '/etc/passwd', 'sub/ckpt.safetensors', 'a\\b.safetensors', '..', '.ckpt-000002.safetensors.1.0123456789ab.fackel-tmp']) {
+    for (const name of [
+      '../../../../etc/passwd',
+      '/etc/passwd',
+      'sub/ckpt.safetensors',
+      'a\\b.safetensors',
+      '..',
+      '.ckpt-000002.safetensors.1.0123456789ab.fackel-tmp',
+    ]) {
       const e = await loadVariant('escape', (m) => (m.weights = name));
       expect(e).toBeInstanceOf(CheckpointError);
       expect((e as Error).message).toContain(`"weights" is ${JSON.stringify(name)}, but it must be a plain file name in the checkpoint's directory`);
@@ -92,6 +100,8 @@ describe('checkpoint files are checked before they are trusted', () => {
     const t1 = performance.now();
     expect(await main(['sample', '/dev/zero'], c.io)).toBe(3);
     expect(performance.now() - t1).toBeLessThan(2000);
-    expect(c.err()).toBe('fackel-charrnn: error: checkpoint /dev/zero is a character device, not a regular file; nothing was read from it; nothing was written\n');
+    expect(c.err()).toBe(
+      'fackel-charrnn: error: checkpoint /dev/zero is a character device, not a regular file; nothing was read from it; nothing was written\n',
+    );
   }, 20_000);
 });

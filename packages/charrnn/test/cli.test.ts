@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { Generator } from '@fackel/tensor';
 import { drawIndex, generateIds, main, parseArgs, samplingProbs, setupDevice, UsageError } from '../src/index.js';
-import { TANNENBAUM, ERLKOENIG, captureIO, tempDir } from './helpers.js';
+import { scratch } from '@fackel/testkit';
+import { TANNENBAUM, ERLKOENIG, captureIO } from './helpers.js';
 
 const tiny = ['--rnn-size', '16', '--batch-size', '4', '--seq-length', '10', '--sample-length', '30'];
 
@@ -18,10 +19,32 @@ describe('argument parsing', () => {
     expect(parseArgs('sample', ['ck', '--num_samples', '5', '--top_k', '3']).options).toEqual({ length: 5, topK: 3 });
   });
   test("char-rnn's single-dash spellings and pytorch-charRNN's names (the parser of @fackel/tools)", () => {
-    const { options } = parseArgs('train', ['-rnn_size', '64', '-num_layers', '3', '-max_epochs', '5', '-learning_rate', '2e-3', '-data_dir', 'a.txt', '-checkpoint_dir', 'cv', '-h']);
+    const { options } = parseArgs('train', [
+      '-rnn_size',
+      '64',
+      '-num_layers',
+      '3',
+      '-max_epochs',
+      '5',
+      '-learning_rate',
+      '2e-3',
+      '-data_dir',
+      'a.txt',
+      '-checkpoint_dir',
+      'cv',
+      '-h',
+    ]);
     expect(options).toEqual({ rnnSize: 64, numLayers: 3, numEpochs: 5, learningRate: 0.002, inputs: ['a.txt'], saveDir: 'cv', help: true });
-    expect(parseArgs('train', ['--n_hidden', '32', '--n_layers', '1', '--drop_prob', '0.3', '--clip', '5']).options).toEqual({ rnnSize: 32, numLayers: 1, dropout: 0.3, gradClip: 5 });
-    expect(parseArgs('sample', ['cv/latest.json', '-primetext', 'The', '-length', '50', '-temperature', '0.7'])).toEqual({ options: { prime: 'The', length: 50, temperature: 0.7 }, positionals: ['cv/latest.json'] });
+    expect(parseArgs('train', ['--n_hidden', '32', '--n_layers', '1', '--drop_prob', '0.3', '--clip', '5']).options).toEqual({
+      rnnSize: 32,
+      numLayers: 1,
+      dropout: 0.3,
+      gradClip: 5,
+    });
+    expect(parseArgs('sample', ['cv/latest.json', '-primetext', 'The', '-length', '50', '-temperature', '0.7'])).toEqual({
+      options: { prime: 'The', length: 50, temperature: 0.7 },
+      positionals: ['cv/latest.json'],
+    });
     expect(() => parseArgs('train', ['-x'])).toThrow(/unknown option -x/);
     expect(() => parseArgs('train', ['-rnn_size', '0x10'])).toThrow(/--rnn-size must be a whole number from 1 to 4096 \(decimal digits\)/);
   });
@@ -38,8 +61,8 @@ describe('sampling', () => {
   test('temperature and top-k', () => {
     const p = samplingProbs([2, 1, 0, -1], { topK: 2 });
     expect(p[2]).toBe(0);
-    expect(p[0]! + p[1]!).toBeCloseTo(1, 12);
-    expect(p[0]! / p[1]!).toBeCloseTo(Math.E, 10);
+    expect(p[0] + p[1]).toBeCloseTo(1, 12);
+    expect(p[0] / p[1]).toBeCloseTo(Math.E, 10);
     const cold = samplingProbs([2, 1, 0], { temperature: 0.01 });
     expect(cold[0]).toBeCloseTo(1, 10);
     const hot = samplingProbs([2, 1, 0], { temperature: 1000 });
@@ -48,7 +71,7 @@ describe('sampling', () => {
     expect(drawIndex([0, 0, 1], new Generator(1))).toBe(2);
   });
   test('the loop is seeded: the same seed gives the same ids', async () => {
-    const logits = (ids: Int32Array) => [ids[ids.length - 1]! % 3, 1, 0.5];
+    const logits = (ids: Int32Array) => [ids[ids.length - 1] % 3, 1, 0.5];
     const a = await generateIds(logits, { vocabSize: 3, prime: Int32Array.of(0), length: 50, seed: 4 });
     const b = await generateIds(logits, { vocabSize: 3, prime: Int32Array.of(0), length: 50, seed: 4 });
     const c = await generateIds(logits, { vocabSize: 3, prime: Int32Array.of(0), length: 50, seed: 5 });
@@ -60,9 +83,12 @@ describe('sampling', () => {
 
 describe('fackel-charrnn (in-process)', () => {
   test('train prints the original progress lines, writes the JSON-lines log, a report, and a sample; sample streams reproducibly', async () => {
-    const dir = tempDir();
+    const dir = scratch('charrnn').dir;
     const c = captureIO(false);
-    const code = await main(['train', '--input', TANNENBAUM, '--save-dir', dir, '--num-epochs', '2', '--print-every', '4', '--checkpoint-every', '8', ...tiny], c.io);
+    const code = await main(
+      ['train', '--input', TANNENBAUM, '--save-dir', dir, '--num-epochs', '2', '--print-every', '4', '--checkpoint-every', '8', ...tiny],
+      c.io,
+    );
     expect(c.err()).toBe('');
     expect(code).toBe(0);
     const out = c.out();
@@ -73,7 +99,10 @@ describe('fackel-charrnn (in-process)', () => {
     expect(out).toMatch(/Checkpoint at step 8 \(val loss \d\.\d{4}, best so far\)/);
     expect(out).toMatch(/--- sample at step 24 \(temperature 0\.8\) ---\n[\s\S]{30}\n---/);
     expect(out).not.toMatch(/\r|\x1b\[/); // no terminal control codes when not a terminal
-    const log = readFileSync(join(dir, 'train-log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const log = readFileSync(join(dir, 'train-log.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(log[0]).toMatchObject({ event: 'start', stepsPerEpoch: 12 });
     expect(log.filter((e) => e.event === 'print')).toHaveLength(6);
     expect(log.filter((e) => e.event === 'checkpoint').map((e) => e.step)).toEqual([8, 16, 24]);
@@ -96,24 +125,29 @@ describe('fackel-charrnn (in-process)', () => {
 
   test('on a terminal: a live progress bar with epoch, step, losses, chars/s and ETA', async () => {
     const c = captureIO(true);
-    expect(await main(['train', '--input', TANNENBAUM, '--save-dir', tempDir(), '--max-steps', '6', '--print-every', '2', '--val-every', '2', ...tiny], c.io)).toBe(0);
+    expect(
+      await main(
+        ['train', '--input', TANNENBAUM, '--save-dir', scratch('charrnn').dir, '--max-steps', '6', '--print-every', '2', '--val-every', '2', ...tiny],
+        c.io,
+      ),
+    ).toBe(0);
     expect(c.out()).toMatch(/\r\x1b\[2K\[[#-]+\] +\d+\.\d% \| epoch 1\/25 \| step \d+\/6 \| loss \d\.\d{4} \| val \d\.\d{4} \| [\d,]+ char\/s \| ETA \d+:\d\d/);
   });
 
   test('several --input files are joined; usage errors exit 2; unknown characters with --init-from exit 3', async () => {
-    const dir = tempDir();
+    const dir = scratch('charrnn').dir;
     const c = captureIO();
     expect(await main(['train', '--input', TANNENBAUM, '--input', ERLKOENIG, '--save-dir', dir, '--max-steps', '2', '--quiet', ...tiny], c.io)).toBe(0);
-    const log = JSON.parse(readFileSync(join(dir, 'train-log.jsonl'), 'utf8').split('\n')[0]!) as { trainChars: number; valChars: number };
+    const log = JSON.parse(readFileSync(join(dir, 'train-log.jsonl'), 'utf8').split('\n')[0]) as { trainChars: number; valChars: number };
     expect(log.trainChars + log.valChars).toBe(577 + 1 + 1307);
     const u = captureIO();
     expect(await main(['train', '--bogus'], u.io)).toBe(2);
     expect(u.err()).toMatch(/unknown option --bogus/);
     expect(await main(['sample'], u.io)).toBe(2);
     const v = captureIO();
-    const small = tempDir();
+    const small = scratch('charrnn').dir;
     await main(['train', '--input', TANNENBAUM, '--save-dir', small, '--max-steps', '1', '--quiet', ...tiny], captureIO().io);
-    expect(await main(['train', '--init-from', small, '--input', ERLKOENIG, '--save-dir', tempDir(), '--quiet'], v.io)).toBe(3);
+    expect(await main(['train', '--init-from', small, '--input', ERLKOENIG, '--save-dir', scratch('charrnn').dir, '--quiet'], v.io)).toBe(3);
     expect(v.err()).toMatch(/training text .* not in the vocabulary/);
     expect(v.err()).toMatch(/"ö"/);
   });

@@ -6,13 +6,19 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test, vi } from 'vitest';
 import { loadCheckpoint, main, setupDevice } from '../src/index.js';
-import { TANNENBAUM, captureIO, tempDir } from './helpers.js';
+import { scratch } from '@fackel/testkit';
+import { TANNENBAUM, captureIO } from './helpers.js';
 
 const fail = vi.hoisted(() => ({ pattern: null as RegExp | null, code: 'ENOSPC', syscall: 'write' }));
 
 function errno(code: string, syscall: string, path?: string): NodeJS.ErrnoException {
   const messages: Record<string, string> = { ENOSPC: 'no space left on device', EROFS: 'read-only file system', EACCES: 'permission denied' };
-  return Object.assign(new Error(`${code}: ${messages[code] ?? code}, ${syscall}${path ? ` '${path}'` : ''}`), { code, syscall, errno: -28, ...(path ? { path } : {}) });
+  return Object.assign(new Error(`${code}: ${messages[code] ?? code}, ${syscall}${path ? ` '${path}'` : ''}`), {
+    code,
+    syscall,
+    errno: -28,
+    ...(path ? { path } : {}),
+  });
 }
 
 vi.mock('node:fs/promises', async (importOriginal) => {
@@ -49,7 +55,7 @@ describe('file-system failures during training', () => {
     ['EACCES', 'open', 'safetensors', 'permission denied'],
   ] as const) {
     test(`${code} while writing a checkpoint: exit 4, one line naming the file and the intact checkpoint, no orphan`, async () => {
-      const dir = tempDir();
+      const dir = scratch('charrnn').dir;
       expect(await main(['train', '--input', TANNENBAUM, '--save-dir', dir, '--max-steps', '2', ...tiny], captureIO().io)).toBe(0);
       // the next checkpoint (step 4) fails
       Object.assign(fail, { pattern: new RegExp(`ckpt-000004\\.${target}\\.\\d+\\.[0-9a-f]+\\.fackel-tmp$`), code, syscall });
@@ -76,7 +82,7 @@ describe('file-system failures during training', () => {
   }
 
   test('a read-only save directory at the start: exit 4, nothing written', async () => {
-    const dir = join(tempDir(), 'new');
+    const dir = join(scratch('charrnn').dir, 'new');
     Object.assign(fail, { pattern: /train\.lock$/, code: 'EROFS', syscall: 'open' });
     const c = captureIO();
     try {

@@ -7,7 +7,8 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { main, parseArgs, setupDevice, shellQuote, train, UsageError, type TrainEvent } from '../src/index.js';
-import { TANNENBAUM, TINY, captureIO, readText, tempDir } from './helpers.js';
+import { scratch } from '@fackel/testkit';
+import { TANNENBAUM, TINY, captureIO, readText } from './helpers.js';
 
 const tiny = ['--rnn-size', '16', '--batch-size', '4', '--seq-length', '10', '--sample-length', '10', '--quiet'];
 
@@ -21,11 +22,13 @@ function lines(s: string): string[] {
 
 describe('the explosion guard', () => {
   test('a loss already exploded at the first read (--learning-rate 1e9) fails the run (exit 1) and is never saved as best', async () => {
-    const dir = tempDir();
+    const dir = scratch('charrnn').dir;
     const c = captureIO();
     expect(await main(['train', '--input', TANNENBAUM, '--save-dir', dir, '--learning-rate', '1e9', '--max-steps', '20', ...tiny], c.io)).toBe(1);
     expect(lines(c.err())).toHaveLength(1);
-    expect(c.err()).toMatch(/^Training stopped at step \d+: the (training|validation) loss (exploded to [\d.e+]+, above the limit [\d.]+ \(2 × ln \d+ \+ 2: an untrained model's loss is ln \d+ = [\d.]+\)|became NaN)\. No checkpoint was written/);
+    expect(c.err()).toMatch(
+      /^Training stopped at step \d+: the (training|validation) loss (exploded to [\d.e+]+, above the limit [\d.]+ \(2 × ln \d+ \+ 2: an untrained model's loss is ln \d+ = [\d.]+\)|became NaN)\. No checkpoint was written/,
+    );
     expect(existsSync(join(dir, 'best.json'))).toBe(false);
     expect(existsSync(join(dir, 'latest.json'))).toBe(false);
     expect(c.out()).not.toMatch(/Sample more with/);
@@ -34,7 +37,7 @@ describe('the explosion guard', () => {
 
 describe('CLI errors are one line, with an exit status by kind', () => {
   test('data errors (an empty file, a binary, a text of one character) exit 3 without a stack trace', async () => {
-    const dir = tempDir();
+    const dir = scratch('charrnn').dir;
     const empty = join(dir, 'empty.txt');
     writeFileSync(empty, '');
     const nul = join(dir, 'nul.txt');
@@ -63,7 +66,7 @@ describe('CLI errors are one line, with an exit status by kind', () => {
   });
 
   test('--save-dir that is a file (EEXIST/ENOTDIR) exits 4 with one line; FACKEL_DEBUG=1 adds the stack', async () => {
-    const dir = tempDir();
+    const dir = scratch('charrnn').dir;
     const file = join(dir, 'a-file');
     writeFileSync(file, 'x');
     const c = captureIO();
@@ -94,8 +97,14 @@ describe('CLI inputs', () => {
       expect(() => parseArgs('train', ['--seed', raw])).toThrow(UsageError);
       expect(() => parseArgs('train', ['--seed', raw])).toThrow(/^--seed must be a whole number from 0 to 4,294,967,295/);
     }
-    for (const raw of ['0x10', 'Infinity', '1e999', '0b1', '']) expect(() => parseArgs('train', ['--learning-rate', raw])).toThrow(/^--learning-rate must be a (decimal|finite) number/);
-    expect(parseArgs('train', ['--seed', '42', '--learning-rate', '2e-3', '--dropout', '.25', '--force']).options).toEqual({ seed: 42, learningRate: 0.002, dropout: 0.25, force: true });
+    for (const raw of ['0x10', 'Infinity', '1e999', '0b1', ''])
+      expect(() => parseArgs('train', ['--learning-rate', raw])).toThrow(/^--learning-rate must be a (decimal|finite) number/);
+    expect(parseArgs('train', ['--seed', '42', '--learning-rate', '2e-3', '--dropout', '.25', '--force']).options).toEqual({
+      seed: 42,
+      learningRate: 0.002,
+      dropout: 0.25,
+      force: true,
+    });
     const c = captureIO();
     return main(['train', '--rnn-size', '1000000000'], c.io).then((code) => {
       expect(code).toBe(2);
@@ -119,7 +128,11 @@ describe('CLI inputs', () => {
     const valBatches = Math.floor((all - 1) / 40);
     expect(valBatches).toBeGreaterThan(800);
     const vals = events.filter((e) => e.type === 'validation') as Extract<TrainEvent, { type: 'validation' }>[];
-    expect(vals.map((v) => [v.batches, v.totalBatches])).toEqual([[5, 5], [5, 5], [5, 5]]);
+    expect(vals.map((v) => [v.batches, v.totalBatches])).toEqual([
+      [5, 5],
+      [5, 5],
+      [5, 5],
+    ]);
     expect(events.find((e) => e.type === 'info' && e.message.includes(`validation uses the first 5 of ${valBatches} validation batches`))).toBeDefined();
     expect(r.stopReason).toBe('max-steps');
 
@@ -132,19 +145,23 @@ describe('CLI inputs', () => {
     const final = late.filter((e) => e.type === 'validation').at(-1) as Extract<TrainEvent, { type: 'validation' }>;
     expect(final.totalBatches).toBe(valBatches);
     expect(final.batches).toBeLessThan(valBatches);
-    expect(late.find((e) => e.type === 'warning' && e.message.includes(`stopped at the --max-minutes limit after ${final.batches} of ${valBatches} batches`))).toBeDefined();
+    expect(
+      late.find((e) => e.type === 'warning' && e.message.includes(`stopped at the --max-minutes limit after ${final.batches} of ${valBatches} batches`)),
+    ).toBeDefined();
     expect(seconds).toBeLessThan(15);
   });
 
   test('"Sample more with" is shell-quoted when the path holds spaces or quotes', async () => {
     expect(shellQuote('save/ckpt-000002.json')).toBe('save/ckpt-000002.json');
     expect(shellQuote("my runs/it's")).toBe(`'my runs/it'\\''s'`);
-    const dir = join(tempDir(), "my runs/it's $HOME");
+    const dir = join(scratch('charrnn').dir, "my runs/it's $HOME");
     mkdirSync(dir, { recursive: true });
     const c = captureIO();
     expect(await main(['train', '--input', TANNENBAUM, '--save-dir', dir, '--max-steps', '2', ...tiny], c.io)).toBe(0);
-    const suggested = /Sample more with: (.*)\n/.exec(c.out())![1]!;
-    const words = spawnSync('sh', ['-c', `for w in ${suggested}; do printf '%s\\n' "$w"; done`], { encoding: 'utf8' }).stdout.trim().split('\n');
+    const suggested = /Sample more with: (.*)\n/.exec(c.out())![1];
+    const words = spawnSync('sh', ['-c', `for w in ${suggested}; do printf '%s\\n' "$w"; done`], { encoding: 'utf8' })
+      .stdout.trim()
+      .split('\n');
     expect(words).toEqual(['fackel-charrnn', 'sample', join(dir, 'ckpt-000002.json'), '--length', '500']);
   });
 });

@@ -4,10 +4,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { loadModel, main, primeLogits, setupDevice, train } from '../src/index.js';
-import { ROOT, TANNENBAUM, TINY, captureIO, tempDir } from './helpers.js';
+import { repoRoot, scratch } from '@fackel/testkit';
+import { TANNENBAUM, TINY, captureIO } from './helpers.js';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/torch-charrnn.json', import.meta.url));
-const expected = JSON.parse(readFileSync(fileURLToPath(new URL('./fixtures/torch-charrnn.expected.json', import.meta.url)), 'utf8')) as { prime: string; logits: number[][] };
+const expected = JSON.parse(readFileSync(fileURLToPath(new URL('./fixtures/torch-charrnn.expected.json', import.meta.url)), 'utf8')) as {
+  prime: string;
+  logits: number[][];
+};
 
 function hasTorch(): boolean {
   if (!existsSync('/usr/bin/python3')) return false;
@@ -32,7 +36,7 @@ describe('PyTorch interop', () => {
     const rows = await primeLogits(model, vocab, expected.prime);
     expect(rows).toHaveLength(expected.logits.length);
     let worst = 0;
-    rows.forEach((row, t) => row.forEach((v, k) => (worst = Math.max(worst, Math.abs(v - expected.logits[t]![k]!)))));
+    rows.forEach((row, t) => row.forEach((v, k) => (worst = Math.max(worst, Math.abs(v - expected.logits[t][k])))));
     expect(worst).toBeLessThan(1e-4);
   });
 
@@ -45,15 +49,18 @@ describe('PyTorch interop', () => {
   });
 
   test.skipIf(!torch && !process.env.CI)('a checkpoint written by Fackel loads into torch (strict) and gives the same logits', async () => {
-    const dir = tempDir();
+    const dir = scratch('charrnn').dir;
     const r = await train({ inputs: [TANNENBAUM], ...TINY, maxSteps: 5, saveDir: dir, sampleLength: 0, printEvery: 5, valEvery: 0 });
     const prime = 'O Tannenbaum';
     const ours = await primeLogits(r.model, r.vocab, prime);
-    const out = execFileSync('/usr/bin/python3', [join(ROOT, 'scripts/gen_charrnn_fixture.py'), 'logits', r.checkpoint!, prime], { encoding: 'utf8', timeout: 120_000 });
+    const out = execFileSync('/usr/bin/python3', [join(repoRoot(), 'scripts/gen_charrnn_fixture.py'), 'logits', r.checkpoint!, prime], {
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
     const theirs = JSON.parse(out) as { logits: number[][]; keys: string[] };
     expect(theirs.keys).toContain('lstm.weight_ih_l0');
     let worst = 0;
-    ours.forEach((row, t) => row.forEach((v, k) => (worst = Math.max(worst, Math.abs(v - theirs.logits[t]![k]!)))));
+    ours.forEach((row, t) => row.forEach((v, k) => (worst = Math.max(worst, Math.abs(v - theirs.logits[t][k])))));
     expect(worst).toBeLessThan(1e-4);
   });
 });

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { main, renderReport, setupDevice } from '../src/index.js';
-import { TANNENBAUM, captureIO, tempDir } from './helpers.js';
+import { scratch } from '@fackel/testkit';
+import { TANNENBAUM, captureIO } from './helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
@@ -13,12 +14,36 @@ let reportFile = '';
 
 beforeAll(async () => {
   await setupDevice('cpu');
-  const dir = tempDir();
+  const dir = scratch('charrnn').dir;
   reportFile = join(dir, 'my-report.html');
   const c = captureIO();
   const code = await main(
-    ['train', '--input', TANNENBAUM, '--save-dir', dir, '--report', reportFile, '--num-epochs', '3', '--print-every', '2', '--val-every', '4', '--checkpoint-every', '12',
-      '--rnn-size', '16', '--batch-size', '4', '--seq-length', '10', '--sample-length', '60', '--quiet'],
+    [
+      'train',
+      '--input',
+      TANNENBAUM,
+      '--save-dir',
+      dir,
+      '--report',
+      reportFile,
+      '--num-epochs',
+      '3',
+      '--print-every',
+      '2',
+      '--val-every',
+      '4',
+      '--checkpoint-every',
+      '12',
+      '--rnn-size',
+      '16',
+      '--batch-size',
+      '4',
+      '--seq-length',
+      '10',
+      '--sample-length',
+      '60',
+      '--quiet',
+    ],
     c.io,
   );
   expect(code).toBe(0);

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { ones } from '@fackel/tensor';
 import { CheckpointError, LOCK_FILE, SaveDirError, loadCheckpoint, main, setupDevice, train, writeCheckpoint, type CheckpointData } from '../src/index.js';
-import { TANNENBAUM, TINY, captureIO, tempDir } from './helpers.js';
+import { scratch } from '@fackel/testkit';
+import { TANNENBAUM, TINY, captureIO } from './helpers.js';
 
 const tiny = ['--rnn-size', '16', '--batch-size', '4', '--seq-length', '10', '--sample-length', '10', '--quiet'];
 
@@ -18,7 +19,11 @@ beforeAll(async () => {
 
 /** Every file of a directory with its bytes, to prove nothing changed. */
 function snapshot(dir: string): Record<string, string> {
-  return Object.fromEntries(readdirSync(dir).sort().map((f) => [f, readFileSync(join(dir, f)).toString('base64')]));
+  return Object.fromEntries(
+    readdirSync(dir)
+      .sort()
+      .map((f) => [f, readFileSync(join(dir, f)).toString('base64')]),
+  );
 }
 
 /** A pid that is certainly not running: a process that has exited. */
@@ -33,7 +38,7 @@ function lines(s: string): string[] {
 
 describe('a save directory has one owner', () => {
   test('a fresh run refuses a directory that holds a run (exit 2, nothing changed); --resume continues it; --force replaces it', async () => {
-    const dir = tempDir();
+    const dir = scratch('charrnn').dir;
     expect(await main(['train', '--input', TANNENBAUM, '--save-dir', dir, '--max-steps', '4', '--checkpoint-every', '2', ...tiny], captureIO().io)).toBe(0);
     const before = snapshot(dir);
     expect(Object.keys(before)).toContain('ckpt-000004.json');
@@ -41,14 +46,19 @@ describe('a save directory has one owner', () => {
 
     const again = captureIO();
     expect(await main(['train', '--input', TANNENBAUM, '--save-dir', dir, '--max-steps', '2', ...tiny], again.io)).toBe(2);
-    expect(lines(again.err())[0]).toMatch(new RegExp(`--save-dir ${dir} already holds a training run \\(latest checkpoint at step 4; .*nothing was changed\\. .*--resume ${dir}.*--force`));
+    expect(lines(again.err())[0]).toMatch(
+      new RegExp(`--save-dir ${dir} already holds a training run \\(latest checkpoint at step 4; .*nothing was changed\\. .*--resume ${dir}.*--force`),
+    );
     expect(again.err()).not.toMatch(/^\s+at /m);
     expect(snapshot(dir)).toEqual(before); // log, latest, best, report, checkpoints: untouched
 
     const resumed = captureIO();
     expect(await main(['train', '--resume', dir, '--max-steps', '6', '--quiet'], resumed.io)).toBe(0);
     const runId = (JSON.parse(readFileSync(join(dir, 'ckpt-000004.json'), 'utf8')) as { runId: string }).runId;
-    expect((JSON.parse(readFileSync(join(dir, 'latest.json'), 'utf8')) as { runId: string; position: { step: number } })).toMatchObject({ runId, position: { step: 6 } });
+    expect(JSON.parse(readFileSync(join(dir, 'latest.json'), 'utf8')) as { runId: string; position: { step: number } }).toMatchObject({
+      runId,
+      position: { step: 6 },
+    });
 
     const forced = captureIO();
     expect(await main(['train', '--input', TANNENBAUM, '--save-dir', dir, '--max-steps', '2', '--force', ...tiny], forced.io)).toBe(0);
@@ -60,12 +70,16 @@ describe('a save directory has one owner', () => {
     expect(log.filter((l) => l.includes('"event":"start"'))).toHaveLength(1);
   });
 
-  test('a second training into a locked directory is refused (exit 4) while the first runs; a dead process\'s lock is taken over', async () => {
-    const dir = tempDir();
+  test("a second training into a locked directory is refused (exit 4) while the first runs; a dead process's lock is taken over", async () => {
+    const dir = scratch('charrnn').dir;
     let second: Promise<number> | undefined;
     const c = captureIO();
     const first = train({
-      inputs: [TANNENBAUM], ...TINY, saveDir: dir, maxSteps: 3, sampleLength: 0,
+      inputs: [TANNENBAUM],
+      ...TINY,
+      saveDir: dir,
+      maxSteps: 3,
+      sampleLength: 0,
       onEvent: (e) => {
         if (e.type === 'start') second = main(['train', '--input', TANNENBAUM, '--save-dir', dir, '--force', '--max-steps', '1', ...tiny], c.io);
       },
@@ -92,9 +106,9 @@ describe('a save directory has one owner', () => {
   });
 
   test('readers get a matching pair: weights of another run or another model are refused, naming both files', async () => {
-    const a = tempDir();
-    const b = tempDir();
-    const big = tempDir();
+    const a = scratch('charrnn').dir;
+    const b = scratch('charrnn').dir;
+    const big = scratch('charrnn').dir;
     await train({ inputs: [TANNENBAUM], ...TINY, saveDir: a, maxSteps: 2, checkpointEvery: 2, sampleLength: 0 });
     await train({ inputs: [TANNENBAUM], ...TINY, saveDir: b, maxSteps: 2, checkpointEvery: 2, sampleLength: 0, seed: 7 });
     await train({ inputs: [TANNENBAUM], ...TINY, rnnSize: 24, saveDir: big, maxSteps: 2, checkpointEvery: 2, sampleLength: 0 });
@@ -108,29 +122,43 @@ describe('a save directory has one owner', () => {
     const c = captureIO();
     expect(await main(['sample', a, '--length', '5'], c.io)).toBe(3);
     expect(lines(c.err())).toHaveLength(1);
-    expect(c.err()).toMatch(/^fackel-charrnn: error: the weights file .*ckpt-000002\.safetensors is \d+ bytes, but .*latest\.json was written with a \d+-byte file: they do not belong together .*; nothing was loaded; nothing was written\n$/);
+    expect(c.err()).toMatch(
+      /^fackel-charrnn: error: the weights file .*ckpt-000002\.safetensors is \d+ bytes, but .*latest\.json was written with a \d+-byte file: they do not belong together .*; nothing was loaded; nothing was written\n$/,
+    );
   });
 
   test('pruning keeps the newest checkpoints of this run (by time, then step), never by name, and leaves another run alone', async () => {
-    const dir = tempDir();
-    const meta = (runId: string, step: number, at: string): CheckpointData['meta'] => ({
-      model: { vocabSize: 2, hiddenSize: 1, numLayers: 1, dropout: 0, embeddingSize: 0 },
-      vocab: { type: 'CharVocab', version: 1, chars: ['a', 'b'] },
-      position: { step, epoch: 0, batch: step, hidden: false, seconds: 0 },
-      runId,
-      createdAt: at,
-    } as CheckpointData['meta']);
+    const dir = scratch('charrnn').dir;
+    const meta = (runId: string, step: number, at: string): CheckpointData['meta'] =>
+      ({
+        model: { vocabSize: 2, hiddenSize: 1, numLayers: 1, dropout: 0, embeddingSize: 0 },
+        vocab: { type: 'CharVocab', version: 1, chars: ['a', 'b'] },
+        position: { step, epoch: 0, batch: step, hidden: false, seconds: 0 },
+        runId,
+        createdAt: at,
+      }) as CheckpointData['meta'];
     const w = { 'fc.weight': ones([2, 1]) };
     // an older run with high step numbers (as when a directory was reused)
     await writeCheckpoint(dir, 500, { meta: meta('old', 500, '2020-01-01T00:00:00Z'), weights: w }, { keep: 5, runId: 'old' });
     await writeCheckpoint(dir, 600, { meta: meta('old', 600, '2020-01-01T00:01:00Z'), weights: w }, { keep: 5, runId: 'old' });
     // this run: steps 2, 4, 6, then a resume from step 2 writes step 3 last (newest by time)
-    for (const [step, at] of [[2, '2021-01-01T00:00:00Z'], [4, '2021-01-01T00:01:00Z'], [6, '2021-01-01T00:02:00Z'], [3, '2021-01-01T00:03:00Z']] as const) {
+    for (const [step, at] of [
+      [2, '2021-01-01T00:00:00Z'],
+      [4, '2021-01-01T00:01:00Z'],
+      [6, '2021-01-01T00:02:00Z'],
+      [3, '2021-01-01T00:03:00Z'],
+    ] as const) {
       await writeCheckpoint(dir, step, { meta: meta('new', step, at), weights: w }, { keep: 2, runId: 'new' });
     }
-    const ckpts = readdirSync(dir).filter((f) => /^ckpt-\d+\.json$/.test(f)).sort();
+    const ckpts = readdirSync(dir)
+      .filter((f) => /^ckpt-\d+\.json$/.test(f))
+      .sort();
     expect(ckpts).toEqual(['ckpt-000003.json', 'ckpt-000006.json', 'ckpt-000500.json', 'ckpt-000600.json']);
-    expect(readdirSync(dir).filter((f) => f.endsWith('.safetensors')).sort()).toEqual(['ckpt-000003.safetensors', 'ckpt-000006.safetensors', 'ckpt-000500.safetensors', 'ckpt-000600.safetensors']);
+    expect(
+      readdirSync(dir)
+        .filter((f) => f.endsWith('.safetensors'))
+        .sort(),
+    ).toEqual(['ckpt-000003.safetensors', 'ckpt-000006.safetensors', 'ckpt-000500.safetensors', 'ckpt-000600.safetensors']);
     w['fc.weight'].dispose();
   });
 });

@@ -6,7 +6,8 @@ import { CharVocab, charBatches, VocabularyError } from '@fackel/data';
 import { load, loadSafetensors, save } from '@fackel/nn';
 import { memory } from '@fackel/tensor';
 import { evaluateLoss, loadCheckpoint, setupDevice, train, type TrainEvent, type TrainOptions, type TrainingState } from '../src/index.js';
-import { ERLKOENIG, TANNENBAUM, TINY, readText, tempDir } from './helpers.js';
+import { scratch } from '@fackel/testkit';
+import { ERLKOENIG, TANNENBAUM, TINY, readText } from './helpers.js';
 
 beforeAll(async () => {
   await setupDevice('cpu');
@@ -35,7 +36,7 @@ describe('train', () => {
     const base = await run({ maxSteps: 3, dropout: 0.5 });
     const same = await run({ maxSteps: 3, dropout: 0.5 });
     expect(same.losses).toEqual(base.losses); // seeded: reproducible
-    const differs = async (o: TrainOptions) => (await run({ maxSteps: 3, dropout: 0.5, ...o })).losses.some((l, i) => Math.abs(l - base.losses[i]!) > 1e-6);
+    const differs = async (o: TrainOptions) => (await run({ maxSteps: 3, dropout: 0.5, ...o })).losses.some((l, i) => Math.abs(l - base.losses[i]) > 1e-6);
     expect(await differs({ dropout: 0 })).toBe(true); // --dropout is honoured (the original ignored it)
     expect(await differs({ gradClip: 1e-6 })).toBe(true); // --grad-clip is honoured (the original hard-wired 5)
     expect(await differs({ learningRate: 0.05 })).toBe(true);
@@ -46,7 +47,7 @@ describe('train', () => {
     const shapes = await run({ maxSteps: 1, rnnSize: 12, numLayers: 3 });
     expect(shapes.r.model.lstm.numLayers).toBe(3);
     expect(shapes.r.model.lstm.hiddenSize).toBe(12);
-    expect(shapes.r.model.stateDict()['lstm.weight_hh_l2']!.shape).toEqual([48, 12]);
+    expect(shapes.r.model.stateDict()['lstm.weight_hh_l2'].shape).toEqual([48, 12]);
 
     const sizes = await run({ maxSteps: 1, batchSize: 2, seqLength: 7, valFrac: 0.2 });
     const start = sizes.events.find((e) => e.type === 'start') as Extract<TrainEvent, { type: 'start' }>;
@@ -77,8 +78,16 @@ describe('train', () => {
   test('memory stays flat: as many live tensors after step 20 as after step 2', async () => {
     const counts = new Map<number, number>();
     await train({
-      inputs: [TANNENBAUM], ...TINY, saveDir: null, printEvery: 1, valEvery: 0, sampleLength: 0, maxSteps: 20,
-      onEvent: (e) => { if (e.type === 'step') counts.set(e.step, memory().tensors); },
+      inputs: [TANNENBAUM],
+      ...TINY,
+      saveDir: null,
+      printEvery: 1,
+      valEvery: 0,
+      sampleLength: 0,
+      maxSteps: 20,
+      onEvent: (e) => {
+        if (e.type === 'step') counts.set(e.step, memory().tensors);
+      },
     });
     // (step 12 ends epoch 1, where the LSTM state is reset: compare steps inside epochs)
     expect(counts.get(20)).toBe(counts.get(2));
@@ -88,8 +97,8 @@ describe('train', () => {
 
   test('--resume continues exactly: the losses after the stop equal an uninterrupted run to 1e-6', async () => {
     const settings: TrainOptions = { dropout: 0.3, lrDecay: 0.5, lrDecayAfter: 0, checkpointEvery: 7, valEvery: 5, keep: 2 };
-    const whole = await run({ ...settings, maxSteps: 30, saveDir: tempDir() });
-    const dir = tempDir();
+    const whole = await run({ ...settings, maxSteps: 30, saveDir: scratch('charrnn').dir });
+    const dir = scratch('charrnn').dir;
     const first = await run({ ...settings, maxSteps: 16, saveDir: dir }); // stops mid-epoch 2 (12 steps per epoch), after a checkpoint at 14
     expect(first.r.stopReason).toBe('max-steps');
     const resumed = await run({ resume: dir, maxSteps: 30, inputs: undefined, saveDir: undefined });
@@ -98,17 +107,20 @@ describe('train', () => {
     const a = tail(whole.r.history);
     const b = tail(resumed.r.history);
     expect(b.map((p) => p[0])).toEqual(a.map((p) => p[0]));
-    for (let i = 0; i < a.length; i++) expect(Math.abs(a[i]![1]! - b[i]![1]!)).toBeLessThan(1e-6);
+    for (let i = 0; i < a.length; i++) expect(Math.abs(a[i][1] - b[i][1])).toBeLessThan(1e-6);
     expect(Math.abs(whole.r.lastValLoss! - resumed.r.lastValLoss!)).toBeLessThan(1e-6);
     // the log was continued, not restarted
-    const log = readFileSync(join(dir, 'train-log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { event: string; step?: number });
+    const log = readFileSync(join(dir, 'train-log.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { event: string; step?: number });
     expect(log.filter((e) => e.event === 'print').map((e) => e.step)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
     // a resumed run keeps its settings
     await expect(run({ resume: dir, learningRate: 0.1, inputs: undefined })).rejects.toThrow(/--learning-rate 0.1 conflicts/);
   });
 
   test('checkpoints: save dir created, safetensors + JSON, latest and best, old ones pruned', async () => {
-    const dir = join(tempDir(), 'nested', 'save');
+    const dir = join(scratch('charrnn').dir, 'nested', 'save');
     const { r } = await run({ numEpochs: 2, checkpointEvery: 5, keep: 2, saveDir: dir, valEvery: 5, sampleLength: 20 });
     const files = readdirSync(dir).sort();
     expect(files).toContain('latest.json');
@@ -141,7 +153,7 @@ describe('train', () => {
   });
 
   test('--init-from keeps the checkpoint vocabulary; a text with unknown characters is an error naming them', async () => {
-    const dir = tempDir();
+    const dir = scratch('charrnn').dir;
     const a = await run({ maxSteps: 3, saveDir: dir });
     // a text that uses only some of the characters: the vocabulary must stay the checkpoint's
     const text = readText(TANNENBAUM).replace(/[A-Z]/g, '').repeat(2);
@@ -158,7 +170,15 @@ describe('train', () => {
 
   test('too short a text: sizes reduced with a warning, or a clear error with the minimum size', async () => {
     const events: TrainEvent[] = [];
-    const r = await train({ text: 'Oh Tannenbaum, wie treu sind deine Blätter! '.repeat(3), saveDir: null, rnnSize: 8, numLayers: 1, maxSteps: 2, sampleLength: 0, onEvent: (e) => events.push(e) });
+    const r = await train({
+      text: 'Oh Tannenbaum, wie treu sind deine Blätter! '.repeat(3),
+      saveDir: null,
+      rnnSize: 8,
+      numLayers: 1,
+      maxSteps: 2,
+      sampleLength: 0,
+      onEvent: (e) => events.push(e),
+    });
     expect(r.settings.batchSize * r.settings.seqLength).toBeLessThan(50 * 50);
     const warning = events.find((e) => e.type === 'warning') as { message: string };
     expect(warning.message).toMatch(/too short.*using batchSize \d+ and seqLength \d+/);
@@ -168,7 +188,7 @@ describe('train', () => {
   });
 
   test('a loss that explodes stops training and keeps the last good checkpoint', async () => {
-    const dir = tempDir();
+    const dir = scratch('charrnn').dir;
     const good = await run({ maxSteps: 4, checkpointEvery: 2, saveDir: dir, valEvery: 0, gradClip: 0 });
     expect(good.r.stopReason).toBe('max-steps');
     // the same run continues with an absurd learning rate (as if the schedule had gone wrong)
