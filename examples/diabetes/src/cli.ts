@@ -70,7 +70,9 @@ export async function runCli(argv: readonly string[], print: (line: string) => v
     const device = await useDevice(parseDevice(values.device));
     try {
       print(`Übung 2A: NN als Klasse — Pima diabetes on ${device.name}`);
-      print(`model 8 → ${[...hidden, 1].join(' → ')} with sigmoids, mean BCE, SGD lr ${lr}, ${batchSize === undefined ? 'full batch' : `mini-batches of ${batchSize}`}, ${epochs} epochs`);
+      print(
+        `model 8 → ${[...hidden, 1].join(' → ')} with sigmoids, mean BCE, SGD lr ${lr}, ${batchSize === undefined ? 'full batch' : `mini-batches of ${batchSize}`}, ${epochs} epochs`,
+      );
       const runs: DiabetesResult[] = [];
       const every = Math.max(1, Math.round(epochs / 10));
       for (let s = seed; s < seed + seeds; s++) {
@@ -104,11 +106,19 @@ export async function runCli(argv: readonly string[], print: (line: string) => v
       print('');
       print(diabetesVerdict(runs));
       print('');
-      print(terminalChart([{ name: 'train loss', values: runs[0].log.map((e) => e.trainLoss) }, { name: 'test loss', values: runs[0].log.map((e) => e.testLoss) }], {
-        title: `binary cross-entropy of seed ${seed}`,
-        xRange: [1, epochs],
-        height: 8,
-      }));
+      print(
+        terminalChart(
+          [
+            { name: 'train loss', values: runs[0].log.map((e) => e.trainLoss) },
+            { name: 'test loss', values: runs[0].log.map((e) => e.testLoss) },
+          ],
+          {
+            title: `binary cross-entropy of seed ${seed}`,
+            xRange: [1, epochs],
+            height: 8,
+          },
+        ),
+      );
       const file = await diabetesReport(runs).write(reportFile);
       print(`\nreport: ${file}`);
     } finally {

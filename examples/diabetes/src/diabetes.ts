@@ -201,7 +201,8 @@ export async function trainDiabetes(options: DiabetesOptions = {}): Promise<Diab
   if (!(testFraction > 0 && testFraction < 1)) throw new Error(`the test fraction must lie between 0 and 1, got ${testFraction}`);
   if (!(Number.isInteger(epochs) && epochs >= 1)) throw new Error(`epochs must be a whole number ≥ 1, got ${epochs}`);
   if (!(lr > 0)) throw new Error(`the learning rate must be positive, got ${lr}`);
-  if (batchSize !== undefined && !(Number.isInteger(batchSize) && batchSize >= 1)) throw new Error(`the batch size must be a whole number ≥ 1, got ${batchSize}`);
+  if (batchSize !== undefined && !(Number.isInteger(batchSize) && batchSize >= 1))
+    throw new Error(`the batch size must be a whole number ≥ 1, got ${batchSize}`);
 
   if (options.dataFile !== undefined && !existsSync(options.dataFile)) throw new Error(`--data ${options.dataFile}: no such file`);
   const ds =
@@ -222,7 +223,8 @@ export async function trainDiabetes(options: DiabetesOptions = {}): Promise<Diab
   const model = new DiabetesNet(hidden, { generator });
   const criterion = new BCELoss(); // mean binary cross-entropy
   const optimizer = new SGD(model.parameters(), { lr });
-  const loader = batchSize === undefined ? undefined : new DataLoader(new TensorDataset(xTrain, yTrain), { batchSize, shuffle: true, generator: new Generator(seed + 1) });
+  const loader =
+    batchSize === undefined ? undefined : new DataLoader(new TensorDataset(xTrain, yTrain), { batchSize, shuffle: true, generator: new Generator(seed + 1) });
 
   // loss and accuracy of the current model on one split, without recording a graph
   const evaluate = async (x: Tensor, y: Tensor): Promise<{ loss: number; accuracy: number }> => {

@@ -77,7 +77,16 @@ export function diabetesReport(runs: readonly DiabetesResult[]): Report {
       { name: many ? `test, seed ${r.options.seed}` : 'test', points: r.log.map((e) => [e.epoch, e.testAccuracy] as const) },
       ...(many ? [] : [{ name: 'train', points: r.log.map((e) => [e.epoch, e.trainAccuracy] as const), dashed: true }]),
     ]),
-    { name: `majority ${percent(first.majorityBaseline)}`, points: [[1, first.majorityBaseline], [o.epochs, first.majorityBaseline]], color: '#555', dashed: true, width: 1 },
+    {
+      name: `majority ${percent(first.majorityBaseline)}`,
+      points: [
+        [1, first.majorityBaseline],
+        [o.epochs, first.majorityBaseline],
+      ],
+      color: '#555',
+      dashed: true,
+      width: 1,
+    },
   ];
   report.figure(lineChart({ title: 'Accuracy per epoch', xLabel: 'epoch', yLabel: 'accuracy', series: accSeries }));
   report.heading('Confusion matrix (test rows)');
@@ -93,7 +102,14 @@ export function diabetesReport(runs: readonly DiabetesResult[]): Report {
   report.heading('Runs');
   report.table(
     ['seed', 'test accuracy', 'train accuracy', 'train loss', 'test loss', 'seconds'],
-    runs.map((r) => [r.options.seed, percent(r.testAccuracy), percent(r.trainAccuracy), r.trainLoss.toFixed(4), r.testLoss.toFixed(4), (r.millis / 1000).toFixed(1)]),
+    runs.map((r) => [
+      r.options.seed,
+      percent(r.testAccuracy),
+      percent(r.trainAccuracy),
+      r.trainLoss.toFixed(4),
+      r.testLoss.toFixed(4),
+      (r.millis / 1000).toFixed(1),
+    ]),
   );
   return report;
 }

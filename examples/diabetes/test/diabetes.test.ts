@@ -65,16 +65,29 @@ describe("the slide's questions and the flags", () => {
     expect(run.trainAccuracy).toBeLessThan(0.67);
   });
 
-  it('mini-batches through a DataLoader (19 steps per epoch) with a larger learning rate learn within 100 epochs', async () => {
-    const run = await trainDiabetes({ seed: 0, epochs: 100, batchSize: 32, lr: 1 });
-    expect(run.testAccuracy).toBeGreaterThan(0.72);
-    expect(run.predictedPositiveShare).toBeLessThan(0.95);
-  }, LONG);
+  it(
+    'mini-batches through a DataLoader (19 steps per epoch) with a larger learning rate learn within 100 epochs',
+    async () => {
+      const run = await trainDiabetes({ seed: 0, epochs: 100, batchSize: 32, lr: 1 });
+      expect(run.testAccuracy).toBeGreaterThan(0.72);
+      expect(run.predictedPositiveShare).toBeLessThan(0.95);
+    },
+    LONG,
+  );
 
   it('depth and width come from --hidden', async () => {
     expect(new DiabetesNet([6, 4]).numParameters()).toBe(8 * 6 + 6 + 6 * 4 + 4 + 4 + 1);
     const deeper = new DiabetesNet([8, 8, 4]);
-    expect(deeper.namedParameters().map(([n]) => n)).toEqual(['layers.0.weight', 'layers.0.bias', 'layers.1.weight', 'layers.1.bias', 'layers.2.weight', 'layers.2.bias', 'layers.3.weight', 'layers.3.bias']);
+    expect(deeper.namedParameters().map(([n]) => n)).toEqual([
+      'layers.0.weight',
+      'layers.0.bias',
+      'layers.1.weight',
+      'layers.1.bias',
+      'layers.2.weight',
+      'layers.2.bias',
+      'layers.3.weight',
+      'layers.3.bias',
+    ]);
     const lines: string[] = [];
     const code = await runCli(['--hidden', '16,8', '--epochs', '50', '--lr', '0.5', '--quiet', '--report', join(dir, 'cli.html')], (l) => lines.push(l));
     const out = lines.join('\n');
@@ -94,31 +107,35 @@ describe("the slide's questions and the flags", () => {
     expect(new Set([...a.train, ...a.test]).size).toBe(100);
   });
 
-  it('--data reads a diabetes.csv of your own, relative to where the command was run ($INIT_CWD)', async () => {
-    const own = join(dir, 'own');
-    mkdirSync(own);
-    // a file of the same shape but not hunkim's (so no hash check may reject it): 60 rows, label = first feature > 0
-    const rows = Array.from({ length: 60 }, (_, i) => {
-      const x = Array.from({ length: 8 }, (_, j) => (Math.sin(i * 7.1 + j * 3.3) * 0.9).toFixed(4));
-      return `${x.join(',')},${Number(x[0]) > 0 ? 1 : 0}`;
-    });
-    writeFileSync(join(own, 'my-diabetes.csv'), `${rows.join('\n')}\n`);
-    const before = process.env.INIT_CWD;
-    process.env.INIT_CWD = own;
-    try {
-      const lines: string[] = [];
-      expect(await runCli(['--data', 'my-diabetes.csv', '--epochs', '5', '--quiet', '--report', 'r.html'], (l) => lines.push(l))).toBe(0);
-      expect(lines.join('\n')).toContain(`report: ${join(own, 'r.html')}`);
-      expect(lines.join('\n')).toMatch(/48\/12 rows/); // the 60 rows of the file given
-      expect(existsSync(join(own, 'r.html'))).toBe(true);
-      const missing: string[] = [];
-      expect(await runCli(['--data', 'nope.csv', '--epochs', '5'], (l) => missing.push(l))).toBe(1);
-      expect(missing.join('\n')).toContain(`--data ${join(own, 'nope.csv')}: no such file`);
-    } finally {
-      if (before === undefined) delete process.env.INIT_CWD;
-      else process.env.INIT_CWD = before;
-    }
-  }, LONG);
+  it(
+    '--data reads a diabetes.csv of your own, relative to where the command was run ($INIT_CWD)',
+    async () => {
+      const own = join(dir, 'own');
+      mkdirSync(own);
+      // a file of the same shape but not hunkim's (so no hash check may reject it): 60 rows, label = first feature > 0
+      const rows = Array.from({ length: 60 }, (_, i) => {
+        const x = Array.from({ length: 8 }, (_, j) => (Math.sin(i * 7.1 + j * 3.3) * 0.9).toFixed(4));
+        return `${x.join(',')},${Number(x[0]) > 0 ? 1 : 0}`;
+      });
+      writeFileSync(join(own, 'my-diabetes.csv'), `${rows.join('\n')}\n`);
+      const before = process.env.INIT_CWD;
+      process.env.INIT_CWD = own;
+      try {
+        const lines: string[] = [];
+        expect(await runCli(['--data', 'my-diabetes.csv', '--epochs', '5', '--quiet', '--report', 'r.html'], (l) => lines.push(l))).toBe(0);
+        expect(lines.join('\n')).toContain(`report: ${join(own, 'r.html')}`);
+        expect(lines.join('\n')).toMatch(/48\/12 rows/); // the 60 rows of the file given
+        expect(existsSync(join(own, 'r.html'))).toBe(true);
+        const missing: string[] = [];
+        expect(await runCli(['--data', 'nope.csv', '--epochs', '5'], (l) => missing.push(l))).toBe(1);
+        expect(missing.join('\n')).toContain(`--data ${join(own, 'nope.csv')}: no such file`);
+      } finally {
+        if (before === undefined) delete process.env.INIT_CWD;
+        else process.env.INIT_CWD = before;
+      }
+    },
+    LONG,
+  );
 
   it('rejects bad flags', async () => {
     const lines: string[] = [];
@@ -129,17 +146,21 @@ describe("the slide's questions and the flags", () => {
 });
 
 describe('on WebGPU (fewer epochs)', () => {
-  it('mini-batches of 32, learning rate 1, 20 epochs: the loss falls and the test accuracy reaches the baseline', async ({ skip }) => {
-    const reason = await webgpuSkipReason();
-    if (reason) skip(reason);
-    await useDevice('webgpu');
-    try {
-      const run = await trainDiabetes({ seed: 0, epochs: 20, batchSize: 32, lr: 1 });
-      expect(Number.isFinite(run.trainLoss)).toBe(true);
-      expect(run.trainLoss).toBeLessThan(run.log[0].trainLoss - 0.03);
-      expect(run.testAccuracy).toBeGreaterThanOrEqual(run.testMajority);
-    } finally {
-      await releaseDevice();
-    }
-  }, LONG);
+  it(
+    'mini-batches of 32, learning rate 1, 20 epochs: the loss falls and the test accuracy reaches the baseline',
+    async ({ skip }) => {
+      const reason = await webgpuSkipReason();
+      if (reason) skip(reason);
+      await useDevice('webgpu');
+      try {
+        const run = await trainDiabetes({ seed: 0, epochs: 20, batchSize: 32, lr: 1 });
+        expect(Number.isFinite(run.trainLoss)).toBe(true);
+        expect(run.trainLoss).toBeLessThan(run.log[0].trainLoss - 0.03);
+        expect(run.testAccuracy).toBeGreaterThanOrEqual(run.testMajority);
+      } finally {
+        await releaseDevice();
+      }
+    },
+    LONG,
+  );
 });

@@ -88,7 +88,8 @@ export async function runCli(argv: readonly string[], print: (line: string) => v
         { xs, target, lr, epochs, w0 },
         {
           onStep: (s) => {
-            if (!values.quiet) print(`\tgrad: x=${fmt(s.x, 2)} y=${fmt(s.y, 2)} f(x)=${fmt(s.prediction)} loss=${fmt(s.loss)} dl/dw=${fmt(s.grad)} → w=${fmt(s.w)}`);
+            if (!values.quiet)
+              print(`\tgrad: x=${fmt(s.x, 2)} y=${fmt(s.y, 2)} f(x)=${fmt(s.prediction)} loss=${fmt(s.loss)} dl/dw=${fmt(s.grad)} → w=${fmt(s.w)}`);
           },
           onEpoch: (e) => {
             print(`epoch ${e.epoch}/${epochs}: w = ${fmt(e.w)}, loss (last sample) = ${fmt(e.loss, 6)}, mean loss = ${fmt(e.meanLoss, 6)}`);
@@ -103,7 +104,13 @@ export async function runCli(argv: readonly string[], print: (line: string) => v
       print(run.verdict);
       if (run.epochs.length > 1) {
         print('');
-        print(terminalChart([{ name: 'mean loss', values: run.epochs.map((e) => e.meanLoss) }], { title: 'mean loss per epoch (log scale)', logY: true, height: 8 }));
+        print(
+          terminalChart([{ name: 'mean loss', values: run.epochs.map((e) => e.meanLoss) }], {
+            title: 'mean loss per epoch (log scale)',
+            logY: true,
+            height: 8,
+          }),
+        );
       }
       const file = await gradientDescentReport(run).write(reportFile);
       print(`\nreport: ${file}`);

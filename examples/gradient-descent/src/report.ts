@@ -24,7 +24,10 @@ function fixed2(v: number): string {
  */
 export function gradientDescentReport(run: GradientDescentResult): Report {
   const { xs, target, lr, epochs, w0, probe } = run.options;
-  const report = new Report('Übung 1: Gradient Descent', `f(x) = w·x fitted to ${target.label} on x = [${xs.join(', ')}], η = ${lr}, ${epochs} epochs, w₀ = ${w0}`);
+  const report = new Report(
+    'Übung 1: Gradient Descent',
+    `f(x) = w·x fitted to ${target.label} on x = [${xs.join(', ')}], η = ${lr}, ${epochs} epochs, w₀ = ${w0}`,
+  );
   report.metrics({
     [`f(${probe}) before training`]: fixed2(run.fBefore),
     [`f(${probe}) after training`]: fixed2(run.fAfter),
@@ -47,11 +50,23 @@ export function gradientDescentReport(run: GradientDescentResult): Report {
   const pad = (yHi - yLo) * 0.15;
   const n = run.epochs.length;
   const series: Series[] = [
-    { name: 'w₀ (before training)', points: [[xMin, w0 * xMin], [xMax, w0 * xMax]], color: '#999', width: 1.5, dashed: true },
+    {
+      name: 'w₀ (before training)',
+      points: [
+        [xMin, w0 * xMin],
+        [xMax, w0 * xMax],
+      ],
+      color: '#999',
+      width: 1.5,
+      dashed: true,
+    },
     ...run.epochs.map(
       (e, i): Series => ({
         name: i === n - 1 ? `after epoch ${e.epoch}` : `epoch ${e.epoch}`,
-        points: [[xMin, e.w * xMin], [xMax, e.w * xMax]],
+        points: [
+          [xMin, e.w * xMin],
+          [xMax, e.w * xMax],
+        ],
         color: '#1f77b4',
         width: i === n - 1 ? 2.5 : 1.2,
         opacity: i === n - 1 ? 1 : 0.15 + (0.6 * (i + 1)) / Math.max(n, 1),
@@ -63,7 +78,14 @@ export function gradientDescentReport(run: GradientDescentResult): Report {
   ];
   report.heading('The fitted line after every epoch');
   report.figure(
-    lineChart({ title: 'f(x) = w·x per epoch (light = early, dark = late)', xLabel: 'x', yLabel: 'y', series, xDomain: [xMin, xMax], yDomain: [yLo - pad, yHi + pad] }),
+    lineChart({
+      title: 'f(x) = w·x per epoch (light = early, dark = late)',
+      xLabel: 'x',
+      yLabel: 'y',
+      series,
+      xDomain: [xMin, xMax],
+      yDomain: [yLo - pad, yHi + pad],
+    }),
     'Every blue line is the model after one epoch; it turns from the grey start towards the red target.',
   );
 
@@ -87,7 +109,15 @@ export function gradientDescentReport(run: GradientDescentResult): Report {
       yLabel: 'w',
       series: [
         { name: 'w', points: [[0, w0], ...run.epochs.map((e) => [e.epoch, e.w] as const)] },
-        { name: target.fittable ? `target k = ${target.k}` : `best w = ${round(run.wBest)}`, points: [[0, run.wBest], [Math.max(n, 1), run.wBest]], dashed: true, color: '#d62728' },
+        {
+          name: target.fittable ? `target k = ${target.k}` : `best w = ${round(run.wBest)}`,
+          points: [
+            [0, run.wBest],
+            [Math.max(n, 1), run.wBest],
+          ],
+          dashed: true,
+          color: '#d62728',
+        },
       ],
       ...(run.diverged ? { yDomain: [Math.min(w0, run.wBest) - 5, Math.max(w0, run.wBest) + 5] as const } : {}),
     }),
@@ -95,7 +125,14 @@ export function gradientDescentReport(run: GradientDescentResult): Report {
   report.heading('Every epoch');
   report.table(
     ['epoch', 'w', `f(${probe})`, 'mean loss', 'loss (last sample)', 'gradients ∂l/∂w per sample'],
-    run.epochs.map((e) => [e.epoch, round(e.w), round(e.w * probe, 2), round(e.meanLoss, 6), round(e.loss, 6), e.steps.map((s) => String(round(s.grad, 3))).join(', ')]),
+    run.epochs.map((e) => [
+      e.epoch,
+      round(e.w),
+      round(e.w * probe, 2),
+      round(e.meanLoss, 6),
+      round(e.loss, 6),
+      e.steps.map((s) => String(round(s.grad, 3))).join(', '),
+    ]),
   );
   return report;
 }

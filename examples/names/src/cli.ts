@@ -103,8 +103,12 @@ export async function runCli(argv: readonly string[], print: (line: string) => v
   if (typeof parsed === 'number') return parsed;
   const { options: values, positionals } = parsed;
   try {
-    const models = values.models.split(',').map((m) => m.trim().toLowerCase()).filter(Boolean);
-    for (const m of models) if (!/^(naive|last[1-8]|ngrams|lstm|gru)$/.test(m)) throw new Error(`unknown model ${JSON.stringify(m)}: use naive, last1 … last8, ngrams, lstm or gru`);
+    const models = values.models
+      .split(',')
+      .map((m) => m.trim().toLowerCase())
+      .filter(Boolean);
+    for (const m of models)
+      if (!/^(naive|last[1-8]|ngrams|lstm|gru)$/.test(m)) throw new Error(`unknown model ${JSON.stringify(m)}: use naive, last1 … last8, ngrams, lstm or gru`);
     const { optimizer, seed, testFraction } = values;
     const ff = {
       epochs: values.epochs,
@@ -138,7 +142,8 @@ export async function runCli(argv: readonly string[], print: (line: string) => v
       // every epoch of a short run, about ten lines of a long one
       const progress = (key: string, epochs: number) => (e: EpochLog) => {
         const every = epochs <= 20 ? 1 : Math.ceil(epochs / 10);
-        if (!values.quiet && (e.epoch % every === 0 || e.epoch === 1)) print(`  [${key}] epoch ${e.epoch}: loss ${e.loss.toFixed(4)}  test ${percent(e.testAccuracy)}`);
+        if (!values.quiet && (e.epoch % every === 0 || e.epoch === 1))
+          print(`  [${key}] epoch ${e.epoch}: loss ${e.loss.toFixed(4)}  test ${percent(e.testAccuracy)}`);
       };
       for (const m of models) {
         let r: ModelResult;
@@ -148,7 +153,9 @@ export async function runCli(argv: readonly string[], print: (line: string) => v
         } else {
           const encoding = m === 'naive' ? naiveEncoding() : m === 'ngrams' ? ngramEncoding(split.train.names) : lastLettersEncoding(Number(m.slice(4)));
           print(`\n[${m}] ${encoding.title}`);
-          print(`  the 2A network ${[encoding.size, ...ff.hidden, 1].join(' → ')} (sigmoids, BCE), ${optimizer} ${ff.fullBatch ? 'full batch' : `batches of ${ff.batchSize}`}, ${ff.epochs} epochs`);
+          print(
+            `  the 2A network ${[encoding.size, ...ff.hidden, 1].join(' → ')} (sigmoids, BCE), ${optimizer} ${ff.fullBatch ? 'full batch' : `batches of ${ff.batchSize}`}, ${ff.epochs} epochs`,
+          );
           r = await trainFeedForward(encoding, split, { ...ff, onEpoch: progress(m, ff.epochs) });
         }
         results.push(r);
@@ -170,7 +177,12 @@ export async function runCli(argv: readonly string[], print: (line: string) => v
       for (const p of predictions) print(`  ${p.name.padEnd(w)}${p.pMale.map((v) => `${v.toFixed(2)} ${v >= 0.5 ? 'm' : 'f'}`.padStart(9)).join('')}`);
 
       print('');
-      print(terminalChart(results.map((r) => ({ name: r.key, values: r.history.map((e) => e.loss) })), { title: 'training loss per epoch', height: 8 }));
+      print(
+        terminalChart(
+          results.map((r) => ({ name: r.key, values: r.history.map((e) => e.loss) })),
+          { title: 'training loss per epoch', height: 8 },
+        ),
+      );
       const file = await namesReport({
         results,
         baseline,

@@ -240,7 +240,10 @@ export function ngramEncoding(trainNames: readonly string[], options: { maxN?: n
   const minCount = options.minCount ?? 3;
   const counts = new Map<string, number>();
   for (const name of trainNames) for (const g of ngramsOf(name, maxN)) counts.set(g, (counts.get(g) ?? 0) + 1);
-  const vocab = [...counts.entries()].filter(([, c]) => c >= minCount).map(([g]) => g).sort();
+  const vocab = [...counts.entries()]
+    .filter(([, c]) => c >= minCount)
+    .map(([g]) => g)
+    .sort();
   const index = new Map(vocab.map((g, i) => [g, i]));
   return {
     key: 'ngrams',
@@ -367,7 +370,11 @@ export interface FeedForwardOptions {
  * console.log(run.testAccuracy); // ≈ 0.85
  * ```
  */
-export async function trainFeedForward(encoding: Encoding, split: { train: LabelledNames; test: LabelledNames }, options: FeedForwardOptions = {}): Promise<ModelResult> {
+export async function trainFeedForward(
+  encoding: Encoding,
+  split: { train: LabelledNames; test: LabelledNames },
+  options: FeedForwardOptions = {},
+): Promise<ModelResult> {
   const seed = options.seed ?? 0;
   const kind = options.optimizer ?? 'adam';
   const lr = options.lr ?? (kind === 'adam' ? 0.01 : 0.1);
@@ -507,7 +514,10 @@ export class NameRNN extends Module<[Tensor], Tensor> {
     const e = options.embedding ?? 16;
     const h = options.hidden ?? 64;
     this.embedding = new Embedding(vocabSize, e, { generator: options.generator });
-    this.rnn = options.cell === 'gru' ? new GRU(e, h, { batchFirst: true, generator: options.generator }) : new LSTM(e, h, { batchFirst: true, generator: options.generator });
+    this.rnn =
+      options.cell === 'gru'
+        ? new GRU(e, h, { batchFirst: true, generator: options.generator })
+        : new LSTM(e, h, { batchFirst: true, generator: options.generator });
     this.fc = new Linear(h, 1, { generator: options.generator });
   }
 

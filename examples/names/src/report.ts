@@ -54,11 +54,20 @@ export function namesReport(run: {
 }): Report {
   const { results, baseline } = run;
   const report = new Report('Übung 2B: first name → gender', 'the 2A network on several encodings of a name, and a character-level RNN');
-  report.metrics({ ...run.info, 'majority baseline (test)': percent(baseline), ...Object.fromEntries(results.map((r) => [`${r.key} (test)`, percent(r.testAccuracy)])) });
+  report.metrics({
+    ...run.info,
+    'majority baseline (test)': percent(baseline),
+    ...Object.fromEntries(results.map((r) => [`${r.key} (test)`, percent(r.testAccuracy)])),
+  });
   report.pre(namesVerdict(results, baseline));
   report.heading('Test accuracy');
   report.figure(
-    barChart({ title: 'Test accuracy per model', max: 1, bars: results.map((r) => ({ label: r.key, value: r.testAccuracy })), reference: { label: 'majority', value: baseline } }),
+    barChart({
+      title: 'Test accuracy per model',
+      max: 1,
+      bars: results.map((r) => ({ label: r.key, value: r.testAccuracy })),
+      reference: { label: 'majority', value: baseline },
+    }),
   );
   report.table(
     ['model', 'encoding / architecture', 'test accuracy', 'parameters', 'seconds'],
@@ -66,7 +75,12 @@ export function namesReport(run: {
   );
   report.heading('Training curves');
   report.figure(
-    lineChart({ title: 'Training loss per epoch', xLabel: 'epoch', yLabel: 'binary cross-entropy', series: results.map((r) => ({ name: r.key, points: r.history.map((e) => [e.epoch, e.loss] as const) })) }),
+    lineChart({
+      title: 'Training loss per epoch',
+      xLabel: 'epoch',
+      yLabel: 'binary cross-entropy',
+      series: results.map((r) => ({ name: r.key, points: r.history.map((e) => [e.epoch, e.loss] as const) })),
+    }),
   );
   const lastEpoch = Math.max(1, ...results.map((r) => r.history.length));
   report.figure(
@@ -76,7 +90,16 @@ export function namesReport(run: {
       yLabel: 'accuracy',
       series: [
         ...results.map((r) => ({ name: r.key, points: r.history.map((e) => [e.epoch, e.testAccuracy] as const) })),
-        { name: 'majority', points: [[1, baseline], [lastEpoch, baseline]], color: '#555', dashed: true, width: 1 },
+        {
+          name: 'majority',
+          points: [
+            [1, baseline],
+            [lastEpoch, baseline],
+          ],
+          color: '#555',
+          dashed: true,
+          width: 1,
+        },
       ],
     }),
   );

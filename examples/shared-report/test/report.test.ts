@@ -2,7 +2,20 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { barChart, confusionMatrixChart, escapeHtml, findWorkspaceRoot, lineChart, parseDevice, parseFlags, percent, Report, sharedDataDir, terminalChart, userPath } from '@fackel/example-report';
+import {
+  barChart,
+  confusionMatrixChart,
+  escapeHtml,
+  findWorkspaceRoot,
+  lineChart,
+  parseDevice,
+  parseFlags,
+  percent,
+  Report,
+  sharedDataDir,
+  terminalChart,
+  userPath,
+} from '@fackel/example-report';
 import { chartProblems, chromiumSkipReason, inspectReport } from '@fackel/example-report/chromium';
 
 const dir = mkdtempSync(join(tmpdir(), 'fackel-report-'));
@@ -13,8 +26,22 @@ describe('svg charts', () => {
     const svg = lineChart({
       title: 'Loss <1>',
       series: [
-        { name: 'a', points: [[1, 1], [2, 0.5], [3, 0.25]] },
-        { name: 'b', points: [[1, 2], [2, NaN], [3, 1]] },
+        {
+          name: 'a',
+          points: [
+            [1, 1],
+            [2, 0.5],
+            [3, 0.25],
+          ],
+        },
+        {
+          name: 'b',
+          points: [
+            [1, 2],
+            [2, NaN],
+            [3, 1],
+          ],
+        },
       ],
     });
     expect(svg.match(/<path class="series"/g)).toHaveLength(2);
@@ -24,14 +51,33 @@ describe('svg charts', () => {
   });
 
   it('supports a log axis and points', () => {
-    const svg = lineChart({ logY: true, series: [{ name: 'p', style: 'points', points: [[1, 1e-3], [2, 1e3], [3, 0]] }] });
+    const svg = lineChart({
+      logY: true,
+      series: [
+        {
+          name: 'p',
+          style: 'points',
+          points: [
+            [1, 1e-3],
+            [2, 1e3],
+            [3, 0],
+          ],
+        },
+      ],
+    });
     expect(svg.match(/class="point"/g)).toHaveLength(2); // the 0 cannot be drawn on a log axis
     for (const tick of ['0.001', '0.1', '10', '1000']) expect(svg).toContain(`>${tick}</text>`); // one tick per decade
   });
 
   it('draws bars and a confusion matrix', () => {
     expect(barChart({ bars: [{ label: 'x', value: 0.5 }], max: 1, reference: { label: 'base', value: 0.4 } })).toContain('class="bar"');
-    const cm = confusionMatrixChart({ labels: ['f', 'm'], matrix: [[3, 1], [0, 4]] });
+    const cm = confusionMatrixChart({
+      labels: ['f', 'm'],
+      matrix: [
+        [3, 1],
+        [0, 4],
+      ],
+    });
     expect(cm.match(/class="cell"/g)).toHaveLength(4);
     expect(() => confusionMatrixChart({ labels: ['f', 'm'], matrix: [[1]] })).toThrow(/2 × 2/);
   });
@@ -102,7 +148,16 @@ describe('report in headless Chromium', () => {
       .heading('Lines')
       .figure(lineChart({ title: 'curve', series: [{ name: 'y = x²', points: Array.from({ length: 20 }, (_, i) => [i, i * i] as const) }] }))
       .figure(barChart({ title: 'bars', bars: [{ label: 'a', value: 0.7 }], max: 1 }))
-      .figure(confusionMatrixChart({ title: 'matrix', labels: ['f', 'm'], matrix: [[5, 1], [2, 6]] }))
+      .figure(
+        confusionMatrixChart({
+          title: 'matrix',
+          labels: ['f', 'm'],
+          matrix: [
+            [5, 1],
+            [2, 6],
+          ],
+        }),
+      )
       .table(['k', 'v'], [['a', 1]])
       .pre('text')
       .write(join(dir, 'demo.html'));

@@ -97,7 +97,12 @@ export async function runCli(argv: readonly string[], print: (line: string) => v
     };
     // a set name or a named corpus as it is; files are the user's, relative to where they ran the command
     const named = Object.hasOwn(TEXT_SETS, values.texts) || (CORPORA as readonly string[]).includes(values.texts);
-    const texts = named ? values.texts : values.texts.split(',').map((f) => (f.trim() === '' ? f : userPath(f.trim()))).join(',');
+    const texts = named
+      ? values.texts
+      : values.texts
+          .split(',')
+          .map((f) => (f.trim() === '' ? f : userPath(f.trim())))
+          .join(',');
     const reportFile = values.report !== undefined ? userPath(values.report) : fileURLToPath(new URL('../reports/textgen.html', import.meta.url));
     const options = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) as TextgenOptions;
     const s = { ...TEXTGEN_DEFAULTS, ...options };
@@ -108,14 +113,18 @@ export async function runCli(argv: readonly string[], print: (line: string) => v
       print(`corpus ${corpus.label}: ${corpus.sources.join(' + ')} — ${corpus.text.length} characters, ${new Set(corpus.text).size} distinct`);
       if (corpus.note) print(`note: ${corpus.note}`);
       print(`unigram entropy ${unigramEntropy(corpus.text).toFixed(4)} nats per character (the loss of knowing only letter frequencies)`);
-      print(`model: LSTM ${s.numLayers} × ${s.rnnSize}, dropout ${s.dropout}; Adam ${s.learningRate}; batches ${s.batchSize} × ${s.seqLength}; ${s.numEpochs} epochs\n`);
+      print(
+        `model: LSTM ${s.numLayers} × ${s.rnnSize}, dropout ${s.dropout}; Adam ${s.learningRate}; batches ${s.batchSize} × ${s.seqLength}; ${s.numEpochs} epochs\n`,
+      );
       const run = await trainTextgen(corpus, {
         ...options,
         device: device.name === 'webgpu' ? 'webgpu' : 'cpu',
         onEvent: (e) => {
           if (e.type === 'warning') print(`warning: ${e.message}`);
           if (e.type === 'print' && !values.quiet) {
-            print(`Epoch: ${e.epoch}/${e.epochs}... Step: ${e.step}... Loss: ${e.loss.toFixed(4)}... Val Loss: ${e.valLoss === undefined ? '-' : e.valLoss.toFixed(4)}`);
+            print(
+              `Epoch: ${e.epoch}/${e.epochs}... Step: ${e.step}... Loss: ${e.loss.toFixed(4)}... Val Loss: ${e.valLoss === undefined ? '-' : e.valLoss.toFixed(4)}`,
+            );
           }
         },
       });

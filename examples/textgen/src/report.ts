@@ -71,7 +71,16 @@ export function textgenReport(run: TextgenResult): Report {
       series: [
         { name: 'training', points: train },
         { name: 'validation', points: val },
-        { name: 'unigram entropy', points: [[0, run.entropy], [last, run.entropy]], color: '#555', dashed: true, width: 1 },
+        {
+          name: 'unigram entropy',
+          points: [
+            [0, run.entropy],
+            [last, run.entropy],
+          ],
+          color: '#555',
+          dashed: true,
+          width: 1,
+        },
       ],
     }),
     'Below the grey line the model knows more than how often each character occurs.',

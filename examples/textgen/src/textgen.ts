@@ -78,13 +78,21 @@ export async function buildCorpus(spec = 'de'): Promise<Corpus> {
     const paths = textSetPaths(spec);
     if (paths === undefined) {
       const text = await textCorpus('moby-dick');
-      return { text, sources: ['moby-dick'], label: spec, note: `the workshop's texts (shared/data) were not found, so the npm corpus moby-dick is used instead` };
+      return {
+        text,
+        sources: ['moby-dick'],
+        label: spec,
+        note: `the workshop's texts (shared/data) were not found, so the npm corpus moby-dick is used instead`,
+      };
     }
     const texts = await Promise.all(paths.map((p) => textCorpus(p)));
     return { text: texts.join('\n'), sources: [...set], label: spec };
   }
   if ((CORPORA as readonly string[]).includes(spec)) return { text: await textCorpus(spec), sources: [spec], label: spec };
-  const files = spec.split(',').map((s) => s.trim()).filter(Boolean);
+  const files = spec
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (files.length === 0) throw new Error('no texts given: use de, en, all, shakespeare, moby-dick or file paths separated by commas');
   const texts = await Promise.all(files.map((f) => textCorpus(f)));
   return { text: texts.join('\n'), sources: files.map((f) => basename(f)), label: spec };
@@ -230,7 +238,10 @@ export interface TextgenResult {
  * ```
  */
 export async function trainTextgen(corpus: Corpus, options: TextgenOptions = {}): Promise<TextgenResult> {
-  const s: TextgenSettings = { ...TEXTGEN_DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([k, v]) => k in TEXTGEN_DEFAULTS && v !== undefined)) };
+  const s: TextgenSettings = {
+    ...TEXTGEN_DEFAULTS,
+    ...Object.fromEntries(Object.entries(options).filter(([k, v]) => k in TEXTGEN_DEFAULTS && v !== undefined)),
+  };
   const warnings: string[] = [];
   const result = await train({
     text: corpus.text,
@@ -293,4 +304,3 @@ export function textSetPaths(name: string): string[] | undefined {
   const paths = set.map((f) => sharedDataFile(f));
   return paths.every((p) => p !== undefined) ? (paths as string[]) : undefined;
 }
-

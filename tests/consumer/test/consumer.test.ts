@@ -73,7 +73,7 @@ async function limited<T, R>(items: readonly T[], n: number, fn: (item: T) => Pr
     Array.from({ length: Math.min(n, items.length) }, async () => {
       while (next < items.length) {
         const i = next++;
-        out[i] = await fn(items[i]!);
+        out[i] = await fn(items[i]);
       }
     }),
   );
@@ -229,11 +229,25 @@ describe('npm install fackel (from the packed tarballs, offline)', () => {
   it('packs every publishable package, each with a README and the LICENSE', async () => {
     const names = [...tarballs.keys()].sort();
     expect(names).toEqual(
-      ['@fackel/autograd', '@fackel/backend-cpu', '@fackel/backend-webgpu', '@fackel/charrnn', '@fackel/data', '@fackel/datasets', '@fackel/nn', '@fackel/optim', '@fackel/tensor', '@fackel/tools', 'fackel'].sort(),
+      [
+        '@fackel/autograd',
+        '@fackel/backend-cpu',
+        '@fackel/backend-webgpu',
+        '@fackel/charrnn',
+        '@fackel/data',
+        '@fackel/datasets',
+        '@fackel/nn',
+        '@fackel/optim',
+        '@fackel/tensor',
+        '@fackel/tools',
+        'fackel',
+      ].sort(),
     );
     for (const [name, { file, dir }] of tarballs) {
       const files = (await ok('tar', ['-tzf', file], work)).split('\n');
-      expect(files, name).toEqual(expect.arrayContaining(['package/LICENSE', 'package/README.md', 'package/package.json', 'package/dist/index.js', 'package/dist/index.d.ts']));
+      expect(files, name).toEqual(
+        expect.arrayContaining(['package/LICENSE', 'package/README.md', 'package/package.json', 'package/dist/index.js', 'package/dist/index.d.ts']),
+      );
       expect(readFileSync(join(dir, 'LICENSE'), 'utf8'), `${name}'s LICENSE`).toBe(readFileSync(join(ROOT, 'LICENSE'), 'utf8'));
     }
   });
@@ -274,7 +288,9 @@ describe('npm install fackel (from the packed tarballs, offline)', () => {
 
   it('names the package to install for WebGPU and for the large data sets', async () => {
     const r = lastJson<Record<string, string>>(await node(app, 'optional.mjs'), 'optional.mjs');
-    expect(r.moby).toBe("textCorpus('moby-dick') needs the optional package @fackel/datasets, which is not installed: install it with `npm install @fackel/datasets`");
+    expect(r.moby).toBe(
+      "textCorpus('moby-dick') needs the optional package @fackel/datasets, which is not installed: install it with `npm install @fackel/datasets`",
+    );
     expect(r.names).toBe('names() needs the optional package @fackel/datasets, which is not installed: install it with `npm install @fackel/datasets`');
     expect(r.webgpu).toMatch(/^device 'webgpu' needs the package @fackel\/backend-webgpu: install it with `npm install @fackel\/backend-webgpu`/);
   });
@@ -362,7 +378,9 @@ describe('a second copy of @fackel/tensor (a newer patch release nested under @f
       writeFileSync(state, original.replace(m![0], `export const STATE_FORMAT = ${Number(m![1]) + 1};`));
       const r = await node(skew, 'train.mjs');
       expect(r.code).not.toBe(0);
-      expect(r.stderr).toMatch(/FackelError: two incompatible copies of @fackel\/tensor are loaded: file:\/\/\S+\/@fackel\/nn\/node_modules\/@fackel\/tensor\/dist\/state\.js \(state format \d+\) and file:\/\/\S+\/node_modules\/@fackel\/tensor\/dist\/state\.js \(state format \d+\)/);
+      expect(r.stderr).toMatch(
+        /FackelError: two incompatible copies of @fackel\/tensor are loaded: file:\/\/\S+\/@fackel\/nn\/node_modules\/@fackel\/tensor\/dist\/state\.js \(state format \d+\) and file:\/\/\S+\/node_modules\/@fackel\/tensor\/dist\/state\.js \(state format \d+\)/,
+      );
     } finally {
       writeFileSync(state, original);
     }
