@@ -1,6 +1,6 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { defaultServerConditions } from 'vite';
-import { defineConfig } from 'vitest/config';
+import { defineConfig, type TestProjectConfiguration } from 'vitest/config';
 
 // Workspace packages resolve to their TypeScript sources through this custom export
 // condition, so tests need no build. (A custom name, not `development`, so that
@@ -9,13 +9,14 @@ const conditions = ['@fackel/source', ...defaultServerConditions];
 
 // One Vitest project per workspace package or example that has a test/ folder, and per
 // folder of tests/ (tests/consumer: what `npm install fackel` gives a user).
-const projects = ['packages', 'examples', 'tests'].flatMap((dir) =>
+// Files named *.browser.test.ts are not theirs: they run in Chromium (the `chromium` project).
+const projects: TestProjectConfiguration[] = ['packages', 'examples', 'tests'].flatMap((dir) =>
   existsSync(dir)
     ? readdirSync(dir, { withFileTypes: true })
         .filter((d) => d.isDirectory() && existsSync(`${dir}/${d.name}/test`))
         .map((d) => ({
           extends: true as const,
-          test: { name: d.name, root: `${dir}/${d.name}`, include: ['test/**/*.test.ts'] },
+          test: { name: d.name, root: `${dir}/${d.name}`, include: ['test/**/*.test.ts'], exclude: ['test/**/*.browser.test.ts'] },
         }))
     : [],
 );
@@ -23,6 +24,12 @@ const projects = ['packages', 'examples', 'tests'].flatMap((dir) =>
 if (existsSync('docs/test')) {
   projects.push({ extends: true as const, test: { name: 'docs', root: 'docs', include: ['test/**/*.test.ts'] } });
 }
+
+// The *.browser.test.ts files run in headless Chromium (Vitest's browser mode), in the project
+// of vitest.browser.config.ts, counted in the same summary line. Without Chromium that project
+// is left out with a note, except in CI (where it then fails).
+if (existsSync(process.env.FACKEL_CHROMIUM ?? '/usr/bin/chromium') || process.env.CI) projects.push('./vitest.browser.config.ts');
+else console.warn('vitest: /usr/bin/chromium is missing (bash scripts/setup-chromium.sh); the browser tests are left out');
 
 export default defineConfig({
   resolve: { conditions },

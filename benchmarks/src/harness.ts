@@ -33,9 +33,9 @@ export function collectGarbage(): void {
 function summarize(times: number[]): Measurement {
   const sorted = [...times].sort((x, y) => x - y);
   const mid = sorted.length >> 1;
-  const medianMs = sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  const medianMs = sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
   const meanMs = times.reduce((s, t) => s + t, 0) / times.length;
-  return { medianMs, minMs: sorted[0]!, meanMs, samples: times.length };
+  return { medianMs, minMs: sorted[0], meanMs, samples: times.length };
 }
 
 function resolve(opts: MeasureOptions): Required<MeasureOptions> {

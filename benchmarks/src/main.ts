@@ -51,13 +51,19 @@ function systemInfo(): Record<string, string | number> {
 }
 
 function splitList(values: readonly string[] | undefined): string[] {
-  return (values ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== '');
+  return (values ?? [])
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter((v) => v !== '');
 }
 
 function markdownReport(reports: SuiteReport[], info: Record<string, string | number>, quick: boolean, argv: string[]): string {
   const out: string[] = [];
   out.push(`# Fackel benchmarks${quick ? ' (--quick)' : ''}`, '');
-  out.push(`Run ${new Date().toISOString()}: \`pnpm bench${argv.length ? ` ${argv.join(' ')}` : ''}\`, ${info.cpu}, ${info.cores} cores, Node ${info.node}.`, '');
+  out.push(
+    `Run ${new Date().toISOString()}: \`pnpm bench${argv.length ? ` ${argv.join(' ')}` : ''}\`, ${info.cpu}, ${info.cores} cores, Node ${info.node}.`,
+    '',
+  );
   for (const r of reports) {
     if (r.error !== undefined) {
       out.push(`## ${r.name}: failed`, '', '```', r.error, '```', '');

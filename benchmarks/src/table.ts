@@ -26,8 +26,8 @@ function formatCell(value: Cell, col: Column): string {
 export function formatTable(columns: readonly Column[], rows: readonly Row[]): string {
   const cells = rows.map((r) => columns.map((c) => formatCell(r[c.key], c)));
   const right = columns.map((c) => (c.align !== undefined ? c.align === 'right' : rows.some((r) => typeof r[c.key] === 'number')));
-  const widths = columns.map((c, i) => Math.max(3, c.label.length, ...cells.map((row) => row[i]!.length)));
-  const pad = (s: string, i: number): string => (right[i] ? s.padStart(widths[i]!) : s.padEnd(widths[i]!));
+  const widths = columns.map((c, i) => Math.max(3, c.label.length, ...cells.map((row) => row[i].length)));
+  const pad = (s: string, i: number): string => (right[i] ? s.padStart(widths[i]) : s.padEnd(widths[i]));
   const line = (parts: string[]): string => `| ${parts.join(' | ')} |`;
   return [
     line(columns.map((c, i) => pad(c.label, i))),

@@ -37,7 +37,7 @@ function builtins(): Set<string> {
     const text = `${r.stdout ?? ''}`;
     const section = text.slice(text.indexOf('Commands:'), text.indexOf('Options:'));
     for (const m of section.matchAll(/^ {2}([a-z][\w-]*) .*?(?:\[aliases?: ([^\]]+)\])?$/gm)) {
-      names.add(m[1]!);
+      names.add(m[1]);
       for (const a of (m[2] ?? '').split(',')) if (a.trim()) names.add(a.trim());
     }
   }
@@ -98,11 +98,11 @@ function mentions(file: string): Mention[] {
     const open = fence === null ? /^\s*(`{3,}|~{3,})\s*([\w-]*)[^`]*$/.exec(raw) : null;
     if (open) {
       fence = open[2] ?? '';
-      marker = open[1]!;
+      marker = open[1];
       return;
     }
     const close = fence !== null ? /^\s*(`{3,}|~{3,})\s*$/.exec(raw) : null;
-    if (close && close[1]![0] === marker[0] && close[1]!.length >= marker.length) {
+    if (close && close[1][0] === marker[0] && close[1].length >= marker.length) {
       fence = null;
       return;
     }
@@ -110,12 +110,12 @@ function mentions(file: string): Mention[] {
     if (fence !== null) {
       if (['sh', 'bash', 'console', 'shell', ''].includes(fence)) codes.push(raw.replace(/(^|\s)#.*$/, ''));
     } else {
-      for (const m of raw.matchAll(/`([^`]+)`/g)) codes.push(m[1]!);
+      for (const m of raw.matchAll(/`([^`]+)`/g)) codes.push(m[1]);
     }
     for (const code of codes) {
       for (const part of code.split(/&&|\|\||;|\|/)) {
         const m = /(?:^|[\s/(])pnpm\s+(.*)$/.exec(part.trim().replace(/^\$\s*/, ''));
-        if (m) out.push({ file: relative(ROOT, file), line: i + 1, text: `pnpm ${m[1]!.trim()}` });
+        if (m) out.push({ file: relative(ROOT, file), line: i + 1, text: `pnpm ${m[1].trim()}` });
       }
     }
   });
@@ -127,8 +127,8 @@ function problem(text: string, builtin: Set<string>, packages: Map<string, strin
   const tokens = text.split(/\s+/).slice(1);
   let dir = ROOT;
   let i = 0;
-  for (; i < tokens.length && tokens[i]!.startsWith('-'); i++) {
-    const opt = tokens[i]!;
+  for (; i < tokens.length && tokens[i].startsWith('-'); i++) {
+    const opt = tokens[i];
     if (!VALUE_OPTIONS.has(opt)) continue;
     const value = tokens[++i];
     if (value === undefined || value.includes('<')) return null; // a placeholder: `pnpm --filter <package> start`
@@ -148,9 +148,11 @@ function problem(text: string, builtin: Set<string>, packages: Map<string, strin
     return Object.hasOwn(scripts, script) ? null : `${where} has no script "${script}"`;
   }
   if (builtin.has(cmd)) {
-    if (RUNS_SCRIPT.has(cmd)) return Object.hasOwn(scripts, cmd === 't' || cmd === 'tst' ? 'test' : cmd) ? null : `${where} has no "${cmd}" script for pnpm to run`;
+    if (RUNS_SCRIPT.has(cmd))
+      return Object.hasOwn(scripts, cmd === 't' || cmd === 'tst' ? 'test' : cmd) ? null : `${where} has no "${cmd}" script for pnpm to run`;
     if (SCRIPT_OVERRIDES.has(cmd)) return null;
-    if (Object.hasOwn(scripts, cmd)) return `"${cmd}" is pnpm's own command, so the script "${cmd}" of ${where} never runs: rename the script (as docs → docs:build)`;
+    if (Object.hasOwn(scripts, cmd))
+      return `"${cmd}" is pnpm's own command, so the script "${cmd}" of ${where} never runs: rename the script (as docs → docs:build)`;
     return null;
   }
   if (Object.hasOwn(scripts, cmd)) return null;
@@ -173,7 +175,10 @@ describe('pnpm commands in the documentation', () => {
     const all = documents().flatMap(mentions);
     expect(all.length).toBeGreaterThan(20);
     for (const expected of ['pnpm docs:build', 'pnpm typecheck', 'pnpm build', 'pnpm bench', 'pnpm fixtures', 'pnpm changeset']) {
-      expect(all.some((m) => m.text.startsWith(expected)), `${expected} is documented`).toBe(true);
+      expect(
+        all.some((m) => m.text.startsWith(expected)),
+        `${expected} is documented`,
+      ).toBe(true);
     }
     const bad = all.flatMap((m) => {
       const p = problem(m.text, builtin, packages);

@@ -38,14 +38,26 @@ const SUPPORT = join(ROOT, 'docs/test/support');
  * `model.safetensors`) never land in the repository.
  */
 function runExample(file: string, timeout: number, sourceMaps = false): Promise<{ code: number; stdout: string; stderr: string; timedOut: boolean }> {
-  const args = ['--conditions=@fackel/source', ...(sourceMaps ? ['--enable-source-maps'] : []), '--import', join(SUPPORT, 'register.mjs'), join(SUPPORT, 'run-example.mjs'), file];
+  const args = [
+    '--conditions=@fackel/source',
+    ...(sourceMaps ? ['--enable-source-maps'] : []),
+    '--import',
+    join(SUPPORT, 'register.mjs'),
+    join(SUPPORT, 'run-example.mjs'),
+    file,
+  ];
   const cwd = mkdtempSync(join(tmpdir(), 'fackel-docs-example-'));
   return new Promise((done) => {
-    execFile(process.execPath, args, { cwd, timeout, killSignal: 'SIGKILL', maxBuffer: 16 << 20, env: { ...process.env, NODE_OPTIONS: '' } }, (err, stdout, stderr) => {
-      rmSync(cwd, { recursive: true, force: true });
-      const e = err as (Error & { code?: number | string; killed?: boolean; signal?: string }) | null;
-      done({ code: e ? (typeof e.code === 'number' ? e.code : 1) : 0, stdout, stderr, timedOut: !!e?.killed && e.signal === 'SIGKILL' });
-    });
+    execFile(
+      process.execPath,
+      args,
+      { cwd, timeout, killSignal: 'SIGKILL', maxBuffer: 16 << 20, env: { ...process.env, NODE_OPTIONS: '' } },
+      (err, stdout, stderr) => {
+        rmSync(cwd, { recursive: true, force: true });
+        const e = err as (Error & { code?: number | string; killed?: boolean; signal?: string }) | null;
+        done({ code: e ? (typeof e.code === 'number' ? e.code : 1) : 0, stdout, stderr, timedOut: !!e?.killed && e.signal === 'SIGKILL' });
+      },
+    );
   });
 }
 
@@ -59,7 +71,7 @@ mkdirSync(OUT, { recursive: true });
 for (const f of readdirSync(OUT)) if (f.endsWith('.ts')) rmSync(join(OUT, f));
 const fileOf = new Map<Example, string>();
 for (const ex of all) {
-  const name = ex.id.replace(/[/\\]/g, '__').replace(/[^\w.-]/g, '_') + '.ts';
+  const name = `${ex.id.replace(/[/\\]/g, '__').replace(/[^\w.-]/g, '_')}.ts`;
   const file = join(OUT, name);
   // `export {}` makes every example a module (top-level await, no global name clashes).
   writeFileSync(file, `${ex.code}\nexport {};\n`);
@@ -135,16 +147,20 @@ describe('docs', () => {
     }, 130_000);
 
     for (const ex of runnable) {
-      it(ex.id, async () => {
-        let r = await slot(() => runExample(fileOf.get(ex)!, EXAMPLE_TIMEOUT_MS));
-        // On failure, run again with source maps for a stack that points into the .ts files.
-        if (r.code !== 0 && !r.timedOut) r = await slot(() => runExample(fileOf.get(ex)!, EXAMPLE_TIMEOUT_MS, true));
-        // DOCS_PRINT=1 shows what each example printed (to check the comments that show output).
-        if (process.env.DOCS_PRINT) process.stdout.write(`\n--- ${ex.id}\n${r.stdout}`);
-        if (r.timedOut) throw new Error(`${ex.file}:${ex.line} (${ex.owner}) ran longer than ${EXAMPLE_TIMEOUT_MS / 1000} s; mark it \`no-run\` if it must`);
-        if (r.code !== 0) throw new Error(`${ex.file}:${ex.line} (${ex.owner}) failed:\n${r.stderr}\nprinted:\n${r.stdout}`);
-        expect(r.stdout.trim().length, `${ex.file}:${ex.line} (${ex.owner}) printed nothing`).toBeGreaterThan(0);
-      }, 10 * EXAMPLE_TIMEOUT_MS); // includes waiting for a free slot
+      it(
+        ex.id,
+        async () => {
+          let r = await slot(() => runExample(fileOf.get(ex)!, EXAMPLE_TIMEOUT_MS));
+          // On failure, run again with source maps for a stack that points into the .ts files.
+          if (r.code !== 0 && !r.timedOut) r = await slot(() => runExample(fileOf.get(ex)!, EXAMPLE_TIMEOUT_MS, true));
+          // DOCS_PRINT=1 shows what each example printed (to check the comments that show output).
+          if (process.env.DOCS_PRINT) process.stdout.write(`\n--- ${ex.id}\n${r.stdout}`);
+          if (r.timedOut) throw new Error(`${ex.file}:${ex.line} (${ex.owner}) ran longer than ${EXAMPLE_TIMEOUT_MS / 1000} s; mark it \`no-run\` if it must`);
+          if (r.code !== 0) throw new Error(`${ex.file}:${ex.line} (${ex.owner}) failed:\n${r.stderr}\nprinted:\n${r.stdout}`);
+          expect(r.stdout.trim().length, `${ex.file}:${ex.line} (${ex.owner}) printed nothing`).toBeGreaterThan(0);
+        },
+        10 * EXAMPLE_TIMEOUT_MS,
+      ); // includes waiting for a free slot
     }
   });
 });

@@ -12,7 +12,15 @@ import { checkSiteLinks, decodeTypedocData } from './support/links.js';
 
 const SITE = join(ROOT, 'docs/api');
 const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 
 // In CI a missing site or browser fails; locally the checks say what to run and skip.
 const CI = !!process.env.CI;
@@ -32,7 +40,7 @@ const packageNames = documentedPackages().map((dir) => (JSON.parse(readFileSync(
 function titleOf(file: string): string {
   const m = /^---\n[\s\S]*?^title:\s*(.+)$[\s\S]*?^---$/m.exec(readFileSync(join(ROOT, file), 'utf8'));
   if (!m) throw new Error(`${file} has no front-matter title`);
-  return m[1]!.trim().replace(/^["']|["']$/g, '');
+  return m[1].trim().replace(/^["']|["']$/g, '');
 }
 
 const MIME: Record<string, string> = {
@@ -130,23 +138,25 @@ describe.skipIf(!!siteSkip)(`the built site${siteSkip}`, () => {
         await tab.goto(new URL(page, base).href, { waitUntil: 'load' });
         // The sidebar is built by the site's script from assets/navigation.js.
         await tab.waitForSelector('#tsd-nav-container a', { state: 'attached', timeout: 15_000 });
-        return await tab.evaluate(() => {
-          // Runs in the page; the DOM types are declared in miniature (the workspace has no DOM lib).
-          interface El {
-            textContent: string | null;
-            querySelector(s: string): El | null;
-            querySelectorAll(s: string): Iterable<El>;
-          }
-          const doc = (globalThis as unknown as { document: El & { title: string; body: { innerText: string } } }).document;
-          return {
-            title: doc.title,
-            h1: doc.querySelector('.col-content h1')?.textContent?.trim() ?? '',
-            navLinks: [...doc.querySelectorAll('#tsd-nav-container a')].map((a) => a.textContent?.trim() ?? ''),
-            codeBlocks: [...doc.querySelectorAll('.col-content pre code')].length,
-            text: doc.body.innerText.length,
-            errors: [],
-          };
-        }).then((r) => ({ ...r, errors }));
+        return await tab
+          .evaluate(() => {
+            // Runs in the page; the DOM types are declared in miniature (the workspace has no DOM lib).
+            interface El {
+              textContent: string | null;
+              querySelector(s: string): El | null;
+              querySelectorAll(s: string): Iterable<El>;
+            }
+            const doc = (globalThis as unknown as { document: El & { title: string; body: { innerText: string } } }).document;
+            return {
+              title: doc.title,
+              h1: doc.querySelector('.col-content h1')?.textContent?.trim() ?? '',
+              navLinks: [...doc.querySelectorAll('#tsd-nav-container a')].map((a) => a.textContent?.trim() ?? ''),
+              codeBlocks: [...doc.querySelectorAll('.col-content pre code')].length,
+              text: doc.body.innerText.length,
+              errors: [],
+            };
+          })
+          .then((r) => ({ ...r, errors }));
       } finally {
         await tab.close();
       }

@@ -100,13 +100,13 @@ export function intStream(seed: number): (n: number) => number {
 /** Reads diabetes.csv: rows of 8 features and a 0/1 label, no header. */
 export function parsePimaCsv(text: string): { x: Float32Array; y: Float32Array; rows: number; features: number } {
   const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
-  const features = lines[0]!.split(',').length - 1;
+  const features = lines[0].split(',').length - 1;
   const x = new Float32Array(lines.length * features);
   const y = new Float32Array(lines.length);
   lines.forEach((line, r) => {
     const cells = line.split(',').map(Number);
-    for (let c = 0; c < features; c++) x[r * features + c] = cells[c]!;
-    y[r] = cells[features]!;
+    for (let c = 0; c < features; c++) x[r * features + c] = cells[c];
+    y[r] = cells[features];
   });
   return { x, y, rows: lines.length, features };
 }

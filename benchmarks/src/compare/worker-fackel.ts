@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { enableAutograd } from '@fackel/autograd';
-import { getCpuThreads, getMatmulKernel, registerCpuBackend, setCpuThreads } from '@fackel/backend-cpu';
+import { getCpuThreads, getMatmulFma, getMatmulKernel, registerCpuBackend, setCpuThreads } from '@fackel/backend-cpu';
 import { BCELoss, CrossEntropyLoss, Dropout, LSTM, Linear, Sequential, Sigmoid } from '@fackel/nn';
 import { Adam, SGD, clipGradNorm_ } from '@fackel/optim';
 import { Generator, add, matmul, oneHot, randn, registeredBackends, setDefaultDevice, tensor, tidy, zeros, type Tensor } from '@fackel/tensor';
@@ -41,7 +41,7 @@ function charRnn(s: CharRnnSpec): Runner {
   let i = 0;
   return {
     run(): void {
-      const [x, y] = batches[i++ % batches.length]!;
+      const [x, y] = batches[i++ % batches.length];
       const next = tidy(() => {
         const [out, [h, c]] = lstm.forward(oneHot(x, s.vocab).float(), state);
         const logits = fc.forward(drop.forward(out).reshape([-1, s.hidden]));
@@ -74,7 +74,7 @@ function pima(s: PimaSpec): Runner {
   const y = tensor(d.y).reshape([d.rows, 1]);
   const g = new Generator(0);
   const sizes = [d.features, ...s.hidden, 1];
-  const layers = sizes.slice(1).flatMap((out, k) => [new Linear(sizes[k]!, out, { generator: g }), new Sigmoid()]);
+  const layers = sizes.slice(1).flatMap((out, k) => [new Linear(sizes[k], out, { generator: g }), new Sigmoid()]);
   const model = new Sequential(...layers);
   const criterion = new BCELoss();
   const opt = new SGD(model.parameters(), { lr: s.lr });
@@ -155,6 +155,12 @@ function version(): string {
 }
 
 serve({
-  info: () => ({ library: 'Fackel', version: version(), threads: getCpuThreads(), matmulKernel: getMatmulKernel(), node: process.version }),
+  info: () => ({
+    library: 'Fackel',
+    version: version(),
+    threads: getCpuThreads(),
+    matmulKernel: getMatmulKernel() + (getMatmulFma() ? ' (relaxed SIMD FMA)' : ''),
+    node: process.version,
+  }),
   setup,
 });

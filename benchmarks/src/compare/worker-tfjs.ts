@@ -53,14 +53,21 @@ function charRnn(s: CharRnnSpec): Runner {
   const optimizer = tf.train.adam(s.lr);
   const next = intStream(42);
   const batches = Array.from({ length: 4 }, () => ({
-    x: tf.tensor2d(new Int32Array(B * S).map(() => next(V)), [B, S], 'int32'),
-    y: tf.tensor1d(new Int32Array(B * S).map(() => next(V)), 'int32'),
+    x: tf.tensor2d(
+      new Int32Array(B * S).map(() => next(V)),
+      [B, S],
+      'int32',
+    ),
+    y: tf.tensor1d(
+      new Int32Array(B * S).map(() => next(V)),
+      'int32',
+    ),
   }));
   let state: { h: T; c: T }[] = layers.map(() => ({ h: tf.zeros([B, H]), c: tf.zeros([B, H]) }));
   let i = 0;
   return {
     run(): void {
-      const batch = batches[i++ % batches.length]!;
+      const batch = batches[i++ % batches.length];
       const nextState: { h: T; c: T }[] = [];
       tf.tidy(() => {
         const x = tf.cast(tf.oneHot(batch.x, V), 'float32'); // [B, S, V]
@@ -68,12 +75,12 @@ function charRnn(s: CharRnnSpec): Runner {
         const { value, grads } = tf.variableGrads(() => {
           let input: T = x;
           for (let l = 0; l < layers.length; l++) {
-            const p = layers[l]!;
+            const p = layers[l];
             const inSize = input.shape[2]!;
             const xw = tf.reshape(tf.add(tf.matMul(tf.reshape(input, [B * S, inSize]), p.wIh), p.b), [B, S, 4 * H]);
             const steps = tf.unstack(xw, 1);
-            let h = state[l]!.h;
-            let c = state[l]!.c;
+            let h = state[l].h;
+            let c = state[l].c;
             const outs: T[] = [];
             for (const xt of steps) {
               const gates = tf.add(xt, tf.matMul(h, p.wHh));
@@ -89,9 +96,9 @@ function charRnn(s: CharRnnSpec): Runner {
           return tf.losses.softmaxCrossEntropy(y, logits) as import('@tensorflow/tfjs').Scalar;
         }, vars);
         const names = Object.keys(grads);
-        const norm = tf.sqrt(tf.addN(names.map((n) => tf.sum(tf.square(grads[n]!))))).dataSync()[0]!;
+        const norm = tf.sqrt(tf.addN(names.map((n) => tf.sum(tf.square(grads[n]))))).dataSync()[0];
         const scale = norm > s.clip ? s.clip / (norm + 1e-6) : 1;
-        optimizer.applyGradients(names.map((n) => ({ name: n, tensor: scale === 1 ? grads[n]! : tf.mul(grads[n]!, scale) })));
+        optimizer.applyGradients(names.map((n) => ({ name: n, tensor: scale === 1 ? grads[n] : tf.mul(grads[n], scale) })));
         value.dataSync(); // what a training loop reads back
       });
       // the state is carried (detached) into the next step, as in truncated BPTT
@@ -122,8 +129,8 @@ function pima(s: PimaSpec): Runner {
   const y = tf.tensor2d(d.y, [d.rows, 1]);
   const sizes = [d.features, ...s.hidden, 1];
   const layers = sizes.slice(1).map((out, k) => {
-    const bound = 1 / Math.sqrt(sizes[k]!);
-    return { w: tf.variable(tf.randomUniform([sizes[k]!, out], -bound, bound)), b: tf.variable(tf.randomUniform([out], -bound, bound)) };
+    const bound = 1 / Math.sqrt(sizes[k]);
+    return { w: tf.variable(tf.randomUniform([sizes[k], out], -bound, bound)), b: tf.variable(tf.randomUniform([out], -bound, bound)) };
   });
   const optimizer = tf.train.sgd(s.lr);
   return {

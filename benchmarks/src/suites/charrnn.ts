@@ -61,13 +61,34 @@ async function pytorch(steps: number): Promise<RunResult | string> {
     return `${PYTHON} has no torch (apt-get install python3-torch)`;
   }
   const args = [
-    SCRIPT, 'bench', '--input', TEXT, '--steps', String(steps),
-    '--rnn-size', String(CONFIG.rnnSize), '--num-layers', String(CONFIG.numLayers), '--batch-size', String(CONFIG.batchSize),
-    '--seq-length', String(CONFIG.seqLength), '--learning-rate', String(CONFIG.learningRate), '--grad-clip', String(CONFIG.gradClip),
-    '--dropout', String(CONFIG.dropout), '--val-frac', String(CONFIG.valFrac), '--seed', String(CONFIG.seed),
+    SCRIPT,
+    'bench',
+    '--input',
+    TEXT,
+    '--steps',
+    String(steps),
+    '--rnn-size',
+    String(CONFIG.rnnSize),
+    '--num-layers',
+    String(CONFIG.numLayers),
+    '--batch-size',
+    String(CONFIG.batchSize),
+    '--seq-length',
+    String(CONFIG.seqLength),
+    '--learning-rate',
+    String(CONFIG.learningRate),
+    '--grad-clip',
+    String(CONFIG.gradClip),
+    '--dropout',
+    String(CONFIG.dropout),
+    '--val-frac',
+    String(CONFIG.valFrac),
+    '--seed',
+    String(CONFIG.seed),
     // one thread unless asked: on a 2-core machine under any other load, torch's OpenMP pool
     // oversubscribes and slows down 20x (measured: 14,000 vs 590 chars/s)
-    '--threads', process.env.FACKEL_BENCH_TORCH_THREADS ?? '1',
+    '--threads',
+    process.env.FACKEL_BENCH_TORCH_THREADS ?? '1',
   ];
   const { stdout } = await run(PYTHON, args, { timeout: 3_600_000, maxBuffer: 1 << 20 });
   const j = JSON.parse(stdout.trim().split('\n').at(-1)!) as { charsPerSec: number; valLoss: number; seconds: number; threads: number; torch: string };
@@ -113,9 +134,9 @@ async function tfjs(tf: Tf, hidden: number, batch: number, steps: number): Promi
         return tf.losses.softmaxCrossEntropy(y, logits) as ReturnType<Tf['scalar']>;
       });
       const names = Object.keys(grads);
-      const norm = tf.sqrt(tf.addN(names.map((n) => tf.sum(tf.square(grads[n]!))))).dataSync()[0]!;
+      const norm = tf.sqrt(tf.addN(names.map((n) => tf.sum(tf.square(grads[n]))))).dataSync()[0];
       const scale = norm > CONFIG.gradClip ? CONFIG.gradClip / norm : 1;
-      optimizer.applyGradients(Object.fromEntries(names.map((n) => [n, tf.mul(grads[n]!, scale)])));
+      optimizer.applyGradients(Object.fromEntries(names.map((n) => [n, tf.mul(grads[n], scale)])));
     });
   };
   step(0); // warm-up
@@ -153,7 +174,7 @@ export const charrnnSuite: Suite = {
       ctx.log(`Fackel webgpu, ${steps} steps`);
       gpu = await timed('Fackel webgpu', () => fackel('webgpu', steps));
     } catch (e) {
-      gpu = (e as Error).message.split('\n')[0]!;
+      gpu = (e as Error).message.split('\n')[0];
     }
     const tfSteps = ctx.quick ? 1 : 2;
     ctx.log(`tfjs-cpu, ${tfSteps} steps`);
@@ -187,9 +208,13 @@ export const charrnnSuite: Suite = {
     rows.push(row('tfjs', 'cpu', 'h256 b10', tfSteps, tf256, tf256));
     if (torchRes && cpu.valLoss !== null && torchRes.valLoss !== null) {
       const d = Math.abs(cpu.valLoss - torchRes.valLoss);
-      notes.push(`validation loss after ${steps} steps: Fackel ${cpu.valLoss.toFixed(4)}, PyTorch ${torchRes.valLoss.toFixed(4)} (|Δ| ${d.toFixed(4)}; target ≤ 0.05 nats).`);
+      notes.push(
+        `validation loss after ${steps} steps: Fackel ${cpu.valLoss.toFixed(4)}, PyTorch ${torchRes.valLoss.toFixed(4)} (|Δ| ${d.toFixed(4)}; target ≤ 0.05 nats).`,
+      );
     }
-    notes.push(`Fackel cpu / tfjs-cpu at hidden 256, batch 10: ${(cpu256.charsPerSec / tf256.charsPerSec).toFixed(1)}x (target ≥ 10x; tfjs was measured at 67 chars/s on the reference machine).`);
+    notes.push(
+      `Fackel cpu / tfjs-cpu at hidden 256, batch 10: ${(cpu256.charsPerSec / tf256.charsPerSec).toFixed(1)}x (target ≥ 10x; tfjs was measured at 67 chars/s on the reference machine).`,
+    );
     return [
       {
         title: 'char-RNN training (higher chars/s is better; val loss in nats/char)',

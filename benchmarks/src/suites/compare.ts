@@ -80,10 +80,10 @@ interface Config {
 const median = (xs: readonly number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+  return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
-const firstLine = (e: unknown): string => (e instanceof Error ? e.message : String(e)).split('\n')[0]!.slice(0, 200);
+const firstLine = (e: unknown): string => (e instanceof Error ? e.message : String(e)).split('\n')[0].slice(0, 200);
 
 // ---------------------------------------------------------------------------------------------
 // workers
@@ -128,7 +128,8 @@ async function startSlot(lib: Lib, threads: number, log: (m: string) => void): P
   } catch (e) {
     client.kill();
     const msg = firstLine(e);
-    slot.error = lib === 'torch' && /No module named 'torch'|ModuleNotFoundError/.test(String(e)) ? `${PYTHON} has no torch (bash scripts/setup-torch.sh)` : msg;
+    slot.error =
+      lib === 'torch' && /No module named 'torch'|ModuleNotFoundError/.test(String(e)) ? `${PYTHON} has no torch (bash scripts/setup-torch.sh)` : msg;
   }
   return slot;
 }
@@ -195,7 +196,7 @@ class Runner {
     for (const s of [...active]) {
       const m = out.get(s)!;
       try {
-        const first = (await s.client!.request({ op: 'run', key, samples: 1 })).times![0]!;
+        const first = (await s.client!.request({ op: 'run', key, samples: 1 })).times![0];
         m.warmupMs.push(first);
         let est = first;
         if (o.maxSampleMs !== undefined && first > o.maxSampleMs) {
@@ -204,7 +205,7 @@ class Runner {
           m.note = `1 call (${(first / 1000).toFixed(1)} s), including warm-up`;
           active.splice(active.indexOf(s), 1);
         } else if (first < 1000) {
-          est = (await s.client!.request({ op: 'run', key, samples: 1 })).times![0]!;
+          est = (await s.client!.request({ op: 'run', key, samples: 1 })).times![0];
           m.warmupMs.push(est);
         }
         estMs.set(s, est);
@@ -218,7 +219,7 @@ class Runner {
     const spent = new Map<Slot, number>(active.map((s) => [s, 0]));
     let round = 0;
     while (active.length > 0) {
-      const order = active.map((_, i) => active[(i + round) % active.length]!);
+      const order = active.map((_, i) => active[(i + round) % active.length]);
       round++;
       for (const s of order) {
         const m = out.get(s)!;
@@ -287,12 +288,12 @@ interface Line {
 const NA: Value = { value: null, reason: 'n/a' };
 
 /** The value of one library: at a thread count, or the best over thread counts (`'best'`). */
-function valueOf(ms: Measured[], lib: Lib, threads: number | 'best', metric: (ms: number) => number, better: Better): Value {
+function measuredValue(ms: Measured[], lib: Lib, threads: number | 'best', metric: (ms: number) => number, better: Better): Value {
   const mine = ms.filter((m) => m.lib === lib && (threads === 'best' || m.threads === threads || lib.startsWith('tfjs')));
   if (mine.length === 0) return NA;
   const ok = mine.filter((m) => m.medianMs !== null);
   if (ok.length === 0) {
-    const m = mine[0]!;
+    const m = mine[0];
     return { value: null, reason: m.skipped !== undefined ? 'skipped' : m.error !== undefined ? 'error' : '-' };
   }
   const vals = ok.map((m) => ({ m, v: metric(m.medianMs!) }));
@@ -337,8 +338,16 @@ function toRow(l: Line): Row {
   };
 }
 
-function lineFor(ms: Measured[], workload: string, unit: string, better: Better, threads: number | 'best', metric: (ms: number) => number, libs: readonly Lib[] = LIBS): Omit<Line, 'target' | 'met'> {
-  const cells = Object.fromEntries(LIBS.map((lib) => [lib, libs.includes(lib) ? valueOf(ms, lib, threads, metric, better) : NA])) as Record<Lib, Value>;
+function lineFor(
+  ms: Measured[],
+  workload: string,
+  unit: string,
+  better: Better,
+  threads: number | 'best',
+  metric: (ms: number) => number,
+  libs: readonly Lib[] = LIBS,
+): Omit<Line, 'target' | 'met'> {
+  const cells = Object.fromEntries(LIBS.map((lib) => [lib, libs.includes(lib) ? measuredValue(ms, lib, threads, metric, better) : NA])) as Record<Lib, Value>;
   return { workload, unit, better, cells };
 }
 
@@ -362,25 +371,42 @@ function machine(slots: Slot[]): Row[] {
   let git = '';
   try {
     const rev = execFileSync('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    const dirty = execFileSync('git', ['-C', ROOT, 'status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() !== '';
+    const dirty =
+      execFileSync('git', ['-C', ROOT, 'status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() !==
+      '';
     git = `, commit ${rev}${dirty ? ' + uncommitted changes' : ''}`;
   } catch {
     /* not a git checkout */
   }
   const first = (lib: Lib): Slot | undefined => slots.find((s) => s.lib === lib);
   const f = first('fackel');
-  add('Fackel', f?.info ? `${String(f.info.version)}${git}; CPU backend, matmul kernel ${String(f.info.matmulKernel)}; threads (setCpuThreads): ${slots.filter((s) => s.lib === 'fackel').map((s) => (s.info ? String(s.info.threads) : `${s.threads}: ${s.error}`)).join(', ')}` : `not run: ${f?.error ?? '-'}`);
+  add(
+    'Fackel',
+    f?.info
+      ? `${String(f.info.version)}${git}; CPU backend, matmul kernel ${String(f.info.matmulKernel)}; threads (setCpuThreads): ${slots
+          .filter((s) => s.lib === 'fackel')
+          .map((s) => (s.info ? String(s.info.threads) : `${s.threads}: ${s.error}`))
+          .join(', ')}`
+      : `not run: ${f?.error ?? '-'}`,
+  );
   const torchSlots = slots.filter((s) => s.lib === 'torch');
   const t = torchSlots.find((s) => s.info !== null);
   if (t?.info) {
     const i = t.info;
-    add('PyTorch', `${String(i.version)} (${String(i.executable)}, Python ${String(i.python)}), built with BLAS_INFO=${String(i.blasInfo)}, ATen parallel backend ${String(i.parallelBackend)}`);
+    add(
+      'PyTorch',
+      `${String(i.version)} (${String(i.executable)}, Python ${String(i.python)}), built with BLAS_INFO=${String(i.blasInfo)}, ATen parallel backend ${String(i.parallelBackend)}`,
+    );
     const blas = i.openblas ? `${String(i.openblas)} (${String(i.openblasConfig)})` : `no OpenBLAS loaded; BLAS libraries: ${JSON.stringify(i.blasLibraries)}`;
     add('PyTorch BLAS', blas);
     add(
       'PyTorch threads',
       torchSlots
-        .map((s) => (s.info ? `torch.get_num_threads() ${String(s.info.threads)}, OPENBLAS_NUM_THREADS ${String((s.info.env as Record<string, unknown>)?.OPENBLAS_NUM_THREADS)}, openblas_get_num_threads() ${String(s.info.openblasThreads)}` : `${s.threads}: ${s.error}`))
+        .map((s) =>
+          s.info
+            ? `torch.get_num_threads() ${String(s.info.threads)}, OPENBLAS_NUM_THREADS ${String((s.info.env as Record<string, unknown>)?.OPENBLAS_NUM_THREADS)}, openblas_get_num_threads() ${String(s.info.openblasThreads)}`
+            : `${s.threads}: ${s.error}`,
+        )
         .join('; '),
     );
   } else {
@@ -440,11 +466,22 @@ export const compareSuite: Suite = {
     const slots: Slot[] = [];
     if (timed) {
       log('starting workers');
-      const specs: [Lib, number][] = [...threads.map((n) => ['fackel', n] as [Lib, number]), ...threads.map((n) => ['torch', n] as [Lib, number]), ['tfjs-cpu', 1], ['tfjs-wasm', 1]];
+      const specs: [Lib, number][] = [
+        ...threads.map((n) => ['fackel', n] as [Lib, number]),
+        ...threads.map((n) => ['torch', n] as [Lib, number]),
+        ['tfjs-cpu', 1],
+        ['tfjs-wasm', 1],
+      ];
       for (const [lib, n] of specs) slots.push(await startSlot(lib, n, log));
     } else {
       // --only memory: start one worker per library for the setup table, then stop them
-      for (const [lib, n] of [['fackel', Math.max(...threads)], ['torch', Math.max(...threads)], ['tfjs-cpu', 1], ['tfjs-wasm', 1]] as [Lib, number][]) slots.push(await startSlot(lib, n, log));
+      for (const [lib, n] of [
+        ['fackel', Math.max(...threads)],
+        ['torch', Math.max(...threads)],
+        ['tfjs-cpu', 1],
+        ['tfjs-wasm', 1],
+      ] as [Lib, number][])
+        slots.push(await startSlot(lib, n, log));
     }
     for (const s of slots) if (s.error !== null) notes.push(`${s.name} not measured: ${s.error}`);
     const torchInfo = slots.find((s) => s.lib === 'torch' && s.info !== null)?.info;
@@ -464,7 +501,14 @@ export const compareSuite: Suite = {
         const measured = new Map<string, Measured[]>();
         for (const sh of byCost) {
           const spec = charSpec(sh.hidden, sh.batch);
-          measured.set(`${sh.hidden}/${sh.batch}`, await runner.measure('charrnn', `char-RNN H${sh.hidden} B${sh.batch}`, spec, { group: 'charrnn', cost: charCost(spec), maxSampleMs: quick ? 5000 : 60_000 }));
+          measured.set(
+            `${sh.hidden}/${sh.batch}`,
+            await runner.measure('charrnn', `char-RNN H${sh.hidden} B${sh.batch}`, spec, {
+              group: 'charrnn',
+              cost: charCost(spec),
+              maxSampleMs: quick ? 5000 : 60_000,
+            }),
+          );
         }
         for (const sh of CHAR_SHAPES) {
           const ms = measured.get(`${sh.hidden}/${sh.batch}`)!;
@@ -479,14 +523,24 @@ export const compareSuite: Suite = {
           notes.push(`Pima MLP not measured: ${PIMA_CSV} is missing (the shared data folder beside the repository).`);
         } else {
           const ms = await runner.measure('pima', 'Pima MLP epoch', { kind: 'pima', csv: PIMA_CSV, hidden: [6, 4], lr: 0.1 });
-          lines.push(vsTorchTarget(lineFor(ms, 'Pima MLP 8-6-4-1 epoch (759 rows, full batch)', 'ms', 'lower', 'best', (t) => t), 1));
+          lines.push(
+            vsTorchTarget(
+              lineFor(ms, 'Pima MLP 8-6-4-1 epoch (759 rows, full batch)', 'ms', 'lower', 'best', (t) => t),
+              1,
+            ),
+          );
         }
       }
 
       if (selected.has('overhead')) {
         const reps = 1000;
         const ms = await runner.measure('overhead', 'add 1000 floats', { kind: 'add', size: 1000, reps });
-        lines.push(vsTorchTarget(lineFor(ms, 'add of two 1 000-float tensors, per op', 'µs', 'lower', 'best', (t) => (t * 1000) / reps), 1));
+        lines.push(
+          vsTorchTarget(
+            lineFor(ms, 'add of two 1 000-float tensors, per op', 'µs', 'lower', 'best', (t) => (t * 1000) / reps),
+            1,
+          ),
+        );
       }
 
       if (selected.has('bandwidth')) {
@@ -496,12 +550,23 @@ export const compareSuite: Suite = {
         const add = await runner.measure('bandwidth', 'add 1M floats', { kind: 'add', size: n, reps: addReps });
         const copy = await runner.measure('bandwidth', 'copy 1M floats', { kind: 'copy', size: n, reps: copyReps }, { libs: ['fackel', 'torch'] });
         const addLine = lineFor(add, 'add of two 1 000 000-float tensors (12 bytes/element)', 'GB/s', 'higher', 'best', (t) => (12 * n * addReps) / (t * 1e6));
-        const copyLine = lineFor(copy, 'copy 1 000 000 floats (8 bytes/element): JS Float32Array.set, torch copy_', 'GB/s', 'higher', 'best', (t) => (8 * n * copyReps) / (t * 1e6), ['fackel', 'torch']);
+        const copyLine = lineFor(
+          copy,
+          'copy 1 000 000 floats (8 bytes/element): JS Float32Array.set, torch copy_',
+          'GB/s',
+          'higher',
+          'best',
+          (t) => (8 * n * copyReps) / (t * 1e6),
+          ['fackel', 'torch'],
+        );
         const jsCopy = copyLine.cells.fackel.value;
         const fAdd = addLine.cells.fackel.value;
         lines.push({ ...addLine, target: '≥ 0.8x copy GB/s (memory bandwidth)', met: jsCopy === null || fAdd === null ? null : fAdd >= 0.8 * jsCopy });
         lines.push({ ...copyLine, target: 'reference for the line above', met: null });
-        if (jsCopy !== null && fAdd !== null) notes.push(`Large add: Fackel reaches ${((fAdd / jsCopy) * 100).toFixed(0)} % of the JavaScript copy bandwidth measured in the same process${copyLine.cells.torch.value !== null && addLine.cells.torch.value !== null ? `; PyTorch's add reaches ${((addLine.cells.torch.value / copyLine.cells.torch.value) * 100).toFixed(0)} % of its copy_` : ''}.`);
+        if (jsCopy !== null && fAdd !== null)
+          notes.push(
+            `Large add: Fackel reaches ${((fAdd / jsCopy) * 100).toFixed(0)} % of the JavaScript copy bandwidth measured in the same process${copyLine.cells.torch.value !== null && addLine.cells.torch.value !== null ? `; PyTorch's add reaches ${((addLine.cells.torch.value / copyLine.cells.torch.value) * 100).toFixed(0)} % of its copy_` : ''}.`,
+          );
       }
 
       if (selected.has('matmul')) {
@@ -509,11 +574,26 @@ export const compareSuite: Suite = {
         const reps: Record<number, number> = { 128: quick ? 10 : 20, 256: 4, 512: 1, 1024: 1 };
         const measured = new Map<number, Measured[]>();
         for (const n of sizes) {
-          measured.set(n, await runner.measure('matmul', `matmul ${n}`, { kind: 'matmul', size: n, reps: reps[n]! }, { group: 'matmul', cost: n ** 3 * reps[n]!, maxSampleMs: quick ? 2000 : 8000 }));
+          measured.set(
+            n,
+            await runner.measure(
+              'matmul',
+              `matmul ${n}`,
+              { kind: 'matmul', size: n, reps: reps[n] },
+              { group: 'matmul', cost: n ** 3 * reps[n], maxSampleMs: quick ? 2000 : 8000 },
+            ),
+          );
         }
         for (const t of threads) {
           for (const n of sizes) {
-            const l = lineFor(measured.get(n)!, `matmul ${n}×${n}, ${t} thread${t === 1 ? '' : 's'}`, 'GFLOP/s', 'higher', t, (ms) => (2 * n ** 3 * reps[n]!) / (ms * 1e6));
+            const l = lineFor(
+              measured.get(n)!,
+              `matmul ${n}×${n}, ${t} thread${t === 1 ? '' : 's'}`,
+              'GFLOP/s',
+              'higher',
+              t,
+              (ms) => (2 * n ** 3 * reps[n]) / (ms * 1e6),
+            );
             const vsWasm = advantage(l.cells.fackel, l.cells['tfjs-wasm'], 'higher');
             const vsTorch = advantage(l.cells.fackel, l.cells.torch, 'higher');
             if (n >= 512) {
@@ -533,7 +613,12 @@ export const compareSuite: Suite = {
       const spec = charSpec(128, 50);
       const steps = (lib: Lib): number => (lib.startsWith('tfjs') ? 2 : quick ? 3 : 10);
       log(`memory: char-RNN H128 B50 in fresh processes (Fackel and PyTorch at ${maxT} threads)`);
-      const libs: [Lib, number][] = [['fackel', maxT], ['torch', maxT], ['tfjs-cpu', 1], ['tfjs-wasm', 1]];
+      const libs: [Lib, number][] = [
+        ['fackel', maxT],
+        ['torch', maxT],
+        ['tfjs-cpu', 1],
+        ['tfjs-wasm', 1],
+      ];
       const results = await Promise.all(
         libs.map(async ([lib, n]): Promise<Measured> => {
           const m: Measured = { slot: `${LIB_LABEL[lib]} ${n}T`, lib, threads: n, medianMs: null, samples: [], warmupMs: [] };
@@ -558,8 +643,15 @@ export const compareSuite: Suite = {
         }),
       );
       runner.results.push({ workload: 'memory', key: 'peak RSS char-RNN H128 B50', spec, measured: results });
-      lines.push(vsTorchTarget(lineFor(results, `peak RSS above baseline, char-RNN training H128 B50 (${maxT} threads)`, 'MiB', 'lower', 'best', (v) => v), 1));
-      notes.push(`Memory: ${results.map((m) => `${m.slot}: ${m.note ?? m.error}`).join('; ')}. Each library in a fresh process; baseline = maxRSS after imports, before the model (Node: process.resourceUsage().maxRSS, Python: getrusage ru_maxrss).`);
+      lines.push(
+        vsTorchTarget(
+          lineFor(results, `peak RSS above baseline, char-RNN training H128 B50 (${maxT} threads)`, 'MiB', 'lower', 'best', (v) => v),
+          1,
+        ),
+      );
+      notes.push(
+        `Memory: ${results.map((m) => `${m.slot}: ${m.note ?? m.error}`).join('; ')}. Each library in a fresh process; baseline = maxRSS after imports, before the model (Node: process.resourceUsage().maxRSS, Python: getrusage ru_maxrss).`,
+      );
     }
 
     // notes on anything that was skipped or failed
@@ -604,4 +696,3 @@ export const compareSuite: Suite = {
     return [resultsTable, setupTable];
   },
 };
-

@@ -66,7 +66,8 @@ type KernelSwitch = { set(kind: 'wasm' | 'js'): void; get(): string };
 /** `setMatmulKernel`/`getMatmulKernel` if this version of the backend exports them. */
 function kernelSwitch(): KernelSwitch | null {
   const mod = backendCpu as Record<string, unknown>;
-  const set = mod.setMatmulKernel, get = mod.getMatmulKernel;
+  const set = mod.setMatmulKernel,
+    get = mod.getMatmulKernel;
   if (typeof set !== 'function' || typeof get !== 'function') return null;
   return { set: set as KernelSwitch['set'], get: get as KernelSwitch['get'] };
 }

@@ -24,7 +24,7 @@ async function tryWebGPU(): Promise<string | null> {
     await initDevice('webgpu');
     return null;
   } catch (e) {
-    return (e as Error).message.split('\n')[0]!;
+    return (e as Error).message.split('\n')[0];
   }
 }
 
@@ -114,7 +114,12 @@ export const webgpuSuite: Suite = {
       ctx.log(`chain of ${chainN} adds on ${d}`);
       chainUs.set(d, await chain(d, chainN));
     }
-    rows.push({ case: `chain of ${chainN.toLocaleString('en-US')} dependent adds, 1000 elements (µs/op)`, cpu: val(chainUs, 'cpu'), webgpu: val(chainUs, 'webgpu'), ratio: speedup(val(chainUs, 'webgpu'), val(chainUs, 'cpu'), 'time') });
+    rows.push({
+      case: `chain of ${chainN.toLocaleString('en-US')} dependent adds, 1000 elements (µs/op)`,
+      cpu: val(chainUs, 'cpu'),
+      webgpu: val(chainUs, 'webgpu'),
+      ratio: speedup(val(chainUs, 'webgpu'), val(chainUs, 'cpu'), 'time'),
+    });
 
     for (const size of ctx.quick ? [256] : [256, 512, 1024]) {
       const rate = new Map<string, number>();
@@ -122,7 +127,12 @@ export const webgpuSuite: Suite = {
         ctx.log(`matmul ${size} on ${d}`);
         rate.set(d, await matmulRate(d, size, size >= 1024 ? 3 : 10));
       }
-      rows.push({ case: `matmul ${size}x${size} (GFLOP/s)`, cpu: val(rate, 'cpu'), webgpu: val(rate, 'webgpu'), ratio: speedup(val(rate, 'webgpu'), val(rate, 'cpu'), 'rate') });
+      rows.push({
+        case: `matmul ${size}x${size} (GFLOP/s)`,
+        cpu: val(rate, 'cpu'),
+        webgpu: val(rate, 'webgpu'),
+        ratio: speedup(val(rate, 'webgpu'), val(rate, 'cpu'), 'rate'),
+      });
     }
 
     const lstmMs = new Map<string, number>();
@@ -130,7 +140,12 @@ export const webgpuSuite: Suite = {
       ctx.log(`LSTM training step on ${d}`);
       lstmMs.set(d, await lstmStep(d, ctx.quick ? 2 : 5));
     }
-    rows.push({ case: 'LSTM training step, batch 50 × seq 50, hidden 128, vocab 65 (ms/step)', cpu: val(lstmMs, 'cpu'), webgpu: val(lstmMs, 'webgpu'), ratio: speedup(val(lstmMs, 'webgpu'), val(lstmMs, 'cpu'), 'time') });
+    rows.push({
+      case: 'LSTM training step, batch 50 × seq 50, hidden 128, vocab 65 (ms/step)',
+      cpu: val(lstmMs, 'cpu'),
+      webgpu: val(lstmMs, 'webgpu'),
+      ratio: speedup(val(lstmMs, 'webgpu'), val(lstmMs, 'cpu'), 'time'),
+    });
 
     const gpuName = missing === null ? String((getDevice('webgpu').backend as { adapter?: string }).adapter ?? 'webgpu') : 'none';
     return [

@@ -75,14 +75,14 @@ const TS_LANGS = new Set(['ts', 'typescript', 'mts']);
 export function fencedBlocks(lines: readonly string[]): { start: number; fenceLine: number; lang: string; flags: string[]; code: string }[] {
   const blocks: { start: number; fenceLine: number; lang: string; flags: string[]; code: string }[] = [];
   for (let i = 0; i < lines.length; i++) {
-    const m = FENCE_OPEN.exec(lines[i]!);
+    const m = FENCE_OPEN.exec(lines[i]);
     if (!m) continue;
     const [, indent, fence, lang, rest] = m as unknown as [string, string, string, string, string];
     const body: string[] = [];
     let j = i + 1;
     for (; j < lines.length; j++) {
-      const l = lines[j]!;
-      if (l.trim().startsWith(fence[0]!.repeat(fence.length)) && l.trim().replace(/[`~]/g, '') === '') break;
+      const l = lines[j];
+      if (l.trim().startsWith(fence[0].repeat(fence.length)) && l.trim().replace(/[`~]/g, '') === '') break;
       body.push(l.startsWith(indent) ? l.slice(indent.length) : l.trimStart());
     }
     blocks.push({ start: i + 1, fenceLine: i, lang: lang.toLowerCase(), flags: rest.trim().split(/\s+/).filter(Boolean), code: body.join('\n') });
@@ -110,7 +110,7 @@ export function guideExamples(files = guideFiles()): Example[] {
   return files.flatMap((file) => {
     const lines = readFileSync(join(ROOT, file), 'utf8').split('\n');
     const headingAt = (i: number): string => {
-      for (let k = i; k >= 0; k--) if (/^#{1,6} /.test(lines[k]!)) return lines[k]!.replace(/^#+ /, '');
+      for (let k = i; k >= 0; k--) if (/^#{1,6} /.test(lines[k])) return lines[k].replace(/^#+ /, '');
       return file;
     };
     return toExamples(file, 1, lines, headingAt);
@@ -203,7 +203,7 @@ export function apiExamples(packages = documentedPackages()): { examples: Exampl
     const pkg = rel(dirname(dirname(index)));
     // The package comment: the first /** … */ of index.ts, marked @packageDocumentation.
     const first = /\/\*\*[\s\S]*?\*\//.exec(sf.text);
-    if (first && first[0].includes('@packageDocumentation')) {
+    if (first?.[0].includes('@packageDocumentation')) {
       const key = `${sf.fileName}:${first.index}`;
       sites.set(key, { file: sf.fileName, pos: first.index, end: first.index + first[0].length, owner: `${pkg} (package)` });
       if (!first[0].includes('@example')) gaps.push({ file: rel(index), line: 1, symbol: `${pkg} (package comment)`, missing: '@example' });
@@ -224,9 +224,7 @@ export function apiExamples(packages = documentedPackages()): { examples: Exampl
       const symbol = exported.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exported) : exported;
       const decls = (symbol.declarations ?? []).filter((d) => !ts.isSourceFile(d) && !ts.isModuleDeclaration(d));
       if (decls.length === 0) {
-        const inPackage = (symbol.declarations ?? []).some(
-          (d) => ts.isSourceFile(d) && !relative(srcDir, d.fileName).startsWith('..'),
-        );
+        const inPackage = (symbol.declarations ?? []).some((d) => ts.isSourceFile(d) && !relative(srcDir, d.fileName).startsWith('..'));
         if (inPackage && !seen.has(symbol)) {
           seen.add(symbol);
           walkModule(symbol, `${prefix}${exported.name}.`, srcDir);
@@ -238,7 +236,7 @@ export function apiExamples(packages = documentedPackages()): { examples: Exampl
       if (decls.every(isHidden)) continue;
       const name = `${prefix}${exported.name}`;
       const docs = decls.flatMap(jsDocsOf);
-      const where = { file: rel(decls[0]!.getSourceFile().fileName), line: lineOf(decls[0]!), symbol: name };
+      const where = { file: rel(decls[0].getSourceFile().fileName), line: lineOf(decls[0]), symbol: name };
       if (!docs.some(hasSummaryOrTags)) gaps.push({ ...where, missing: 'comment' });
       else if (!docs.some((d) => (d.tags ?? []).some((t) => t.tagName.text === 'example'))) gaps.push({ ...where, missing: '@example' });
       for (const decl of decls) {

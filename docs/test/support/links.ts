@@ -38,7 +38,7 @@ function unescapeHtml(s: string): string {
 export function decodeTypedocData(file: string): unknown {
   const m = /=\s*"([^"]+)"/.exec(readFileSync(file, 'utf8'));
   if (!m) throw new Error(`${file}: no encoded data`);
-  return JSON.parse(inflateSync(Buffer.from(m[1]!, 'base64')).toString('utf8'));
+  return JSON.parse(inflateSync(Buffer.from(m[1], 'base64')).toString('utf8'));
 }
 
 /** The relative hrefs/srcs of an HTML text, without scripts' inline text. */
