@@ -69,7 +69,14 @@ export function randomWindowOffsets(seed: number, step: number, batchSize: numbe
 export function randomWindowBatch(
   data: Int32Array,
   o: { batchSize: number; seqLength: number; seed: number; step: number },
-): { x: Int32Array; y: Int32Array; offsets: number[] } {
+): {
+  /** Inputs, `[batchSize, seqLength]` row-major: row r is the window at `offsets[r]`. */
+  x: Int32Array;
+  /** Targets: each input's next character (the window shifted by one). */
+  y: Int32Array;
+  /** Where each row's window starts in `data`. */
+  offsets: number[];
+} {
   const { batchSize, seqLength } = o;
   if (data.length < seqLength + 1)
     throw new RangeError(`randomWindowBatch: the training split has ${data.length} characters, fewer than seqLength + 1 = ${seqLength + 1}`);
