@@ -1,23 +1,10 @@
 // Reductions, cumulative sums and sorting over arbitrary axes of strided views.
-import type { ReduceOp, TypedArray, View } from '@fackel/tensor';
+import { type ReduceOp, type TypedArray, type View, splitAxes } from '@fackel/tensor';
 import { offsets } from './strided.js';
 
 /** Splits a view into offsets of its kept dims (outer) and of its reduced dims (inner). */
 function split(x: View, axes: readonly number[]): { outer: Int32Array; inner: Int32Array } {
-  const set = new Set(axes);
-  const keptShape: number[] = [];
-  const keptStrides: number[] = [];
-  const redShape: number[] = [];
-  const redStrides: number[] = [];
-  x.shape.forEach((d, i) => {
-    if (set.has(i)) {
-      redShape.push(d);
-      redStrides.push(x.strides[i]);
-    } else {
-      keptShape.push(d);
-      keptStrides.push(x.strides[i]);
-    }
-  });
+  const { keptShape, keptStrides, redShape, redStrides } = splitAxes(x.shape, x.strides, axes);
   return { outer: offsets(keptShape, keptStrides, x.offset), inner: offsets(redShape, redStrides, 0) };
 }
 

@@ -1,16 +1,6 @@
-// The shared conformance suite on the CPU backend: every op against PyTorch's values, and
-// every gradient rule against PyTorch's gradients and by float64 finite differences.
-import { registerCpuBackend } from '@fackel/backend-cpu';
-import { runBehaviourConformance, runGradConformance, runOpConformance } from '@fackel/testkit';
+// The shared conformance suite on the CPU backend in Node.js: every op against PyTorch's
+// values, and every gradient rule against PyTorch's gradients and by float64 finite
+// differences (see conformance-suite.ts).
+import { runCpuConformance } from './conformance-suite.js';
 
-registerCpuBackend();
-runOpConformance({ device: 'cpu' });
-runGradConformance({
-  device: 'cpu',
-  gradcheckDtype: 'float64',
-  gradcheckSkip: {
-    'round/half-to-even': 'its inputs sit exactly on the rounding jumps (x.5), where a finite difference sees the step',
-    'maskedFill/broadcast-mask': 'fills with -1e9, which swamps a central difference of step 1e-6 (the PyTorch gradient comparison still runs)',
-  },
-});
-runBehaviourConformance({ device: 'cpu' });
+runCpuConformance();

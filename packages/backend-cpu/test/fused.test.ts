@@ -17,6 +17,7 @@ import {
   type Tensor,
   type TypedArray,
 } from '@fackel/tensor';
+import { expectArrayClose } from '@fackel/testkit';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CpuBackend, registerCpuBackend } from '../src/index.js';
 
@@ -31,14 +32,9 @@ beforeAll(() => {
   enableAutograd();
 });
 
+/** `actual` within `atol + rtol·|expected|` of `expected`, element by element (NaN matches NaN). */
 function closeTo(actual: ArrayLike<number>, expected: ArrayLike<number>, rtol: number, atol: number, what: string): void {
-  expect(actual.length, what).toBe(expected.length);
-  for (let i = 0; i < expected.length; i++) {
-    const a = actual[i],
-      e = expected[i];
-    if (Number.isNaN(e) ? Number.isNaN(a) : Math.abs(a - e) <= atol + rtol * Math.abs(e)) continue;
-    throw new Error(`${what}: element ${i}: got ${a}, expected ${e}`);
-  }
+  expectArrayClose(actual, expected, { rtol, atol, label: what });
 }
 
 interface Case {

@@ -4,6 +4,7 @@
 // and special inputs; float64 stays on the exact JavaScript kernel.
 import { enableAutograd } from '@fackel/autograd';
 import { Generator, lstmCell, lstmCellBackward, memory, randn, tensor, tidy, type DType, type Tensor } from '@fackel/tensor';
+import { expectArrayClose } from '@fackel/testkit';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { registerCpuBackend } from '../src/index.js';
 import { getLstmCellKernel, setLstmCellKernel, type LstmCellKernel } from '../src/fused.js';
@@ -33,14 +34,9 @@ function run(kind: LstmCellKernel, gates: Tensor, c: Tensor, dHc: Tensor): Out {
   });
 }
 
+/** The WebAssembly kernel's `a` within `atol + rtol·|b|` of the JavaScript kernel's `b` (NaN matches NaN). */
 function expectClose(a: ArrayLike<number>, b: ArrayLike<number>, atol: number, rtol: number, what: string): void {
-  expect(a.length, what).toBe(b.length);
-  for (let i = 0; i < b.length; i++) {
-    const x = a[i],
-      y = b[i];
-    if (Number.isNaN(y) ? Number.isNaN(x) : Math.abs(x - y) <= atol + rtol * Math.abs(y)) continue;
-    throw new Error(`${what}: element ${i}: wasm ${x}, js ${y}`);
-  }
+  expectArrayClose(a, b, { rtol, atol, label: `${what} (wasm vs js)` });
 }
 
 describe('LSTM cell: WebAssembly SIMD kernel vs the JavaScript kernel', () => {

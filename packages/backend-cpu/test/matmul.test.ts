@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { View } from '../../tensor/src/backend.js';
 import type { DType, TypedArray } from '../../tensor/src/dtype.js';
+import { Generator } from '../../tensor/src/random.js';
 import {
   THREAD_MIN_MACS,
   getCpuThreads,
@@ -18,16 +19,10 @@ type Arr = Float32Array | Float64Array | Int32Array;
 type Ctor = Float32ArrayConstructor | Float64ArrayConstructor | Int32ArrayConstructor;
 const CTORS: Record<'float32' | 'float64' | 'int32', Ctor> = { float32: Float32Array, float64: Float64Array, int32: Int32Array };
 
-/** A deterministic generator (mulberry32) so failures reproduce. */
+/** Uniform numbers in [0, 1) from the library's seeded generator, so failures reproduce. */
 function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const g = new Generator(seed);
+  return () => g.random();
 }
 
 interface Operand {

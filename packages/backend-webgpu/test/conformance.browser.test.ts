@@ -7,6 +7,7 @@ import { registerBackend } from '@fackel/tensor';
 import { runBehaviourConformance, runGradConformance, runOpConformance } from '@fackel/testkit';
 import { describe, expect, it } from 'vitest';
 import { createWebGPUBackend } from '../src/index.js';
+import { webgpuGradcheckSkip } from './conformance-skips.js';
 
 let adapter: string | null = null;
 let reason = '';
@@ -59,7 +60,6 @@ describe('WebGPU backend in Chromium: clear errors', () => {
 const TRIG = { atol: 2 ** -11 };
 const TRIG_GRAD = { atol: 2 * 2 ** -11 }; // cos(x)·g and -sin(x)·g with |g| up to 2
 
-const discontinuous = "a finite difference across the op's discontinuity (PyTorch's gradients are still compared)";
 if (adapter === null) {
   describe.skip(`conformance on webgpu in Chromium: no adapter (${reason})`, () => {
     it('needs an adapter', () => undefined);
@@ -72,12 +72,7 @@ if (adapter === null) {
     device: 'webgpu',
     tolerances: { sin: TRIG_GRAD, cos: TRIG_GRAD },
     gradcheckDtype: 'float32',
-    gradcheckSkip: {
-      'floor/sliced-step2': discontinuous,
-      'round/half-to-even': discontinuous,
-      'maskedFill/broadcast-mask': 'fills with -1e9, which swamps a float32 central difference',
-      ...Object.fromEntries(['broadcast-both', 'broadcast-3d', '0d-with-2d', 'transposed', 'expanded', 'sliced'].map((v) => [`fmod/${v}`, discontinuous])),
-    },
+    gradcheckSkip: webgpuGradcheckSkip,
   });
   runBehaviourConformance({ device: 'webgpu' });
 }

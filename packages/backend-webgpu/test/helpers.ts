@@ -1,5 +1,5 @@
 import type { DType, TypedArray, View } from '@fackel/tensor';
-import { arrayType } from '@fackel/tensor';
+import { Generator, arrayType, contiguousStrides } from '@fackel/tensor';
 import { expectArrayClose } from '@fackel/testkit';
 import { describe } from 'vitest';
 import { createWebGPUBackend, type GPUTensorBuffer, type WebGPUBackend, type WebGPUBackendOptions } from '../src/index.js';
@@ -21,15 +21,8 @@ export function describeGpu(be: WebGPUBackend | null): typeof describe {
 
 export type GV = View<GPUTensorBuffer>;
 
-export function contiguous(shape: readonly number[]): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    s[i] = acc;
-    acc *= shape[i];
-  }
-  return s;
-}
+/** Row-major strides of a shape (the library's own `contiguousStrides`). */
+export const contiguous = contiguousStrides;
 
 export function size(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
@@ -93,16 +86,10 @@ export function narrow(h: HostView, dim: number, start: number, len: number, ste
   return { ...h, shape, strides, offset: h.offset + start * h.strides[dim] };
 }
 
-/** Deterministic pseudo-random numbers. */
+/** Deterministic pseudo-random numbers in [0, 1) (the library's seeded generator). */
 export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const g = new Generator(seed);
+  return () => g.random();
 }
 
 export function randn(r: () => number, n: number, scale = 1): Float32Array {

@@ -18,6 +18,9 @@
  *   `jp * 4k + 4p + c`; columns past `n` are zero.
  */
 
+// A type-only import: erased at compile time, so the functions here stay self-contained.
+import type { WasmGemmKernel } from './matmul-wasm.js';
+
 /**
  * `C[i0:i1, j0:j1] = A[i0:i1, :] @ B[:, j0:j1]` over packed operands, overwriting C.
  *
@@ -28,24 +31,24 @@
  * and the A block in L2; each 4x4 tile of C is held in 16 local variables (doubles in V8,
  * rounded to float32 only when stored).
  */
-export function gemmPackedF32(
-  ap: Float32Array,
-  apOff: number,
-  bp: Float32Array,
-  bpOff: number,
-  k: number,
-  c: Float32Array,
-  cOff: number,
-  ldc: number,
-  i0: number,
-  i1: number,
-  j0: number,
-  j1: number,
-  _bPanelStride: number,
-  _bKStride: number,
-  _aPanelStride: number,
-  _aKStride: number,
-): void {
+export const gemmPackedF32: GemmFn = function gemmPackedF32(
+  ap,
+  apOff,
+  bp,
+  bpOff,
+  k,
+  c,
+  cOff,
+  ldc,
+  i0,
+  i1,
+  j0,
+  j1,
+  _bPanelStride,
+  _bKStride,
+  _aPanelStride,
+  _aKStride,
+) {
   const KC = 256;
   const panelStride = 4 * k;
   for (let k0 = 0; k0 < k; k0 += KC) {
@@ -167,7 +170,7 @@ export function gemmPackedF32(
       }
     }
   }
-}
+};
 
 /**
  * A float32 GEMM over operands in one scratch: `C[i0:i1, j0:j1] = A[i0:i1, :] @ B[:, j0:j1]`
@@ -193,30 +196,13 @@ export type GemmFn = (
   aKStride: number,
 ) => void;
 
-/** The raw WebAssembly kernel (see `matmul-wasm.ts`); all addresses in bytes. */
-export type WasmKernelFn = (
-  ap: number,
-  bp: number,
-  kl: number,
-  aStride: number,
-  bStride: number,
-  bK: number,
-  c: number,
-  ldc: number,
-  mRows: number,
-  nCols: number,
-  accumulate: number,
-  tmp: number,
-  aK: number,
-) => void;
-
 /**
  * Wraps the WebAssembly kernel as a {@link GemmFn} over the wasm memory (the typed-array
  * arguments are ignored; offsets are float32 indices into the memory). Blocks the depth
  * (KC) so that a B panel block stays in L1, and the rows (MC) so that the A block stays in L2.
  * `tmp` is this thread's private edge-tile area; `mr`/`nr` are the kernel's panel sizes.
  */
-export function makeWasmGemm(kernel: WasmKernelFn, tmp: number, mr: number, nr: number): GemmFn {
+export function makeWasmGemm(kernel: WasmGemmKernel, tmp: number, mr: number, nr: number): GemmFn {
   const KC = 256;
   return function wasmGemm(_ap, apOff, _bp, bpOff, k, _c, cOff, ldc, i0, i1, j0, j1, bPanelStride, bKStride, aPanelStride, aKStride) {
     // Row blocks of about 128 rows, equal multiples of mr (no thin last block that would

@@ -19,8 +19,9 @@
  * Operands live in ordinary typed arrays; {@link wasmAdamStep} copies them into the scratch
  * region of the shared memory in chunks, runs the kernel, and copies `p`, `m` and `v` back.
  */
+import type { AdamStepOptions } from '@fackel/tensor';
 import { Code, F32, I32, V128, functionBody, name, section, sharedMemoryImport, wasmModule } from './emit.js';
-import { SCRATCH_BASE, instantiateWithSharedMemory, scratchF32 } from './memory.js';
+import { SCRATCH_BASE, lazyWasmKernels, scratchF32 } from './memory.js';
 import { WASM_MAX_PAGES } from '../kernels/matmul-wasm.js';
 
 /** Elements per chunk (4 operands of 64 KiB: the chunk stays in L2 from copy-in to copy-out). */
@@ -146,32 +147,11 @@ type AdamFn = (
   decay: number,
 ) => void;
 
-let kernel: AdamFn | null | undefined;
+/** The settings of one step, as `adamStepKernel` takes them: the backend contract's own. */
+export type AdamOptions = AdamStepOptions;
 
-/** The settings of one step, as `adamStepKernel` takes them. */
-export interface AdamOptions {
-  lr: number;
-  beta1: number;
-  beta2: number;
-  eps: number;
-  weightDecay: number;
-  decoupled: boolean;
-  step: number;
-}
-
-function getKernel(): AdamFn | null {
-  if (kernel !== undefined) return kernel;
-  kernel = null;
-  try {
-    const ex = instantiateWithSharedMemory(adamWasmBytes());
-    if (ex === null) return null;
-    kernel = ex.adam as AdamFn;
-    if (!selfCheck()) kernel = null;
-  } catch {
-    kernel = null;
-  }
-  return kernel;
-}
+/** Compiles and instantiates the module (once); null where unavailable or failing its self-check. */
+const getKernel = lazyWasmKernels(adamWasmBytes, (ex) => ex.adam as AdamFn, selfCheck);
 
 /**
  * One Adam/AdamW step in place through the WebAssembly kernel (see the file comment).

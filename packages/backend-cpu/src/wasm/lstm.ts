@@ -24,7 +24,7 @@
  */
 import { Code, I32, V128, functionBody, name, section, sharedMemoryImport, wasmModule } from './emit.js';
 import { MATH_TEMPS, emitSigmoid, emitTanh } from './math.js';
-import { SCRATCH_BASE, instantiateWithSharedMemory, scratchF32 } from './memory.js';
+import { SCRATCH_BASE, lazyWasmKernels, scratchF32 } from './memory.js';
 import { WASM_MAX_PAGES } from '../kernels/matmul-wasm.js';
 
 /** Scratch bytes one kernel call uses at most (operands and results of a chunk of rows). */
@@ -272,28 +272,13 @@ export function lstmWasmBytes(): Uint8Array {
 type Fwd = (gates: number, c: number, hc: number, act: number, n: number, h: number) => void;
 type Bwd = (dHc: number, act: number, c: number, hc: number, dGates: number, dC: number, n: number, h: number) => void;
 
-let kernels: { fwd: Fwd; bwd: Bwd } | null | undefined;
-
 /** Bytes of `elements` float32 values rounded up to 16, plus 16 readable bytes after them. */
 function slot(elements: number): number {
   return Math.ceil((4 * elements) / 16) * 16 + 16;
 }
 
 /** Compiles and instantiates the module (once); null where unavailable or failing its self-check. */
-function getKernels(): { fwd: Fwd; bwd: Bwd } | null {
-  if (kernels !== undefined) return kernels;
-  kernels = null;
-  try {
-    const ex = instantiateWithSharedMemory(lstmWasmBytes());
-    if (ex === null) return null;
-    const k = { fwd: ex.fwd as Fwd, bwd: ex.bwd as Bwd };
-    kernels = k;
-    if (!selfCheck()) kernels = null;
-  } catch {
-    kernels = null;
-  }
-  return kernels;
-}
+const getKernels = lazyWasmKernels(lstmWasmBytes, (ex) => ({ fwd: ex.fwd as Fwd, bwd: ex.bwd as Bwd }), selfCheck);
 
 /**
  * Whether the WebAssembly LSTM kernels can run here (WebAssembly SIMD and the shared memory

@@ -34,6 +34,30 @@ export function instantiateWithSharedMemory(bytes: Uint8Array): Record<string, u
   return new wasmApi.Instance(new wasmApi.Module(bytes), { env: { mem: memory } }).exports;
 }
 
+/**
+ * A getter for a kernel module compiled on first use: the first call instantiates `bytes()`
+ * against the shared memory ({@link instantiateWithSharedMemory}), takes the kernels from its
+ * exports with `pick` and keeps them only if `selfCheck` passes (the check may run them through
+ * this getter, which already returns them while it runs). Later calls return the kept kernels,
+ * or null where the module was unavailable, threw, or failed its check.
+ */
+export function lazyWasmKernels<K>(bytes: () => Uint8Array, pick: (exports: Record<string, unknown>) => K, selfCheck?: () => boolean): () => K | null {
+  let kept: K | null | undefined;
+  return () => {
+    if (kept !== undefined) return kept;
+    kept = null;
+    try {
+      const ex = instantiateWithSharedMemory(bytes());
+      if (ex === null) return null;
+      kept = pick(ex);
+      if (selfCheck !== undefined && !selfCheck()) kept = null;
+    } catch {
+      kept = null;
+    }
+    return kept;
+  };
+}
+
 let view: Float32Array<ArrayBufferLike> = new Float32Array(0);
 
 /**

@@ -24,7 +24,7 @@
  */
 import { Code, F32, I32, V128, functionBody, name, section, sharedMemoryImport, wasmModule } from './emit.js';
 import { MATH_TEMPS, emitExp } from './math.js';
-import { SCRATCH_BASE, instantiateWithSharedMemory, scratchF32 } from './memory.js';
+import { SCRATCH_BASE, lazyWasmKernels, scratchF32 } from './memory.js';
 import { WASM_MAX_PAGES } from '../kernels/matmul-wasm.js';
 
 /** Scratch bytes one kernel call uses at most (a chunk of rows), unless one row needs more. */
@@ -171,21 +171,8 @@ export function softmaxCeWasmBytes(): Uint8Array {
 
 type SceFn = (logits: number, probs: number, stats: number, n: number, c: number, rem: number) => void;
 
-let kernel: SceFn | null | undefined;
-
-function getKernel(): SceFn | null {
-  if (kernel !== undefined) return kernel;
-  kernel = null;
-  try {
-    const ex = instantiateWithSharedMemory(softmaxCeWasmBytes());
-    if (ex === null) return null;
-    kernel = ex.sce as SceFn;
-    if (!selfCheck()) kernel = null;
-  } catch {
-    kernel = null;
-  }
-  return kernel;
-}
+/** Compiles and instantiates the module (once); null where unavailable or failing its self-check. */
+const getKernel = lazyWasmKernels(softmaxCeWasmBytes, (ex) => ex.sce as SceFn, selfCheck);
 
 /** Bytes of `elements` float32 values rounded up to 16, plus 16 bytes after them. */
 function slot(elements: number): number {

@@ -15,7 +15,7 @@ import type { BinaryOp, UnaryOp } from '@fackel/tensor';
 import { WASM_MAX_PAGES } from '../kernels/matmul-wasm.js';
 import { Code, I32, V128, functionBody, name, section, sharedMemoryImport, wasmModule } from './emit.js';
 import { MATH_TEMPS, emitExp, emitSigmoid, emitTanh } from './math.js';
-import { SCRATCH_BASE, instantiateWithSharedMemory, scratchF32 } from './memory.js';
+import { SCRATCH_BASE, lazyWasmKernels, scratchF32 } from './memory.js';
 
 /** Emits `out = f(x)` over four float32 lanes, with temporaries `tmp` (see `./math.ts`). */
 type LaneEmitter = (e: Code, x: number, out: number, tmp: readonly number[]) => Code;
@@ -90,19 +90,8 @@ export function unaryWasmBytes(): Uint8Array {
 
 type Fn = (ptr: number, vectors: number) => void;
 type Fn2 = (pa: number, pb: number, vectors: number) => void;
-let fns: (Record<WasmUnaryOp, Fn> & Record<WasmBinaryOp, Fn2>) | null | undefined;
-
-function getFns(): (Record<WasmUnaryOp, Fn> & Record<WasmBinaryOp, Fn2>) | null {
-  if (fns !== undefined) return fns;
-  fns = null;
-  try {
-    const ex = instantiateWithSharedMemory(unaryWasmBytes());
-    if (ex !== null) fns = ex as unknown as Record<WasmUnaryOp, Fn> & Record<WasmBinaryOp, Fn2>;
-  } catch {
-    fns = null;
-  }
-  return fns;
-}
+/** Compiles and instantiates the module (once); null where unavailable. */
+const getFns = lazyWasmKernels(unaryWasmBytes, (ex) => ex as unknown as Record<WasmUnaryOp, Fn> & Record<WasmBinaryOp, Fn2>);
 
 /** Whether `op` has a WebAssembly float32 kernel here. */
 export function isWasmUnaryOp(op: UnaryOp): op is WasmUnaryOp {

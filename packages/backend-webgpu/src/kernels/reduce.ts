@@ -1,4 +1,4 @@
-import { coalesce, shapeSize, type DType, type ReduceOp } from '@fackel/tensor';
+import { coalesce, shapeSize, splitAxes, type DType, type ReduceOp } from '@fackel/tensor';
 import type { RawBuffer } from '../buffer.js';
 import type { Runtime } from '../runtime.js';
 import { f32bits, linearEntry, loadAs, storageDecl, storageType, storeAs, uint, uword, type ComputeType, type StorageType } from '../wgsl.js';
@@ -34,20 +34,7 @@ function chunking(outs: number, r: number): { chunks: number; chunkLen: number }
  * @internal
  */
 export function runReduce(rt: Runtime, op: ReduceOp, x: GView, axes: readonly number[], outDtype: DType, out: RawBuffer): void {
-  const axisSet = new Set(axes);
-  const keptShape: number[] = [];
-  const keptStrides: number[] = [];
-  const redShape: number[] = [];
-  const redStrides: number[] = [];
-  x.shape.forEach((n, d) => {
-    if (axisSet.has(d)) {
-      redShape.push(n);
-      redStrides.push(x.strides[d]);
-    } else {
-      keptShape.push(n);
-      keptStrides.push(x.strides[d]);
-    }
-  });
+  const { keptShape, keptStrides, redShape, redStrides } = splitAxes(x.shape, x.strides, axes);
   const outs = shapeSize(keptShape);
   const r = shapeSize(redShape);
   if (outs === 0) return;
