@@ -26,6 +26,10 @@ sys.stdout = sys.stderr  # anything printed by libraries stays off the protocol 
 import torch  # noqa: E402
 from torch import nn  # noqa: E402
 
+# pytorch-charRNN's model, the one the fixtures of packages/charrnn are made with
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'scripts'))
+from gen_charrnn_fixture import CharRNN  # noqa: E402
+
 
 def reply(obj):
     _proto.write(MARKER + json.dumps(obj) + '\n')
@@ -82,24 +86,6 @@ def int_stream(seed):
         return ((t ^ (t >> 14)) & 0xFFFFFFFF) % n
 
     return nxt
-
-
-class CharRNN(nn.Module):
-    """pytorch-charRNN's model (scripts/gen_charrnn_fixture.py): one-hot -> LSTM -> dropout -> Linear."""
-
-    def __init__(self, vocab, hidden, layers, dropout):
-        super().__init__()
-        self.vocab = vocab
-        self.hidden = hidden
-        self.lstm = nn.LSTM(vocab, hidden, layers, dropout=dropout if layers > 1 else 0.0, batch_first=True)
-        self.dropout = nn.Dropout(dropout)
-        self.fc = nn.Linear(hidden, vocab)
-
-    def forward(self, ids, hc=None):
-        x = nn.functional.one_hot(ids, self.vocab).float()
-        out, hc = self.lstm(x, hc)
-        out = self.dropout(out)
-        return self.fc(out.reshape(-1, self.hidden)), hc
 
 
 class Case:

@@ -8,21 +8,16 @@
  * Steps: `FACKEL_BENCH_CHARRNN_STEPS` (default 200; 20 with --quick). PyTorch threads:
  * `FACKEL_BENCH_TORCH_THREADS` (default 1).
  */
-import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { train, type TrainResult } from '@fackel/charrnn';
 import { CharVocab, charBatches } from '@fackel/data';
 import { loadTfjsCpu, type Tf } from '../reference/tfjs.js';
+import { ROOT, TIMED_RUN, TINYSHAKESPEARE as TEXT, torchBench } from '../reference/training.js';
 import type { Suite, SuiteContext, SuiteTable } from '../suite.js';
 import type { Row } from '../table.js';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const TEXT = resolve(ROOT, '../shared/data/tinyshakespeare.txt');
 const SCRIPT = join(ROOT, 'scripts/gen_charrnn_fixture.py');
-const PYTHON = '/usr/bin/python3';
 
 /** The benchmark configuration (pytorch-charRNN's defaults). */
 const CONFIG = { rnnSize: 128, numLayers: 2, batchSize: 50, seqLength: 50, learningRate: 2e-3, gradClip: 5, dropout: 0.5, seed: 1, valFrac: 0.1 } as const;
@@ -43,56 +38,23 @@ async function fackel(device: 'cpu' | 'webgpu', steps: number, config: { rnnSize
     device,
     maxSteps: steps,
     printEvery: steps,
-    valEvery: 0,
-    checkpointEvery: 0,
-    saveDir: null,
-    report: false,
-    sampleLength: 0,
+    ...TIMED_RUN,
   });
   return { charsPerSec: r.charsPerSec, valLoss: r.lastValLoss ?? null, seconds: (performance.now() - t0) / 1000 };
 }
 
 async function pytorch(steps: number): Promise<RunResult | string> {
-  if (!existsSync(PYTHON)) return `${PYTHON} not found`;
-  const run = promisify(execFile);
-  try {
-    await run(PYTHON, ['-c', 'import torch'], { timeout: 60_000 });
-  } catch {
-    return `${PYTHON} has no torch (apt-get install python3-torch)`;
-  }
-  const args = [
-    SCRIPT,
-    'bench',
-    '--input',
-    TEXT,
-    '--steps',
-    String(steps),
-    '--rnn-size',
-    String(CONFIG.rnnSize),
-    '--num-layers',
-    String(CONFIG.numLayers),
-    '--batch-size',
-    String(CONFIG.batchSize),
-    '--seq-length',
-    String(CONFIG.seqLength),
-    '--learning-rate',
-    String(CONFIG.learningRate),
-    '--grad-clip',
-    String(CONFIG.gradClip),
-    '--dropout',
-    String(CONFIG.dropout),
-    '--val-frac',
-    String(CONFIG.valFrac),
-    '--seed',
-    String(CONFIG.seed),
-    // one thread unless asked: on a 2-core machine under any other load, torch's OpenMP pool
-    // oversubscribes and slows down 20x (measured: 14,000 vs 590 chars/s)
-    '--threads',
-    process.env.FACKEL_BENCH_TORCH_THREADS ?? '1',
-  ];
-  const { stdout } = await run(PYTHON, args, { timeout: 3_600_000, maxBuffer: 1 << 20 });
-  const j = JSON.parse(stdout.trim().split('\n').at(-1)!) as { charsPerSec: number; valLoss: number; seconds: number; threads: number; torch: string };
-  return { charsPerSec: j.charsPerSec, valLoss: j.valLoss, seconds: j.seconds, note: `torch ${j.torch}, ${j.threads} threads` };
+  return torchBench(SCRIPT, TEXT, steps, {
+    'rnn-size': CONFIG.rnnSize,
+    'num-layers': CONFIG.numLayers,
+    'batch-size': CONFIG.batchSize,
+    'seq-length': CONFIG.seqLength,
+    'learning-rate': CONFIG.learningRate,
+    'grad-clip': CONFIG.gradClip,
+    dropout: CONFIG.dropout,
+    'val-frac': CONFIG.valFrac,
+    seed: CONFIG.seed,
+  });
 }
 
 /** The same model in TensorFlow.js (pure-JS cpu backend): one-hot → 2-layer LSTM → dropout → dense, Adam, clipping. */

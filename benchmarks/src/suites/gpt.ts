@@ -13,18 +13,13 @@
  * Steps: `FACKEL_BENCH_GPT_STEPS` (default 2 000; 20 with --quick). PyTorch threads:
  * `FACKEL_BENCH_TORCH_THREADS` (default 1). Run it with `pnpm bench --suite gpt`.
  */
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { train } from '@fackel/charrnn';
+import { ROOT, TIMED_RUN, TINYSHAKESPEARE as TEXT, torchBench } from '../reference/training.js';
 import type { Suite, SuiteContext, SuiteTable } from '../suite.js';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const TEXT = resolve(ROOT, '../shared/data/tinyshakespeare.txt');
 const SCRIPT = join(ROOT, 'scripts/gen_gpt_fixture.py');
-const PYTHON = '/usr/bin/python3';
 
 /** nanoGPT's baby GPT (README, "I only have a macbook"), in fackel-charrnn's option names. */
 const CONFIG = {
@@ -58,12 +53,8 @@ async function fackel(steps: number): Promise<RunResult> {
     ...CONFIG,
     maxSteps: steps,
     printEvery: Math.max(1, Math.floor(steps / 10)),
-    valEvery: 0,
+    ...TIMED_RUN,
     valBatches: 0,
-    checkpointEvery: 0,
-    saveDir: null,
-    report: false,
-    sampleLength: 0,
   });
   return {
     seconds: (performance.now() - t0) / 1000,
@@ -74,52 +65,21 @@ async function fackel(steps: number): Promise<RunResult> {
 }
 
 async function pytorch(steps: number): Promise<RunResult | string> {
-  if (!existsSync(PYTHON)) return `${PYTHON} not found`;
-  const run = promisify(execFile);
-  try {
-    await run(PYTHON, ['-c', 'import torch'], { timeout: 60_000 });
-  } catch {
-    return `${PYTHON} has no torch (apt-get install python3-torch)`;
-  }
-  const args = [
-    SCRIPT,
-    'bench',
-    '--input',
-    TEXT,
-    '--steps',
-    String(steps),
-    '--n-layer',
-    String(CONFIG.nLayer),
-    '--n-head',
-    String(CONFIG.nHead),
-    '--n-embd',
-    String(CONFIG.nEmbd),
-    '--batch-size',
-    String(CONFIG.batchSize),
-    '--seq-length',
-    String(CONFIG.seqLength),
-    '--learning-rate',
-    String(CONFIG.learningRate),
-    '--min-lr',
-    String(CONFIG.minLr),
-    '--warmup-steps',
-    String(CONFIG.warmupSteps),
-    '--grad-clip',
-    String(CONFIG.gradClip),
-    '--dropout',
-    String(CONFIG.dropout),
-    '--val-frac',
-    String(CONFIG.valFrac),
-    '--seed',
-    String(CONFIG.seed),
-    '--batching',
-    CONFIG.batching,
-    '--threads',
-    process.env.FACKEL_BENCH_TORCH_THREADS ?? '1',
-  ];
-  const { stdout } = await run(PYTHON, args, { timeout: 3_600_000, maxBuffer: 1 << 20 });
-  const j = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as { charsPerSec: number; valLoss: number; seconds: number; threads: number; torch: string };
-  return { seconds: j.seconds, charsPerSec: j.charsPerSec, valLoss: j.valLoss, note: `torch ${j.torch}, ${j.threads} thread(s)` };
+  return torchBench(SCRIPT, TEXT, steps, {
+    'n-layer': CONFIG.nLayer,
+    'n-head': CONFIG.nHead,
+    'n-embd': CONFIG.nEmbd,
+    'batch-size': CONFIG.batchSize,
+    'seq-length': CONFIG.seqLength,
+    'learning-rate': CONFIG.learningRate,
+    'min-lr': CONFIG.minLr,
+    'warmup-steps': CONFIG.warmupSteps,
+    'grad-clip': CONFIG.gradClip,
+    dropout: CONFIG.dropout,
+    'val-frac': CONFIG.valFrac,
+    seed: CONFIG.seed,
+    batching: CONFIG.batching,
+  });
 }
 
 export const gptSuite: Suite = {

@@ -4,6 +4,7 @@ import { readCsv } from '@fackel/data';
 import { BCEWithLogitsLoss, Embedding, GRU, Linear, Module } from '@fackel/nn';
 import { Adam } from '@fackel/optim';
 import { Generator, noGrad, tensor, tidy, type Tensor } from '@fackel/tensor';
+import { trainStep } from './step.js';
 
 /** Names padded (at the front) or cut to this many letters. */
 export const NAME_LENGTH = 10;
@@ -85,20 +86,13 @@ export class NamesTrainer {
     const batch = this.train.slice(this.cursor, this.cursor + batchSize);
     this.cursor += batchSize;
     const device = this.model.fc.weight.device;
-    const loss = tidy(() => {
+    return trainStep(this.optimizer, () => {
       const y = tensor(
         Float32Array.from(batch, (i) => this.data.labels[i]),
         { device },
       ).reshape([batch.length, 1]);
-      const l = this.loss.forward(this.model.forward(this.encode(batch.map((i) => this.data.names[i]))), y);
-      this.optimizer.zeroGrad();
-      l.backward();
-      this.optimizer.step();
-      return l.detach();
+      return this.loss.forward(this.model.forward(this.encode(batch.map((i) => this.data.names[i]))), y);
     });
-    const v = await loss.item();
-    loss.dispose();
-    return v;
   }
 
   /** P(male) for each name. */

@@ -5,7 +5,8 @@ import { CharRNN, loadWeightsFile, sample } from '@fackel/charrnn/model';
 import { CharVocab, textCorpus } from '@fackel/data';
 import { CrossEntropyLoss } from '@fackel/nn';
 import { Adam } from '@fackel/optim';
-import { Generator, tensor, tidy } from '@fackel/tensor';
+import { Generator, tensor } from '@fackel/tensor';
+import { trainStep } from './step.js';
 
 export class TextTrainer {
   readonly vocab: CharVocab;
@@ -49,17 +50,10 @@ export class TextTrainer {
       y.set(this.encoded.subarray(s + 1, s + seqLength + 1), b * seqLength);
     }
     const device = this.model.fc.weight.device;
-    const loss = tidy(() => {
+    return trainStep(this.optimizer, () => {
       const [logits] = this.model.forward(tensor(x, { dtype: 'int32', device }).reshape([batchSize, seqLength]));
-      const l = this.loss.forward(logits, tensor(y, { dtype: 'int32', device }));
-      this.optimizer.zeroGrad();
-      l.backward();
-      this.optimizer.step();
-      return l.detach();
+      return this.loss.forward(logits, tensor(y, { dtype: 'int32', device }));
     });
-    const v = await loss.item();
-    loss.dispose();
-    return v;
   }
 
   sample(prime: string, length: number, seed: number): Promise<string> {

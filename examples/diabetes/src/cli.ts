@@ -1,5 +1,4 @@
-import { fileURLToPath } from 'node:url';
-import { parseDevice, parseFlags, parseOptionList, percent, releaseDevice, terminalChart, useDevice, userPath } from '@fackel/example-report';
+import { COMMON_FLAGS, SPLIT_FLAGS, runCommand, onDevice, parseOptionList, percent, reportPath, trainTestLossChart, userPath } from '@fackel/example-report';
 import { CLASS_NAMES, trainDiabetes, type DiabetesResult } from './diabetes.js';
 import { diabetesReport, diabetesVerdict } from './report.js';
 
@@ -41,92 +40,66 @@ Usage: pnpm --filter @fackel/example-diabetes start [-- options]
  * ```
  */
 export async function runCli(argv: readonly string[], print: (line: string) => void = console.log): Promise<number> {
-  const parsed = parseFlags(
+  return runCommand(
     argv,
     {
       hidden: { kind: 'string', default: '6,4' },
       lr: { kind: 'number', min: 0, gt: true, default: 0.1 },
       epochs: { kind: 'int', min: 1, max: 100_000_000, default: 10_000 },
       'batch-size': { kind: 'int', min: 1, max: 1_000_000 },
-      seed: { kind: 'int', min: 0, max: 4_294_967_295, default: 0 },
       seeds: { kind: 'int', min: 1, max: 10_000, default: 1 },
-      'test-fraction': { kind: 'number', min: 0, gt: true, max: 1, lt: true, default: 0.2 },
-      data: { kind: 'string' },
-      device: { kind: 'string', default: 'cpu' },
-      report: { kind: 'string' },
-      quiet: { kind: 'boolean', default: false },
-      help: { kind: 'boolean', short: 'h', default: false },
+      ...SPLIT_FLAGS,
+      ...COMMON_FLAGS,
     },
     HELP,
     print,
-  );
-  if (typeof parsed === 'number') return parsed;
-  const { options: values } = parsed;
-  try {
-    const hidden = parseOptionList('hidden', values.hidden, { kind: 'int', min: 1, max: 100_000 });
-    const { lr, epochs, batchSize, seed, seeds, testFraction } = values;
-    const dataFile = values.data !== undefined ? userPath(values.data) : undefined;
-    const reportFile = values.report !== undefined ? userPath(values.report) : fileURLToPath(new URL('../reports/diabetes.html', import.meta.url));
-    const device = await useDevice(parseDevice(values.device));
-    try {
-      print(`Übung 2A: NN als Klasse — Pima diabetes on ${device.name}`);
-      print(
-        `model 8 → ${[...hidden, 1].join(' → ')} with sigmoids, mean BCE, SGD lr ${lr}, ${batchSize === undefined ? 'full batch' : `mini-batches of ${batchSize}`}, ${epochs} epochs`,
-      );
-      const runs: DiabetesResult[] = [];
-      const every = Math.max(1, Math.round(epochs / 10));
-      for (let s = seed; s < seed + seeds; s++) {
-        const run = await trainDiabetes({
-          seed: s,
-          hidden,
-          lr,
-          epochs,
-          batchSize,
-          testFraction,
-          ...(dataFile !== undefined ? { dataFile } : {}),
-          onLog: (e) => {
-            if (values.quiet || (e.epoch % every !== 0 && e.epoch !== 1)) return;
-            print(
-              `  epoch ${String(e.epoch).padStart(String(epochs).length)}: loss ${e.trainLoss.toFixed(4)}  train ${percent(e.trainAccuracy)}  ` +
-                `test loss ${e.testLoss.toFixed(4)}  test ${percent(e.testAccuracy)}`,
-            );
-          },
-        });
-        runs.push(run);
+    async ({ options: values }) => {
+      const hidden = parseOptionList('hidden', values.hidden, { kind: 'int', min: 1, max: 100_000 });
+      const { lr, epochs, batchSize, seed, seeds, testFraction } = values;
+      const dataFile = values.data !== undefined ? userPath(values.data) : undefined;
+      const reportFile = reportPath(values.report, 'diabetes.html', import.meta.url);
+      await onDevice(values.device, async (device) => {
+        print(`Übung 2A: NN als Klasse — Pima diabetes on ${device.name}`);
         print(
-          `seed ${s}: test accuracy ${percent(run.testAccuracy)} (majority baseline ${percent(run.majorityBaseline)}), ` +
-            `train ${percent(run.trainAccuracy)}, loss ${run.trainLoss.toFixed(4)}, ${run.trainSize}/${run.testSize} rows, ${(run.millis / 1000).toFixed(1)} s`,
+          `model 8 → ${[...hidden, 1].join(' → ')} with sigmoids, mean BCE, SGD lr ${lr}, ${batchSize === undefined ? 'full batch' : `mini-batches of ${batchSize}`}, ${epochs} epochs`,
         );
-      }
-      const cm = runs[0].confusion;
-      print('');
-      print(`confusion matrix of seed ${seed} (test rows; rows = actual, columns = predicted):`);
-      print(`  ${''.padEnd(14)}${CLASS_NAMES.map((c) => c.padStart(14)).join('')}`);
-      CLASS_NAMES.forEach((c, a) => print(`  ${c.padEnd(14)}${cm[a].map((v) => String(v).padStart(14)).join('')}`));
-      print('');
-      print(diabetesVerdict(runs));
-      print('');
-      print(
-        terminalChart(
-          [
-            { name: 'train loss', values: runs[0].log.map((e) => e.trainLoss) },
-            { name: 'test loss', values: runs[0].log.map((e) => e.testLoss) },
-          ],
-          {
-            title: `binary cross-entropy of seed ${seed}`,
-            xRange: [1, epochs],
-            height: 8,
-          },
-        ),
-      );
-      const file = await diabetesReport(runs).write(reportFile);
-      print(`\nreport: ${file}`);
-    } finally {
-      await releaseDevice();
-    }
-    return 0;
-  } catch (e) {
-    print(`error: ${(e as Error).message}`);
-    return 1;
-  }
+        const runs: DiabetesResult[] = [];
+        const every = Math.max(1, Math.round(epochs / 10));
+        for (let s = seed; s < seed + seeds; s++) {
+          const run = await trainDiabetes({
+            seed: s,
+            hidden,
+            lr,
+            epochs,
+            batchSize,
+            testFraction,
+            ...(dataFile !== undefined ? { dataFile } : {}),
+            onLog: (e) => {
+              if (values.quiet || (e.epoch % every !== 0 && e.epoch !== 1)) return;
+              print(
+                `  epoch ${String(e.epoch).padStart(String(epochs).length)}: loss ${e.trainLoss.toFixed(4)}  train ${percent(e.trainAccuracy)}  ` +
+                  `test loss ${e.testLoss.toFixed(4)}  test ${percent(e.testAccuracy)}`,
+              );
+            },
+          });
+          runs.push(run);
+          print(
+            `seed ${s}: test accuracy ${percent(run.testAccuracy)} (majority baseline ${percent(run.majorityBaseline)}), ` +
+              `train ${percent(run.trainAccuracy)}, loss ${run.trainLoss.toFixed(4)}, ${run.trainSize}/${run.testSize} rows, ${(run.millis / 1000).toFixed(1)} s`,
+          );
+        }
+        const cm = runs[0].confusion;
+        print('');
+        print(`confusion matrix of seed ${seed} (test rows; rows = actual, columns = predicted):`);
+        print(`  ${''.padEnd(14)}${CLASS_NAMES.map((c) => c.padStart(14)).join('')}`);
+        CLASS_NAMES.forEach((c, a) => print(`  ${c.padEnd(14)}${cm[a].map((v) => String(v).padStart(14)).join('')}`));
+        print('');
+        print(diabetesVerdict(runs));
+        print('');
+        print(trainTestLossChart(runs[0].log, `binary cross-entropy of seed ${seed}`, epochs));
+        const file = await diabetesReport(runs).write(reportFile);
+        print(`\nreport: ${file}`);
+      });
+    },
+  );
 }

@@ -11,11 +11,11 @@
  * ```
  */
 import { existsSync } from 'node:fs';
-import { diabetes, DataLoader, permutation, TensorDataset } from '@fackel/data';
+import { diabetes, DataLoader, TensorDataset } from '@fackel/data';
 import { BCELoss, Linear, Module, ModuleList, Sigmoid } from '@fackel/nn';
 import { SGD } from '@fackel/optim';
 import { ge, Generator, indexSelect, noGrad, tensor, tidy, type Tensor } from 'fackel';
-import { sharedDataDir } from '@fackel/example-report';
+import { sharedDataDir, stratifiedSplit } from '@fackel/example-report';
 
 /**
  * The network of the exercise as a class, PyTorch style: `Linear` layers each followed by a
@@ -144,38 +144,6 @@ export interface DiabetesResult {
  * ```
  */
 export const CLASS_NAMES = Object.freeze(['diabetic', 'not diabetic'] as const);
-
-/**
- * A seeded, stratified train/test split of row indices: each class is shuffled with its own
- * draw from `new Generator(seed)` and `round(testFraction · count)` of its rows go to the test
- * part, so both parts keep the file's class ratio (65.35 % "not diabetic") and the majority
- * baseline means the same on the test rows as on the whole file.
- *
- * @example
- * ```ts
- * import { stratifiedSplit } from '@fackel/example-diabetes';
- * const { train, test } = stratifiedSplit([0, 1, 1, 0, 1, 1, 1, 0, 1, 1], 0.2, 0);
- * console.log(train.length, test.length); // 8 2
- * ```
- */
-export function stratifiedSplit(labels: ArrayLike<number>, testFraction: number, seed: number): { train: number[]; test: number[] } {
-  const generator = new Generator(seed);
-  const byClass = new Map<number, number[]>();
-  for (let i = 0; i < labels.length; i++) {
-    const c = labels[i];
-    if (!byClass.has(c)) byClass.set(c, []);
-    byClass.get(c)!.push(i);
-  }
-  const train: number[] = [];
-  const test: number[] = [];
-  for (const c of [...byClass.keys()].sort((a, b) => a - b)) {
-    const rows = byClass.get(c)!;
-    const order = permutation(rows.length, generator);
-    const nTest = Math.round(rows.length * testFraction);
-    order.forEach((k, j) => (j < nTest ? test : train).push(rows[k]));
-  }
-  return { train, test };
-}
 
 /**
  * Trains {@link DiabetesNet} with mean BCE and SGD on a seeded, stratified train/test split of the Pima

@@ -12,5 +12,6 @@
  * @packageDocumentation
  */
 export * from './diabetes.js';
+export { stratifiedSplit } from '@fackel/example-report';
 export { diabetesReport, diabetesVerdict } from './report.js';
 export { runCli, HELP } from './cli.js';

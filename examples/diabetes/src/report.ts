@@ -1,4 +1,4 @@
-import { confusionMatrixChart, lineChart, percent, Report, type Series } from '@fackel/example-report';
+import { confusionMatrixChart, epochCurves, lineChart, percent, Report, type Series } from '@fackel/example-report';
 import { CLASS_NAMES, type DiabetesResult } from './diabetes.js';
 
 /**
@@ -65,18 +65,13 @@ export function diabetesReport(runs: readonly DiabetesResult[]): Report {
   report.pre(diabetesVerdict(runs));
 
   const many = runs.length > 1;
-  const lossSeries: Series[] = runs.flatMap((r, i) => [
-    { name: many ? `train, seed ${r.options.seed}` : 'train', points: r.log.map((e) => [e.epoch, e.trainLoss] as const), legend: !many || i < 6 },
-    ...(many ? [] : [{ name: 'test', points: r.log.map((e) => [e.epoch, e.testLoss] as const), dashed: true }]),
-  ]);
   report.heading('Loss');
-  report.figure(lineChart({ title: 'Binary cross-entropy per epoch', xLabel: 'epoch', yLabel: 'mean BCE', series: lossSeries }));
+  report.figure(
+    lineChart({ title: 'Binary cross-entropy per epoch', xLabel: 'epoch', yLabel: 'mean BCE', series: epochCurves(runs, 'trainLoss', 'testLoss') }),
+  );
   report.heading('Accuracy');
   const accSeries: Series[] = [
-    ...runs.flatMap((r) => [
-      { name: many ? `test, seed ${r.options.seed}` : 'test', points: r.log.map((e) => [e.epoch, e.testAccuracy] as const) },
-      ...(many ? [] : [{ name: 'train', points: r.log.map((e) => [e.epoch, e.trainAccuracy] as const), dashed: true }]),
-    ]),
+    ...epochCurves(runs, 'testAccuracy', 'trainAccuracy'),
     {
       name: `majority ${percent(first.majorityBaseline)}`,
       points: [

@@ -1,5 +1,4 @@
-import { fileURLToPath } from 'node:url';
-import { parseDevice, parseFlags, parseOptionList, percent, releaseDevice, terminalChart, useDevice, userPath } from '@fackel/example-report';
+import { COMMON_FLAGS, SPLIT_FLAGS, runCommand, onDevice, parseOptionList, percent, reportPath, trainTestLossChart, userPath } from '@fackel/example-report';
 import { trainDigits, type DigitsResult } from './digits.js';
 import { digitsReport, digitsVerdict } from './report.js';
 
@@ -41,85 +40,59 @@ Usage: pnpm --filter @fackel/example-digits start [-- options]
  * ```
  */
 export async function runCli(argv: readonly string[], print: (line: string) => void = console.log): Promise<number> {
-  const parsed = parseFlags(
+  return runCommand(
     argv,
     {
       channels: { kind: 'string', default: '8,16' },
       lr: { kind: 'number', min: 0, gt: true, default: 0.01 },
       epochs: { kind: 'int', min: 1, max: 100_000, default: 15 },
       'batch-size': { kind: 'int', min: 1, max: 1_000_000, default: 32 },
-      seed: { kind: 'int', min: 0, max: 4_294_967_295, default: 0 },
       seeds: { kind: 'int', min: 1, max: 10_000, default: 1 },
-      'test-fraction': { kind: 'number', min: 0, gt: true, max: 1, lt: true, default: 0.2 },
-      data: { kind: 'string' },
-      device: { kind: 'string', default: 'cpu' },
-      report: { kind: 'string' },
-      quiet: { kind: 'boolean', default: false },
-      help: { kind: 'boolean', short: 'h', default: false },
+      ...SPLIT_FLAGS,
+      ...COMMON_FLAGS,
     },
     HELP,
     print,
-  );
-  if (typeof parsed === 'number') return parsed;
-  const { options: values } = parsed;
-  try {
-    const channels = parseOptionList('channels', values.channels, { kind: 'int', min: 1, max: 4096 });
-    if (channels.length !== 2) throw new Error(`--channels takes two numbers (the two convolutions), got ${channels.length}`);
-    const { lr, epochs, batchSize, seed, seeds, testFraction } = values;
-    const dataFile = values.data !== undefined ? userPath(values.data) : undefined;
-    const reportFile = values.report !== undefined ? userPath(values.report) : fileURLToPath(new URL('../reports/digits.html', import.meta.url));
-    const device = await useDevice(parseDevice(values.device));
-    try {
-      print(`CNN on the 8×8 digits on ${device.name}`);
-      print(
-        `model conv3×3 1→${channels[0]} → ReLU → maxpool2 → conv3×3 →${channels[1]} → ReLU → maxpool2 → linear ${channels[1] * 4}→10, Adam lr ${lr}, batches of ${batchSize}, ${epochs} epochs`,
-      );
-      const runs: DigitsResult[] = [];
-      for (let s = seed; s < seed + seeds; s++) {
-        const run = await trainDigits({
-          seed: s,
-          channels: [channels[0], channels[1]],
-          lr,
-          epochs,
-          batchSize,
-          testFraction,
-          ...(dataFile !== undefined ? { dataFile } : {}),
-          onLog: (e) => {
-            if (values.quiet) return;
-            print(
-              `  epoch ${String(e.epoch).padStart(String(epochs).length)}: loss ${e.trainLoss.toFixed(4)}  train ${percent(e.trainAccuracy)}  test loss ${e.testLoss.toFixed(4)}  test ${percent(e.testAccuracy)}`,
-            );
-          },
-        });
-        runs.push(run);
+    async ({ options: values }) => {
+      const channels = parseOptionList('channels', values.channels, { kind: 'int', min: 1, max: 4096 });
+      if (channels.length !== 2) throw new Error(`--channels takes two numbers (the two convolutions), got ${channels.length}`);
+      const { lr, epochs, batchSize, seed, seeds, testFraction } = values;
+      const dataFile = values.data !== undefined ? userPath(values.data) : undefined;
+      const reportFile = reportPath(values.report, 'digits.html', import.meta.url);
+      await onDevice(values.device, async (device) => {
+        print(`CNN on the 8×8 digits on ${device.name}`);
         print(
-          `seed ${s}: test accuracy ${percent(run.testAccuracy)}, train ${percent(run.trainAccuracy)}, ${run.misclassified.length} wrong, ${run.trainSize}/${run.testSize} images, ${(run.millis / 1000).toFixed(1)} s`,
+          `model conv3×3 1→${channels[0]} → ReLU → maxpool2 → conv3×3 →${channels[1]} → ReLU → maxpool2 → linear ${channels[1] * 4}→10, Adam lr ${lr}, batches of ${batchSize}, ${epochs} epochs`,
         );
-      }
-      print('');
-      print(digitsVerdict(runs));
-      print('');
-      print(
-        terminalChart(
-          [
-            { name: 'train loss', values: runs[0].log.map((e) => e.trainLoss) },
-            { name: 'test loss', values: runs[0].log.map((e) => e.testLoss) },
-          ],
-          {
-            title: `cross-entropy of seed ${seed}`,
-            xRange: [1, epochs],
-            height: 8,
-          },
-        ),
-      );
-      const file = await digitsReport(runs).write(reportFile);
-      print(`\nreport: ${file}`);
-    } finally {
-      await releaseDevice();
-    }
-    return 0;
-  } catch (e) {
-    print(`error: ${(e as Error).message}`);
-    return 1;
-  }
+        const runs: DigitsResult[] = [];
+        for (let s = seed; s < seed + seeds; s++) {
+          const run = await trainDigits({
+            seed: s,
+            channels: [channels[0], channels[1]],
+            lr,
+            epochs,
+            batchSize,
+            testFraction,
+            ...(dataFile !== undefined ? { dataFile } : {}),
+            onLog: (e) => {
+              if (values.quiet) return;
+              print(
+                `  epoch ${String(e.epoch).padStart(String(epochs).length)}: loss ${e.trainLoss.toFixed(4)}  train ${percent(e.trainAccuracy)}  test loss ${e.testLoss.toFixed(4)}  test ${percent(e.testAccuracy)}`,
+              );
+            },
+          });
+          runs.push(run);
+          print(
+            `seed ${s}: test accuracy ${percent(run.testAccuracy)}, train ${percent(run.trainAccuracy)}, ${run.misclassified.length} wrong, ${run.trainSize}/${run.testSize} images, ${(run.millis / 1000).toFixed(1)} s`,
+          );
+        }
+        print('');
+        print(digitsVerdict(runs));
+        print('');
+        print(trainTestLossChart(runs[0].log, `cross-entropy of seed ${seed}`, epochs));
+        const file = await digitsReport(runs).write(reportFile);
+        print(`\nreport: ${file}`);
+      });
+    },
+  );
 }

@@ -12,8 +12,8 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DataLoader, permutation, TensorDataset } from '@fackel/data';
-import { sharedDataDir } from '@fackel/example-report';
+import { DataLoader, TensorDataset } from '@fackel/data';
+import { sharedDataDir, stratifiedSplit } from '@fackel/example-report';
 import { Conv2d, CrossEntropyLoss, Flatten, Linear, MaxPool2d, Module, ReLU } from '@fackel/nn';
 import { Adam } from '@fackel/optim';
 import { Generator, getDefaultDevice, noGrad, stack, tensor, tidy, type Tensor } from 'fackel';
@@ -175,37 +175,6 @@ export function loadDigits(file: string = join(sharedDataDir(), 'digits.csv')): 
     labels.push(label);
   });
   return { images, labels };
-}
-
-/**
- * A seeded, stratified train/test split of row indices: each class is shuffled with its own
- * draw from `new Generator(seed)` and `round(testFraction · count)` of its rows go to the test
- * part, so both parts keep the classes' shares.
- *
- * @example
- * ```ts
- * import { stratifiedSplit } from '@fackel/example-digits';
- * const { train, test } = stratifiedSplit([0, 1, 1, 0, 1, 1, 1, 0, 1, 1], 0.2, 0);
- * console.log(train.length, test.length); // 8 2
- * ```
- */
-export function stratifiedSplit(labels: ArrayLike<number>, testFraction: number, seed: number): { train: number[]; test: number[] } {
-  const generator = new Generator(seed);
-  const byClass = new Map<number, number[]>();
-  for (let i = 0; i < labels.length; i++) {
-    const c = labels[i];
-    if (!byClass.has(c)) byClass.set(c, []);
-    byClass.get(c)!.push(i);
-  }
-  const train: number[] = [];
-  const test: number[] = [];
-  for (const c of [...byClass.keys()].sort((a, b) => a - b)) {
-    const rows = byClass.get(c)!;
-    const order = permutation(rows.length, generator);
-    const nTest = Math.round(rows.length * testFraction);
-    order.forEach((k, j) => (j < nTest ? test : train).push(rows[k]));
-  }
-  return { train, test };
 }
 
 /**

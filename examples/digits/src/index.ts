@@ -12,5 +12,6 @@
  * @packageDocumentation
  */
 export * from './digits.js';
+export { stratifiedSplit } from '@fackel/example-report';
 export { digitsReport, digitsVerdict, digitGrid } from './report.js';
 export { runCli, HELP } from './cli.js';

@@ -1,4 +1,4 @@
-import { confusionMatrixChart, escapeHtml, lineChart, percent, Report, type Series } from '@fackel/example-report';
+import { confusionMatrixChart, epochCurves, escapeHtml, lineChart, percent, Report } from '@fackel/example-report';
 import type { DigitsResult, Misclassified } from './digits.js';
 
 /**
@@ -87,22 +87,12 @@ export function digitsReport(runs: readonly DigitsResult[]): Report {
   });
   report.pre(digitsVerdict(runs));
   const many = runs.length > 1;
-  const curves = (
-    key: 'trainLoss' | 'testLoss' | 'trainAccuracy' | 'testAccuracy',
-    other: 'trainLoss' | 'testLoss' | 'trainAccuracy' | 'testAccuracy',
-  ): Series[] =>
-    runs.flatMap((r, i) => [
-      {
-        name: many ? `${key.startsWith('test') ? 'test' : 'train'}, seed ${r.options.seed}` : key.startsWith('test') ? 'test' : 'train',
-        points: r.log.map((e) => [e.epoch, e[key]] as const),
-        legend: !many || i < 6,
-      },
-      ...(many ? [] : [{ name: other.startsWith('test') ? 'test' : 'train', points: r.log.map((e) => [e.epoch, e[other]] as const), dashed: true }]),
-    ]);
   report.heading('Loss');
-  report.figure(lineChart({ title: 'Cross-entropy per epoch', xLabel: 'epoch', yLabel: 'mean cross-entropy', series: curves('trainLoss', 'testLoss') }));
+  report.figure(
+    lineChart({ title: 'Cross-entropy per epoch', xLabel: 'epoch', yLabel: 'mean cross-entropy', series: epochCurves(runs, 'trainLoss', 'testLoss') }),
+  );
   report.heading('Accuracy');
-  report.figure(lineChart({ title: 'Accuracy per epoch', xLabel: 'epoch', yLabel: 'accuracy', series: curves('testAccuracy', 'trainAccuracy') }));
+  report.figure(lineChart({ title: 'Accuracy per epoch', xLabel: 'epoch', yLabel: 'accuracy', series: epochCurves(runs, 'testAccuracy', 'trainAccuracy') }));
   report.heading('Confusion matrix (test images)');
   const cm = Array.from({ length: 10 }, () => new Array<number>(10).fill(0));
   for (const r of runs) for (let a = 0; a < 10; a++) for (let p = 0; p < 10; p++) cm[a][p] += r.confusion[a][p];

@@ -1,5 +1,4 @@
-import { fileURLToPath } from 'node:url';
-import { parseDevice, parseFlags, parseOptionList, releaseDevice, terminalChart, useDevice, userPath } from '@fackel/example-report';
+import { COMMON_FLAGS, runCommand, onDevice, parseOptionList, reportPath, terminalChart } from '@fackel/example-report';
 import { DATA_SETS, gradientDescent, parseTarget } from './gradient-descent.js';
 import { gradientDescentReport } from './report.js';
 
@@ -51,7 +50,7 @@ function fmtF(v: number): string {
  * ```
  */
 export async function runCli(argv: readonly string[], print: (line: string) => void = console.log): Promise<number> {
-  const parsed = parseFlags(
+  return runCommand(
     argv,
     {
       data: { kind: 'string', choices: ['slide', 'workshop'], default: 'workshop' },
@@ -60,66 +59,54 @@ export async function runCli(argv: readonly string[], print: (line: string) => v
       lr: { kind: 'number', default: 0.01 },
       epochs: { kind: 'int', min: 0, max: 10_000_000 },
       w0: { kind: 'number', default: 1 },
-      device: { kind: 'string', default: 'cpu' },
-      report: { kind: 'string' },
-      quiet: { kind: 'boolean', default: false },
-      help: { kind: 'boolean', short: 'h', default: false },
+      ...COMMON_FLAGS,
     },
     HELP,
     print,
-  );
-  if (typeof parsed === 'number') return parsed;
-  const { options: values } = parsed;
-  try {
-    const set = DATA_SETS[values.data];
-    const xs = values.x !== undefined ? parseOptionList('x', values.x, { kind: 'number' }) : [...set.xs];
-    const target = parseTarget(values.target);
-    const { lr, w0 } = values;
-    const epochs = values.epochs ?? set.epochs;
-    const reportFile = values.report !== undefined ? userPath(values.report) : fileURLToPath(new URL('../reports/gradient-descent.html', import.meta.url));
-    const device = await useDevice(parseDevice(values.device));
-    try {
-      const source = values.x !== undefined ? 'your --x' : set.description;
-      print(`Übung 1: Gradient Descent on ${device.name}`);
-      print(`model f(x) = w·x, loss (f(x) − y)², target ${target.label}`);
-      print(`data x = [${xs.join(', ')}] (${source}), y = [${xs.map((x) => fmt(target.f(x), 2)).join(', ')}]`);
-      print(`learning rate ${lr}, ${epochs} epochs, w starts at ${w0}\n`);
-      const run = await gradientDescent(
-        { xs, target, lr, epochs, w0 },
-        {
-          onStep: (s) => {
-            if (!values.quiet)
-              print(`\tgrad: x=${fmt(s.x, 2)} y=${fmt(s.y, 2)} f(x)=${fmt(s.prediction)} loss=${fmt(s.loss)} dl/dw=${fmt(s.grad)} → w=${fmt(s.w)}`);
+    async ({ options: values }) => {
+      const set = DATA_SETS[values.data];
+      const xs = values.x !== undefined ? parseOptionList('x', values.x, { kind: 'number' }) : [...set.xs];
+      const target = parseTarget(values.target);
+      const { lr, w0 } = values;
+      const epochs = values.epochs ?? set.epochs;
+      const reportFile = reportPath(values.report, 'gradient-descent.html', import.meta.url);
+      await onDevice(values.device, async (device) => {
+        const source = values.x !== undefined ? 'your --x' : set.description;
+        print(`Übung 1: Gradient Descent on ${device.name}`);
+        print(`model f(x) = w·x, loss (f(x) − y)², target ${target.label}`);
+        print(`data x = [${xs.join(', ')}] (${source}), y = [${xs.map((x) => fmt(target.f(x), 2)).join(', ')}]`);
+        print(`learning rate ${lr}, ${epochs} epochs, w starts at ${w0}\n`);
+        const run = await gradientDescent(
+          { xs, target, lr, epochs, w0 },
+          {
+            onStep: (s) => {
+              if (!values.quiet)
+                print(`\tgrad: x=${fmt(s.x, 2)} y=${fmt(s.y, 2)} f(x)=${fmt(s.prediction)} loss=${fmt(s.loss)} dl/dw=${fmt(s.grad)} → w=${fmt(s.w)}`);
+            },
+            onEpoch: (e) => {
+              print(`epoch ${e.epoch}/${epochs}: w = ${fmt(e.w)}, loss (last sample) = ${fmt(e.loss, 6)}, mean loss = ${fmt(e.meanLoss, 6)}`);
+            },
           },
-          onEpoch: (e) => {
-            print(`epoch ${e.epoch}/${epochs}: w = ${fmt(e.w)}, loss (last sample) = ${fmt(e.loss, 6)}, mean loss = ${fmt(e.meanLoss, 6)}`);
-          },
-        },
-      );
-      if (run.epochs.length === 0) print('(no epochs)');
-      print('');
-      print(`f(4) before training: ${fmtF(run.fBefore)}`);
-      print(`f(4) after training: ${fmtF(run.fAfter)}   (w = ${fmt(run.w)})`);
-      print('');
-      print(run.verdict);
-      if (run.epochs.length > 1) {
-        print('');
-        print(
-          terminalChart([{ name: 'mean loss', values: run.epochs.map((e) => e.meanLoss) }], {
-            title: 'mean loss per epoch (log scale)',
-            logY: true,
-            height: 8,
-          }),
         );
-      }
-      const file = await gradientDescentReport(run).write(reportFile);
-      print(`\nreport: ${file}`);
-    } finally {
-      await releaseDevice();
-    }
-    return 0;
-  } catch (e) {
-    print(`error: ${(e as Error).message}`);
-    return 1;
-  }
+        if (run.epochs.length === 0) print('(no epochs)');
+        print('');
+        print(`f(4) before training: ${fmtF(run.fBefore)}`);
+        print(`f(4) after training: ${fmtF(run.fAfter)}   (w = ${fmt(run.w)})`);
+        print('');
+        print(run.verdict);
+        if (run.epochs.length > 1) {
+          print('');
+          print(
+            terminalChart([{ name: 'mean loss', values: run.epochs.map((e) => e.meanLoss) }], {
+              title: 'mean loss per epoch (log scale)',
+              logY: true,
+              height: 8,
+            }),
+          );
+        }
+        const file = await gradientDescentReport(run).write(reportFile);
+        print(`\nreport: ${file}`);
+      });
+    },
+  );
 }

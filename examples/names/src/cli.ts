@@ -1,5 +1,4 @@
-import { fileURLToPath } from 'node:url';
-import { parseDevice, parseFlags, parseOptionList, percent, releaseDevice, terminalChart, useDevice, userPath } from '@fackel/example-report';
+import { COMMON_FLAGS, SPLIT_FLAGS, runCommand, onDevice, parseOptionList, percent, reportPath, terminalChart, userPath } from '@fackel/example-report';
 import {
   lastLettersEncoding,
   loadNameData,
@@ -74,7 +73,7 @@ Usage: pnpm --filter @fackel/example-names start [-- options] [NAME …]
  * ```
  */
 export async function runCli(argv: readonly string[], print: (line: string) => void = console.log): Promise<number> {
-  const parsed = parseFlags(
+  return runCommand(
     argv,
     {
       models: { kind: 'string', default: 'naive,last3,ngrams,lstm' },
@@ -88,118 +87,108 @@ export async function runCli(argv: readonly string[], print: (line: string) => v
       'rnn-hidden': { kind: 'int', min: 1, max: 4096, default: 64 },
       embedding: { kind: 'int', min: 1, max: 4096, default: 16 },
       'rnn-lr': { kind: 'number', min: 0, gt: true, default: 0.005 },
-      seed: { kind: 'int', min: 0, max: 4_294_967_295, default: 0 },
-      'test-fraction': { kind: 'number', min: 0, gt: true, max: 1, lt: true, default: 0.2 },
-      data: { kind: 'string' },
-      device: { kind: 'string', default: 'cpu' },
-      report: { kind: 'string' },
-      quiet: { kind: 'boolean', default: false },
-      help: { kind: 'boolean', short: 'h', default: false },
+      ...SPLIT_FLAGS,
+      ...COMMON_FLAGS,
     },
     HELP,
     print,
+    async ({ options: values, positionals }) => {
+      const models = values.models
+        .split(',')
+        .map((m) => m.trim().toLowerCase())
+        .filter(Boolean);
+      for (const m of models)
+        if (!/^(naive|last[1-8]|ngrams|lstm|gru)$/.test(m))
+          throw new Error(`unknown model ${JSON.stringify(m)}: use naive, last1 … last8, ngrams, lstm or gru`);
+      const { optimizer, seed, testFraction } = values;
+      const ff = {
+        epochs: values.epochs,
+        hidden: parseOptionList('hidden', values.hidden, { kind: 'int', min: 1, max: 100_000 }),
+        optimizer,
+        lr: values.lr,
+        batchSize: values.batchSize,
+        fullBatch: values.fullBatch,
+        seed,
+      };
+      const rnn = {
+        epochs: values.rnnEpochs,
+        hidden: values.rnnHidden,
+        embedding: values.embedding,
+        lr: values.rnnLr,
+        seed,
+      };
+      const dataSource = values.data === undefined || values.data === 'stdlib' ? values.data : userPath(values.data);
+      const reportFile = reportPath(values.report, 'names.html', import.meta.url);
+      await onDevice(values.device, async (device) => {
+        const results: ModelResult[] = [];
+        try {
+          const data = await loadNameData(dataSource);
+          const split = splitNames(data, testFraction, seed);
+          const baseline = majorityShare(split.test.labels);
+          const male = data.labels.reduce((a, b) => a + b, 0);
+          print(`Übung 2B: first name → gender on ${device.name}`);
+          print(`data: ${data.names.length} names from ${data.source} (${data.names.length - male} female, ${male} male)`);
+          print(`seeded split (seed ${seed}): ${split.train.names.length} training / ${split.test.names.length} test names`);
+          print(`majority baseline (always "female"): ${percent(baseline)} of the test names`);
+          // every epoch of a short run, about ten lines of a long one
+          const progress = (key: string, epochs: number) => (e: EpochLog) => {
+            const every = epochs <= 20 ? 1 : Math.ceil(epochs / 10);
+            if (!values.quiet && (e.epoch % every === 0 || e.epoch === 1))
+              print(`  [${key}] epoch ${e.epoch}: loss ${e.loss.toFixed(4)}  test ${percent(e.testAccuracy)}`);
+          };
+          for (const m of models) {
+            let r: ModelResult;
+            if (m === 'lstm' || m === 'gru') {
+              print(`\n[${m}] a character ${m.toUpperCase()} (embedding ${rnn.embedding}, hidden ${rnn.hidden}), Adam lr ${rnn.lr}, ${rnn.epochs} epochs`);
+              r = await trainRnn(split, { ...rnn, cell: m, onEpoch: progress(m, rnn.epochs) });
+            } else {
+              const encoding = m === 'naive' ? naiveEncoding() : m === 'ngrams' ? ngramEncoding(split.train.names) : lastLettersEncoding(Number(m.slice(4)));
+              print(`\n[${m}] ${encoding.title}`);
+              print(
+                `  the 2A network ${[encoding.size, ...ff.hidden, 1].join(' → ')} (sigmoids, BCE), ${optimizer} ${ff.fullBatch ? 'full batch' : `batches of ${ff.batchSize}`}, ${ff.epochs} epochs`,
+              );
+              r = await trainFeedForward(encoding, split, { ...ff, onEpoch: progress(m, ff.epochs) });
+            }
+            results.push(r);
+            print(`  test accuracy ${percent(r.testAccuracy)} (${r.parameters} parameters, ${(r.millis / 1000).toFixed(1)} s)`);
+          }
+
+          print('\nsummary (test accuracy):');
+          print(`  ${'majority baseline'.padEnd(20)}${percent(baseline).padStart(9)}`);
+          for (const r of results) print(`  ${r.key.padEnd(20)}${percent(r.testAccuracy).padStart(9)}`);
+          print('');
+          print(namesVerdict(results, baseline));
+
+          const asked = positionals.length > 0 ? positionals : [...DEFAULT_NAMES];
+          const probs = await Promise.all(results.map((r) => r.predict(asked)));
+          const predictions = asked.map((name, i) => ({ name, pMale: probs.map((p) => p[i]) }));
+          print(`\npredictions, P(male) (≥ 0.5: male):`);
+          const w = Math.max(12, ...asked.map((n) => n.length + 2));
+          print(`  ${'name'.padEnd(w)}${results.map((r) => r.key.padStart(9)).join('')}`);
+          for (const p of predictions) print(`  ${p.name.padEnd(w)}${p.pMale.map((v) => `${v.toFixed(2)} ${v >= 0.5 ? 'm' : 'f'}`.padStart(9)).join('')}`);
+
+          print('');
+          print(
+            terminalChart(
+              results.map((r) => ({ name: r.key, values: r.history.map((e) => e.loss) })),
+              { title: 'training loss per epoch', height: 8 },
+            ),
+          );
+          const file = await namesReport({
+            results,
+            baseline,
+            info: {
+              data: `${data.names.length} names (${data.source})`,
+              split: `seed ${seed}: ${split.train.names.length} training / ${split.test.names.length} test names`,
+            },
+            predictions,
+          }).write(reportFile);
+          print(`\nreport: ${file}`);
+        } finally {
+          for (const r of results) r.dispose();
+        }
+      });
+    },
     { positionals: true },
   );
-  if (typeof parsed === 'number') return parsed;
-  const { options: values, positionals } = parsed;
-  try {
-    const models = values.models
-      .split(',')
-      .map((m) => m.trim().toLowerCase())
-      .filter(Boolean);
-    for (const m of models)
-      if (!/^(naive|last[1-8]|ngrams|lstm|gru)$/.test(m)) throw new Error(`unknown model ${JSON.stringify(m)}: use naive, last1 … last8, ngrams, lstm or gru`);
-    const { optimizer, seed, testFraction } = values;
-    const ff = {
-      epochs: values.epochs,
-      hidden: parseOptionList('hidden', values.hidden, { kind: 'int', min: 1, max: 100_000 }),
-      optimizer,
-      lr: values.lr,
-      batchSize: values.batchSize,
-      fullBatch: values.fullBatch,
-      seed,
-    };
-    const rnn = {
-      epochs: values.rnnEpochs,
-      hidden: values.rnnHidden,
-      embedding: values.embedding,
-      lr: values.rnnLr,
-      seed,
-    };
-    const dataSource = values.data === undefined || values.data === 'stdlib' ? values.data : userPath(values.data);
-    const reportFile = values.report !== undefined ? userPath(values.report) : fileURLToPath(new URL('../reports/names.html', import.meta.url));
-    const device = await useDevice(parseDevice(values.device));
-    const results: ModelResult[] = [];
-    try {
-      const data = await loadNameData(dataSource);
-      const split = splitNames(data, testFraction, seed);
-      const baseline = majorityShare(split.test.labels);
-      const male = data.labels.reduce((a, b) => a + b, 0);
-      print(`Übung 2B: first name → gender on ${device.name}`);
-      print(`data: ${data.names.length} names from ${data.source} (${data.names.length - male} female, ${male} male)`);
-      print(`seeded split (seed ${seed}): ${split.train.names.length} training / ${split.test.names.length} test names`);
-      print(`majority baseline (always "female"): ${percent(baseline)} of the test names`);
-      // every epoch of a short run, about ten lines of a long one
-      const progress = (key: string, epochs: number) => (e: EpochLog) => {
-        const every = epochs <= 20 ? 1 : Math.ceil(epochs / 10);
-        if (!values.quiet && (e.epoch % every === 0 || e.epoch === 1))
-          print(`  [${key}] epoch ${e.epoch}: loss ${e.loss.toFixed(4)}  test ${percent(e.testAccuracy)}`);
-      };
-      for (const m of models) {
-        let r: ModelResult;
-        if (m === 'lstm' || m === 'gru') {
-          print(`\n[${m}] a character ${m.toUpperCase()} (embedding ${rnn.embedding}, hidden ${rnn.hidden}), Adam lr ${rnn.lr}, ${rnn.epochs} epochs`);
-          r = await trainRnn(split, { ...rnn, cell: m, onEpoch: progress(m, rnn.epochs) });
-        } else {
-          const encoding = m === 'naive' ? naiveEncoding() : m === 'ngrams' ? ngramEncoding(split.train.names) : lastLettersEncoding(Number(m.slice(4)));
-          print(`\n[${m}] ${encoding.title}`);
-          print(
-            `  the 2A network ${[encoding.size, ...ff.hidden, 1].join(' → ')} (sigmoids, BCE), ${optimizer} ${ff.fullBatch ? 'full batch' : `batches of ${ff.batchSize}`}, ${ff.epochs} epochs`,
-          );
-          r = await trainFeedForward(encoding, split, { ...ff, onEpoch: progress(m, ff.epochs) });
-        }
-        results.push(r);
-        print(`  test accuracy ${percent(r.testAccuracy)} (${r.parameters} parameters, ${(r.millis / 1000).toFixed(1)} s)`);
-      }
-
-      print('\nsummary (test accuracy):');
-      print(`  ${'majority baseline'.padEnd(20)}${percent(baseline).padStart(9)}`);
-      for (const r of results) print(`  ${r.key.padEnd(20)}${percent(r.testAccuracy).padStart(9)}`);
-      print('');
-      print(namesVerdict(results, baseline));
-
-      const asked = positionals.length > 0 ? positionals : [...DEFAULT_NAMES];
-      const probs = await Promise.all(results.map((r) => r.predict(asked)));
-      const predictions = asked.map((name, i) => ({ name, pMale: probs.map((p) => p[i]) }));
-      print(`\npredictions, P(male) (≥ 0.5: male):`);
-      const w = Math.max(12, ...asked.map((n) => n.length + 2));
-      print(`  ${'name'.padEnd(w)}${results.map((r) => r.key.padStart(9)).join('')}`);
-      for (const p of predictions) print(`  ${p.name.padEnd(w)}${p.pMale.map((v) => `${v.toFixed(2)} ${v >= 0.5 ? 'm' : 'f'}`.padStart(9)).join('')}`);
-
-      print('');
-      print(
-        terminalChart(
-          results.map((r) => ({ name: r.key, values: r.history.map((e) => e.loss) })),
-          { title: 'training loss per epoch', height: 8 },
-        ),
-      );
-      const file = await namesReport({
-        results,
-        baseline,
-        info: {
-          data: `${data.names.length} names (${data.source})`,
-          split: `seed ${seed}: ${split.train.names.length} training / ${split.test.names.length} test names`,
-        },
-        predictions,
-      }).write(reportFile);
-      print(`\nreport: ${file}`);
-    } finally {
-      for (const r of results) r.dispose();
-      await releaseDevice();
-    }
-    return 0;
-  } catch (e) {
-    print(`error: ${(e as Error).message}`);
-    return 1;
-  }
 }

@@ -29,9 +29,11 @@ export {
   type BarChartOptions,
   type ConfusionMatrixOptions,
 } from '@fackel/tools';
-export { terminalChart, type TerminalSeries, type TerminalChartOptions } from './terminal.js';
+export { terminalChart, trainTestLossChart, type TerminalSeries, type TerminalChartOptions } from './terminal.js';
 export { findWorkspaceRoot, sharedDataDir, sharedDataFile } from './workspace.js';
 export { DEVICES, parseDevice, useDevice, releaseDevice, webgpuSkipReason, type DeviceName } from './device.js';
 export { percent, programArgs } from './format.js';
-export { parseFlags, userPath, type ParsedFlags } from './cli.js';
+export { parseFlags, userPath, reportPath, onDevice, runCommand, COMMON_FLAGS, SPLIT_FLAGS, type ParsedFlags } from './cli.js';
 export { parseOptionList } from '@fackel/tools';
+export { stratifiedSplit } from './split.js';
+export { epochCurves } from './curves.js';

@@ -131,3 +131,24 @@ export function terminalChart(series: readonly TerminalSeries[], options: Termin
   }
   return lines.join('\n');
 }
+
+/**
+ * The terminal chart of a run's training and test loss per epoch (8 rows, epochs 1 to `epochs`
+ * along the bottom), as the diabetes and digits examples print it after training.
+ *
+ * @example
+ * ```ts
+ * import { trainTestLossChart } from '@fackel/example-report';
+ * const log = [{ trainLoss: 0.9, testLoss: 1 }, { trainLoss: 0.6, testLoss: 0.8 }, { trainLoss: 0.5, testLoss: 0.7 }];
+ * console.log(trainTestLossChart(log, 'cross-entropy of seed 0', 3));
+ * ```
+ */
+export function trainTestLossChart(log: readonly { readonly trainLoss: number; readonly testLoss: number }[], title: string, epochs: number): string {
+  return terminalChart(
+    [
+      { name: 'train loss', values: log.map((e) => e.trainLoss) },
+      { name: 'test loss', values: log.map((e) => e.testLoss) },
+    ],
+    { title, xRange: [1, epochs], height: 8 },
+  );
+}

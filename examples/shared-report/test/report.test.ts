@@ -2,7 +2,16 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import * as tools from '@fackel/tools';
 import {
+  COMMON_FLAGS,
+  SPLIT_FLAGS,
+  epochCurves,
+  onDevice,
+  reportPath,
+  runCommand,
+  stratifiedSplit,
+  trainTestLossChart,
   barChart,
   confusionMatrixChart,
   escapeHtml,
@@ -22,68 +31,39 @@ const dir = mkdtempSync(join(tmpdir(), 'fackel-report-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('svg charts', () => {
-  it('draws one path per line series and breaks lines at non-finite values', () => {
-    const svg = lineChart({
-      title: 'Loss <1>',
-      series: [
-        {
-          name: 'a',
-          points: [
-            [1, 1],
-            [2, 0.5],
-            [3, 0.25],
-          ],
-        },
-        {
-          name: 'b',
-          points: [
-            [1, 2],
-            [2, NaN],
-            [3, 1],
-          ],
-        },
-      ],
-    });
-    expect(svg.match(/<path class="series"/g)).toHaveLength(2);
-    expect(svg).toContain('Loss &lt;1&gt;');
-    const b = /data-series="b" d="([^"]+)"/.exec(svg)![1];
-    expect(b.match(/M/g)).toHaveLength(2); // two pieces around the NaN
+  it('are the charts of @fackel/tools (tested there), not copies', () => {
+    expect([lineChart, barChart, confusionMatrixChart, escapeHtml]).toEqual([tools.lineChart, tools.barChart, tools.confusionMatrixChart, tools.escapeHtml]);
   });
 
-  it('supports a log axis and points', () => {
-    const svg = lineChart({
-      logY: true,
-      series: [
-        {
-          name: 'p',
-          style: 'points',
-          points: [
-            [1, 1e-3],
-            [2, 1e3],
-            [3, 0],
-          ],
-        },
-      ],
-    });
-    expect(svg.match(/class="point"/g)).toHaveLength(2); // the 0 cannot be drawn on a log axis
-    for (const tick of ['0.001', '0.1', '10', '1000']) expect(svg).toContain(`>${tick}</text>`); // one tick per decade
-  });
-
-  it('draws bars and a confusion matrix', () => {
-    expect(barChart({ bars: [{ label: 'x', value: 0.5 }], max: 1, reference: { label: 'base', value: 0.4 } })).toContain('class="bar"');
-    const cm = confusionMatrixChart({
-      labels: ['f', 'm'],
-      matrix: [
-        [3, 1],
-        [0, 4],
-      ],
-    });
-    expect(cm.match(/class="cell"/g)).toHaveLength(4);
-    expect(() => confusionMatrixChart({ labels: ['f', 'm'], matrix: [[1]] })).toThrow(/2 × 2/);
-  });
-
-  it('escapes text', () => {
-    expect(escapeHtml(`<a href="x">'&'</a>`)).toBe('&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;');
+  it('draws the seeded runs of a training as one line per seed, or train against test for one run', () => {
+    const log = [1, 2].map((epoch) => ({ epoch, trainLoss: 1 / epoch, testLoss: 2 / epoch, trainAccuracy: 0.5, testAccuracy: 0.25 * epoch }));
+    const one = epochCurves([{ options: { seed: 3 }, log }], 'testAccuracy', 'trainAccuracy');
+    expect(one).toEqual([
+      {
+        name: 'test',
+        points: [
+          [1, 0.25],
+          [2, 0.5],
+        ],
+        legend: true,
+      },
+      {
+        name: 'train',
+        points: [
+          [1, 0.5],
+          [2, 0.5],
+        ],
+        dashed: true,
+      },
+    ]);
+    const runs = Array.from({ length: 7 }, (_, seed) => ({ options: { seed }, log }));
+    const many = epochCurves(runs, 'trainLoss', 'testLoss');
+    expect(many.map((s) => s.name)).toEqual(runs.map((r) => `train, seed ${r.options.seed}`));
+    expect(many.map((s) => s.legend)).toEqual([true, true, true, true, true, true, false]);
+    expect(many[0].points).toEqual([
+      [1, 1],
+      [2, 0.5],
+    ]);
   });
 });
 
@@ -95,6 +75,19 @@ describe('terminal chart', () => {
     expect(rows[1]).toMatch(/^ 1\.000 ┤●$/);
     expect(rows[5]).toMatch(/0\.2000 ┤ {4}●$/);
     expect(rows[6]).toContain('└─────');
+  });
+
+  it('draws the train and test loss of a run over its epochs', () => {
+    const text = trainTestLossChart(
+      [1, 0.5, 0.25].map((l) => ({ trainLoss: l, testLoss: l + 0.1 })),
+      'BCE of seed 0',
+      3,
+    );
+    const rows = text.split('\n');
+    expect(rows[0]).toBe('BCE of seed 0');
+    expect(rows).toHaveLength(8 + 4);
+    expect(text).toContain('train loss');
+    expect(text).toContain('test loss');
   });
 
   it('says when nothing finite is left', () => {
@@ -131,6 +124,45 @@ describe('helpers', () => {
       if (before === undefined) delete process.env.INIT_CWD;
       else process.env.INIT_CWD = before;
     }
+  });
+
+  it('runs a command: exit code 2 for a bad flag, 0 for --help or a finished body, 1 after printing a thrown error', async () => {
+    const printed: string[] = [];
+    const specs = { lr: { kind: 'number', default: 0.1 }, ...SPLIT_FLAGS, ...COMMON_FLAGS } as const;
+    const seen: unknown[] = [];
+    const body = async ({ options }: { options: { lr: number; seed: number; testFraction: number; device: string; quiet: boolean } }) => {
+      if (options.lr < 0) throw new Error('--lr must not be negative');
+      seen.push([options.lr, options.seed, options.testFraction, options.device, options.quiet]);
+    };
+    expect(await runCommand(['--nope'], specs, 'HELP', (l) => printed.push(l), body)).toBe(2);
+    expect(await runCommand(['-h'], specs, 'HELP', (l) => printed.push(l), body)).toBe(0);
+    expect(printed.at(-1)).toBe('HELP');
+    expect(await runCommand(['--lr', '0.5', '--quiet'], specs, 'HELP', (l) => printed.push(l), body)).toBe(0);
+    expect(seen).toEqual([[0.5, 0, 0.2, 'cpu', true]]);
+    expect(await runCommand(['--lr', '-1'], specs, 'HELP', (l) => printed.push(l), body)).toBe(1);
+    expect(printed.at(-1)).toBe('error: --lr must not be negative');
+    expect(await runCommand(['--test-fraction', '1'], specs, 'HELP', () => {}, body)).toBe(2);
+  });
+
+  it('runs on the named device and releases it, also after an error', async () => {
+    await expect(onDevice('cpu', async (device) => device.name)).resolves.toBe('cpu');
+    await expect(onDevice('cpu', async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    await expect(onDevice('tpu', async () => 1)).rejects.toThrow(/cpu, webgpu/);
+  });
+
+  it('puts the report where the user asked, else into the example folder', () => {
+    expect(reportPath('/abs/r.html', 'x.html', 'file:///repo/examples/x/src/cli.ts')).toBe('/abs/r.html');
+    expect(reportPath(undefined, 'x.html', 'file:///repo/examples/x/src/cli.ts')).toBe('/repo/examples/x/reports/x.html');
+  });
+
+  it('splits seeded and stratified: every class keeps its share, the same seed gives the same split', () => {
+    const labels = [...new Array<number>(30).fill(1), ...new Array<number>(10).fill(0)];
+    const a = stratifiedSplit(labels, 0.2, 7);
+    expect(a.test.filter((i) => labels[i] === 0)).toHaveLength(2);
+    expect(a.test.filter((i) => labels[i] === 1)).toHaveLength(6);
+    expect([...a.train, ...a.test].sort((x, y) => x - y)).toEqual(labels.map((_, i) => i));
+    expect(stratifiedSplit(labels, 0.2, 7)).toEqual(a);
+    expect(stratifiedSplit(labels, 0.2, 8).test).not.toEqual(a.test);
   });
 
   it('formats and checks flags', () => {

@@ -1,6 +1,5 @@
-import { fileURLToPath } from 'node:url';
 import { CORPORA } from '@fackel/data';
-import { parseDevice, parseFlags, parseOptionList, releaseDevice, terminalChart, useDevice, userPath } from '@fackel/example-report';
+import { COMMON_FLAGS, runCommand, onDevice, parseOptionList, reportPath, terminalChart, userPath } from '@fackel/example-report';
 import { textgenReport, textgenVerdict } from './report.js';
 import { buildCorpus, TEXT_SETS, TEXTGEN_DEFAULTS, trainTextgen, unigramEntropy, type TextgenOptions } from './textgen.js';
 
@@ -50,7 +49,7 @@ Usage: pnpm --filter @fackel/example-textgen start [-- options]
  * ```
  */
 export async function runCli(argv: readonly string[], print: (line: string) => void = console.log): Promise<number> {
-  const parsed = parseFlags(
+  return runCommand(
     argv,
     {
       texts: { kind: 'string', default: 'de' },
@@ -68,97 +67,85 @@ export async function runCli(argv: readonly string[], print: (line: string) => v
       temperature: { kind: 'string', default: '0.5,0.8,1' },
       'top-k': { kind: 'int', min: 0, max: 65_536, default: 0 },
       'save-dir': { kind: 'string' },
-      device: { kind: 'string', default: 'cpu' },
-      report: { kind: 'string' },
-      quiet: { kind: 'boolean', default: false },
-      help: { kind: 'boolean', short: 'h', default: false },
+      ...COMMON_FLAGS,
     },
     HELP,
     print,
-  );
-  if (typeof parsed === 'number') return parsed;
-  const { options: values } = parsed;
-  try {
-    const given = {
-      rnnSize: values.rnnSize,
-      numLayers: values.numLayers,
-      batchSize: values.batchSize,
-      seqLength: values.seqLength,
-      numEpochs: values.epochs,
-      learningRate: values.lr,
-      dropout: values.dropout,
-      seed: values.seed,
-      maxMinutes: values.maxMinutes,
-      prime: values.prime,
-      length: values.length,
-      temperatures: parseOptionList('temperature', values.temperature, { kind: 'number', min: 0, gt: true }),
-      topK: values.topK,
-      saveDir: values.saveDir !== undefined ? userPath(values.saveDir) : undefined,
-    };
-    // a set name or a named corpus as it is; files are the user's, relative to where they ran the command
-    const named = Object.hasOwn(TEXT_SETS, values.texts) || (CORPORA as readonly string[]).includes(values.texts);
-    const texts = named
-      ? values.texts
-      : values.texts
-          .split(',')
-          .map((f) => (f.trim() === '' ? f : userPath(f.trim())))
-          .join(',');
-    const reportFile = values.report !== undefined ? userPath(values.report) : fileURLToPath(new URL('../reports/textgen.html', import.meta.url));
-    const options = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) as TextgenOptions;
-    const s = { ...TEXTGEN_DEFAULTS, ...options };
-    const device = await useDevice(parseDevice(values.device));
-    try {
-      const corpus = await buildCorpus(texts);
-      print(`Übung 3: Textgenerierung on ${device.name}`);
-      print(`corpus ${corpus.label}: ${corpus.sources.join(' + ')} — ${corpus.text.length} characters, ${new Set(corpus.text).size} distinct`);
-      if (corpus.note) print(`note: ${corpus.note}`);
-      print(`unigram entropy ${unigramEntropy(corpus.text).toFixed(4)} nats per character (the loss of knowing only letter frequencies)`);
-      print(
-        `model: LSTM ${s.numLayers} × ${s.rnnSize}, dropout ${s.dropout}; Adam ${s.learningRate}; batches ${s.batchSize} × ${s.seqLength}; ${s.numEpochs} epochs\n`,
-      );
-      const run = await trainTextgen(corpus, {
-        ...options,
-        device: device.name === 'webgpu' ? 'webgpu' : 'cpu',
-        onEvent: (e) => {
-          if (e.type === 'warning') print(`warning: ${e.message}`);
-          if (e.type === 'print' && !values.quiet) {
-            print(
-              `Epoch: ${e.epoch}/${e.epochs}... Step: ${e.step}... Loss: ${e.loss.toFixed(4)}... Val Loss: ${e.valLoss === undefined ? '-' : e.valLoss.toFixed(4)}`,
-            );
-          }
-        },
-      });
-      try {
-        print(`\n${run.train.message}`);
-        print(textgenVerdict(run));
-        for (const smp of run.samples) {
-          print(`\n--- sample, temperature ${smp.temperature} ---`);
-          print(smp.text);
-        }
-        // one column per progress reading; the validation loss where it was measured at that step
-        const readings = run.history.filter((p) => p.loss !== undefined);
-        const valAt = new Map(run.history.filter((p) => p.valLoss !== undefined).map((p) => [p.step, p.valLoss!]));
-        print('');
+    async ({ options: values }) => {
+      const given = {
+        rnnSize: values.rnnSize,
+        numLayers: values.numLayers,
+        batchSize: values.batchSize,
+        seqLength: values.seqLength,
+        numEpochs: values.epochs,
+        learningRate: values.lr,
+        dropout: values.dropout,
+        seed: values.seed,
+        maxMinutes: values.maxMinutes,
+        prime: values.prime,
+        length: values.length,
+        temperatures: parseOptionList('temperature', values.temperature, { kind: 'number', min: 0, gt: true }),
+        topK: values.topK,
+        saveDir: values.saveDir !== undefined ? userPath(values.saveDir) : undefined,
+      };
+      // a set name or a named corpus as it is; files are the user's, relative to where they ran the command
+      const named = Object.hasOwn(TEXT_SETS, values.texts) || (CORPORA as readonly string[]).includes(values.texts);
+      const texts = named
+        ? values.texts
+        : values.texts
+            .split(',')
+            .map((f) => (f.trim() === '' ? f : userPath(f.trim())))
+            .join(',');
+      const reportFile = reportPath(values.report, 'textgen.html', import.meta.url);
+      const options = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) as TextgenOptions;
+      const s = { ...TEXTGEN_DEFAULTS, ...options };
+      await onDevice(values.device, async (device) => {
+        const corpus = await buildCorpus(texts);
+        print(`Übung 3: Textgenerierung on ${device.name}`);
+        print(`corpus ${corpus.label}: ${corpus.sources.join(' + ')} — ${corpus.text.length} characters, ${new Set(corpus.text).size} distinct`);
+        if (corpus.note) print(`note: ${corpus.note}`);
+        print(`unigram entropy ${unigramEntropy(corpus.text).toFixed(4)} nats per character (the loss of knowing only letter frequencies)`);
         print(
-          terminalChart(
-            [
-              { name: 'training', values: readings.map((p) => p.loss!) },
-              { name: 'validation', values: readings.map((p) => valAt.get(p.step) ?? NaN) },
-            ],
-            { title: 'loss (nats per character)', xLabel: 'step', xRange: [readings[0]?.step ?? 1, readings[readings.length - 1]?.step ?? 1], height: 8 },
-          ),
+          `model: LSTM ${s.numLayers} × ${s.rnnSize}, dropout ${s.dropout}; Adam ${s.learningRate}; batches ${s.batchSize} × ${s.seqLength}; ${s.numEpochs} epochs\n`,
         );
-        const file = await textgenReport(run).write(reportFile);
-        print(`\nreport: ${file}`);
-      } finally {
-        run.dispose();
-      }
-    } finally {
-      await releaseDevice();
-    }
-    return 0;
-  } catch (e) {
-    print(`error: ${(e as Error).message}`);
-    return 1;
-  }
+        const run = await trainTextgen(corpus, {
+          ...options,
+          device: device.name === 'webgpu' ? 'webgpu' : 'cpu',
+          onEvent: (e) => {
+            if (e.type === 'warning') print(`warning: ${e.message}`);
+            if (e.type === 'print' && !values.quiet) {
+              print(
+                `Epoch: ${e.epoch}/${e.epochs}... Step: ${e.step}... Loss: ${e.loss.toFixed(4)}... Val Loss: ${e.valLoss === undefined ? '-' : e.valLoss.toFixed(4)}`,
+              );
+            }
+          },
+        });
+        try {
+          print(`\n${run.train.message}`);
+          print(textgenVerdict(run));
+          for (const smp of run.samples) {
+            print(`\n--- sample, temperature ${smp.temperature} ---`);
+            print(smp.text);
+          }
+          // one column per progress reading; the validation loss where it was measured at that step
+          const readings = run.history.filter((p) => p.loss !== undefined);
+          const valAt = new Map(run.history.filter((p) => p.valLoss !== undefined).map((p) => [p.step, p.valLoss!]));
+          print('');
+          print(
+            terminalChart(
+              [
+                { name: 'training', values: readings.map((p) => p.loss!) },
+                { name: 'validation', values: readings.map((p) => valAt.get(p.step) ?? NaN) },
+              ],
+              { title: 'loss (nats per character)', xLabel: 'step', xRange: [readings[0]?.step ?? 1, readings[readings.length - 1]?.step ?? 1], height: 8 },
+            ),
+          );
+          const file = await textgenReport(run).write(reportFile);
+          print(`\nreport: ${file}`);
+        } finally {
+          run.dispose();
+        }
+      });
+    },
+  );
 }
