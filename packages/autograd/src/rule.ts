@@ -54,10 +54,11 @@ export interface GradContext {
  *
  * @example
  * ```ts
+ * import type { Tensor } from '@fackel/tensor';
  * import type { GradRule } from '@fackel/autograd';
  * const mulRule: GradRule = {
  *   saveInputs: [0, 1],
- *   backward: (g, ctx) => [g.mul(ctx.inputs[1]), g.mul(ctx.inputs[0])],
+ *   backward: (g, ctx) => [g.mul(ctx.inputs[1] as Tensor), g.mul(ctx.inputs[0] as Tensor)],
  * };
  * ```
  */

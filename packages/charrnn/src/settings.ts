@@ -329,6 +329,20 @@ export interface TrainSettings {
   beta2: number;
 }
 
+/** The settings only the transformer model reads (its shape, its optimiser and its schedule); internal, shared with `train.ts`. */
+export const TRANSFORMER_SETTING_KEYS = [
+  'nLayer',
+  'nHead',
+  'nEmbd',
+  'bias',
+  'tieWeights',
+  'warmupSteps',
+  'minLr',
+  'lrDecaySteps',
+  'weightDecay',
+  'beta2',
+] as const;
+
 /** Every setting's name: the keys of {@link TRAIN_DEFAULTS}. */
 const SETTING_KEYS = [
   'rnnSize',
@@ -361,16 +375,7 @@ const SETTING_KEYS = [
   'shrink',
   'corpus',
   'model',
-  'nLayer',
-  'nHead',
-  'nEmbd',
-  'bias',
-  'tieWeights',
-  'warmupSteps',
-  'minLr',
-  'lrDecaySteps',
-  'weightDecay',
-  'beta2',
+  ...TRANSFORMER_SETTING_KEYS,
 ] as const satisfies readonly (keyof TrainSettings)[];
 /** A compile-time check that {@link SETTING_KEYS} names every setting. */
 const EVERY_SETTING_LISTED: Exclude<keyof TrainSettings, (typeof SETTING_KEYS)[number]> extends never ? true : never = true;
@@ -393,16 +398,7 @@ const FIXED_ON_RESUME = [
   'rnnSize',
   'numLayers',
   'model',
-  'nLayer',
-  'nHead',
-  'nEmbd',
-  'bias',
-  'tieWeights',
-  'warmupSteps',
-  'minLr',
-  'lrDecaySteps',
-  'weightDecay',
-  'beta2',
+  ...TRANSFORMER_SETTING_KEYS,
 ] as const;
 /** The settings a run started with `initFrom` takes from its checkpoint (the model's shape). */
 const MODEL_KEYS = ['model', 'rnnSize', 'numLayers', 'embeddingSize', 'nLayer', 'nHead', 'nEmbd', 'bias', 'tieWeights'] as const;

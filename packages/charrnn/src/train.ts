@@ -19,7 +19,15 @@ import { checkModelConfig, createModel, isGPTConfig, type CharModel, type ModelC
 import { renderReport, type CheckpointSample, type HistoryPoint } from './report.js';
 import { sample } from './sample.js';
 import { SaveDirLock, clearSavedRun, removeSaveDirOrphans, savedRun } from './savedir.js';
-import { LIBRARY, TRAIN_DEFAULTS, resolveSettings, type TrainOptions, type TrainSettings, type TransformerTrainOptions } from './settings.js';
+import {
+  LIBRARY,
+  TRAIN_DEFAULTS,
+  TRANSFORMER_SETTING_KEYS,
+  resolveSettings,
+  type TrainOptions,
+  type TrainSettings,
+  type TransformerTrainOptions,
+} from './settings.js';
 import { binaryLooking, loadText, type TrainingText } from './text.js';
 import { randomWindowBatch } from './windows.js';
 
@@ -362,20 +370,7 @@ function modelConfig(s: TrainSettings, vocabSize: number, from: ModelConfig | un
 
 /** The settings of the other model kind, left out of a run's checkpoints and report. */
 const LSTM_ONLY = new Set(['rnnSize', 'numLayers', 'embeddingSize', 'lrDecay', 'lrDecayAfter']);
-const TRANSFORMER_ONLY = new Set([
-  'model',
-  'batching',
-  'nLayer',
-  'nHead',
-  'nEmbd',
-  'bias',
-  'tieWeights',
-  'warmupSteps',
-  'minLr',
-  'lrDecaySteps',
-  'weightDecay',
-  'beta2',
-]);
+const TRANSFORMER_ONLY = new Set<string>(['model', 'batching', ...TRANSFORMER_SETTING_KEYS]);
 
 /** The settings written into checkpoints and the report: those of the run's model kind, with the device's name. */
 function hyperparameters(s: TrainSettings, device: string): Record<string, unknown> {

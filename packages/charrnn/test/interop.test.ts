@@ -1,27 +1,15 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { loadModel, main, primeLogits, setupDevice, train } from '../src/index.js';
-import { repoRoot, scratch } from '@fackel/testkit';
-import { TANNENBAUM, TINY, captureIO } from './helpers.js';
+import { scratch } from '@fackel/testkit';
+import { TANNENBAUM, TINY, captureIO, hasTorch, torchLogits, worstDiff } from './helpers.js';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/torch-charrnn.json', import.meta.url));
 const expected = JSON.parse(readFileSync(fileURLToPath(new URL('./fixtures/torch-charrnn.expected.json', import.meta.url)), 'utf8')) as {
   prime: string;
   logits: number[][];
 };
-
-function hasTorch(): boolean {
-  if (!existsSync('/usr/bin/python3')) return false;
-  try {
-    execFileSync('/usr/bin/python3', ['-c', 'import torch'], { stdio: 'ignore', timeout: 60_000 });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const torch = hasTorch();
 if (!torch && !process.env.CI) console.warn('skipping the Fackel-to-PyTorch check: /usr/bin/python3 has no torch (apt-get install python3-torch)');
@@ -35,9 +23,7 @@ describe('PyTorch interop', () => {
     const { model, vocab } = await loadModel(FIXTURE);
     const rows = await primeLogits(model, vocab, expected.prime);
     expect(rows).toHaveLength(expected.logits.length);
-    let worst = 0;
-    rows.forEach((row, t) => row.forEach((v, k) => (worst = Math.max(worst, Math.abs(v - expected.logits[t][k])))));
-    expect(worst).toBeLessThan(1e-4);
+    expect(worstDiff(rows, expected.logits)).toBeLessThan(1e-4);
   });
 
   test('fackel-charrnn sample reads the PyTorch checkpoint (and its .safetensors path)', async () => {
@@ -53,14 +39,8 @@ describe('PyTorch interop', () => {
     const r = await train({ inputs: [TANNENBAUM], ...TINY, maxSteps: 5, saveDir: dir, sampleLength: 0, printEvery: 5, valEvery: 0 });
     const prime = 'O Tannenbaum';
     const ours = await primeLogits(r.model, r.vocab, prime);
-    const out = execFileSync('/usr/bin/python3', [join(repoRoot(), 'scripts/gen_charrnn_fixture.py'), 'logits', r.checkpoint!, prime], {
-      encoding: 'utf8',
-      timeout: 120_000,
-    });
-    const theirs = JSON.parse(out) as { logits: number[][]; keys: string[] };
+    const theirs = torchLogits('gen_charrnn_fixture.py', r.checkpoint!, prime);
     expect(theirs.keys).toContain('lstm.weight_ih_l0');
-    let worst = 0;
-    ours.forEach((row, t) => row.forEach((v, k) => (worst = Math.max(worst, Math.abs(v - theirs.logits[t][k])))));
-    expect(worst).toBeLessThan(1e-4);
+    expect(worstDiff(ours, theirs.logits)).toBeLessThan(1e-4);
   });
 });

@@ -2,7 +2,7 @@
 // transformer`): nanoGPT's layout and names, PyTorch's logits, and the char-RNN's training,
 // checkpoints, resume and sampling.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, test } from 'vitest';
@@ -30,7 +30,7 @@ import {
   type TransformerTrainOptions,
 } from '../src/index.js';
 import { repoRoot, scratch, sharedData } from '@fackel/testkit';
-import { TANNENBAUM, captureIO, readText } from './helpers.js';
+import { TANNENBAUM, captureIO, hasTorch, readText, torchLogits, worstDiff } from './helpers.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 const expected = JSON.parse(readFileSync(fixture('torch-gpt.expected.json'), 'utf8')) as {
@@ -55,21 +55,6 @@ const TINY_GPT: TransformerTrainOptions = {
   valEvery: 0,
   sampleLength: 0,
 };
-
-let torchFound: boolean | undefined;
-function hasTorch(): boolean {
-  torchFound ??= findTorch();
-  return torchFound;
-}
-function findTorch(): boolean {
-  if (!existsSync('/usr/bin/python3')) return false;
-  try {
-    execFileSync('/usr/bin/python3', ['-c', 'import torch'], { stdio: 'ignore', timeout: 60_000 });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 beforeAll(async () => {
   await setupDevice('cpu');
@@ -127,9 +112,7 @@ describe('PyTorch interop', () => {
       expect(model).toBeInstanceOf(CharGPT);
       const rows = await primeLogits(model, vocab, expected.prime);
       expect(rows).toHaveLength(expected[kind].logits.length);
-      let worst = 0;
-      rows.forEach((row, t) => row.forEach((v, k) => (worst = Math.max(worst, Math.abs(v - expected[kind].logits[t][k])))));
-      expect(worst).toBeLessThan(1e-4);
+      expect(worstDiff(rows, expected[kind].logits)).toBeLessThan(1e-4);
       const spread = Math.max(...expected[kind].logits.flat()) - Math.min(...expected[kind].logits.flat());
       expect(spread).toBeGreaterThan(1); // trained weights: the comparison is not of near-zero numbers
     });
@@ -140,15 +123,9 @@ describe('PyTorch interop', () => {
     const r = await train({ ...TINY_GPT, inputs: [TANNENBAUM], maxSteps: 5, saveDir: dir, tieWeights: false, bias: true });
     const prime = 'O Tannenbaum';
     const ours = await primeLogits(r.model, r.vocab, prime);
-    const out = execFileSync('/usr/bin/python3', [join(repoRoot(), 'scripts/gen_gpt_fixture.py'), 'logits', r.checkpoint ?? '', prime], {
-      encoding: 'utf8',
-      timeout: 120_000,
-    });
-    const theirs = JSON.parse(out) as { logits: number[][]; keys: string[] };
+    const theirs = torchLogits('gen_gpt_fixture.py', r.checkpoint ?? '', prime);
     expect(theirs.keys).toContain('transformer.h.1.mlp.c_proj.bias');
-    let worst = 0;
-    ours.forEach((row, t) => row.forEach((v, k) => (worst = Math.max(worst, Math.abs(v - theirs.logits[t][k])))));
-    expect(worst).toBeLessThan(1e-4);
+    expect(worstDiff(ours, theirs.logits)).toBeLessThan(1e-4);
   });
 });
 

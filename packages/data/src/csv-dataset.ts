@@ -50,6 +50,20 @@ interface Plan {
   labelMap: ReadonlyMap<string, number> | null;
 }
 
+/** Opens the CSV and makes its plan; a bad plan closes the file before it throws. */
+async function openPlanned(
+  path: CsvSource,
+  options: CsvDatasetOptions,
+): Promise<{ columns: ColumnIndex; rows: AsyncGenerator<CsvRow, void, undefined>; plan: Plan }> {
+  const { columns, rows, close } = await openCsv(path, options);
+  try {
+    return { columns, rows, plan: makePlan(columns, options) };
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}
+
 function makePlan(columns: ColumnIndex, options: CsvDatasetOptions): Plan {
   if (options === undefined || options === null || options.label === undefined) {
     throw new TypeError(`CsvDataset needs a label column: pass { label: 'name' } or { label: -1 } (${columns.file})`);
@@ -180,14 +194,7 @@ export class CsvDataset extends Dataset<CsvItem> {
    */
   static async load(path: CsvSource, options: CsvDatasetOptions): Promise<CsvDataset> {
     const { display } = sourceOf(path);
-    const { columns, rows, close } = await openCsv(path, options);
-    let plan: Plan;
-    try {
-      plan = makePlan(columns, options);
-    } catch (e) {
-      await close();
-      throw e;
-    }
+    const { columns, rows, plan } = await openPlanned(path, options);
     const feats = new FloatBuilder();
     const labs = new FloatBuilder();
     const lines: number[] = [];
@@ -220,14 +227,7 @@ export class CsvDataset extends Dataset<CsvItem> {
     sourceOf(path);
     return {
       async *[Symbol.asyncIterator](): AsyncGenerator<CsvItem, void, undefined> {
-        const { columns, rows, close } = await openCsv(path, options);
-        let plan: Plan;
-        try {
-          plan = makePlan(columns, options);
-        } catch (e) {
-          await close();
-          throw e;
-        }
+        const { columns, rows, plan } = await openPlanned(path, options);
         let n = 0;
         for await (const row of rows) {
           const x = new Float32Array(plan.featureCols.length);

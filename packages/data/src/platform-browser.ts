@@ -5,7 +5,7 @@
  * everywhere but Node.js (see package.json `imports`); it imports no `node:` module.
  */
 import { parse as parseSync } from 'csv-parse/browser/esm/sync';
-import type { CsvParserOptions, CsvRecordSource, ParsedRecord } from './platform-types.js';
+import { type CsvParserOptions, type CsvRecordSource, type ParsedRecord, csvSyncOptions } from './platform-types.js';
 
 /** Whether file paths work here. @internal */
 export const FILE_PATHS = false;
@@ -32,14 +32,5 @@ export function csvFileRecords(path: string, _options: CsvParserOptions): CsvRec
  * so that the records before a syntax error are known when the error is thrown. @internal
  */
 export function parseCsvText(text: string, options: CsvParserOptions, onRecord: (r: ParsedRecord) => void): void {
-  parseSync(text, {
-    ...options,
-    bom: true,
-    info: true,
-    relax_column_count: true,
-    on_record: (r: unknown) => {
-      onRecord(r as ParsedRecord);
-      return null; // nothing to collect: the records went to onRecord
-    },
-  });
+  parseSync(text, csvSyncOptions(options, onRecord));
 }

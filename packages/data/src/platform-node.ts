@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse';
 import { parse as parseSync } from 'csv-parse/sync';
-import type { CsvParserOptions, CsvRecordSource, ParsedRecord } from './platform-types.js';
+import { type CsvParserOptions, type CsvRecordSource, type ParsedRecord, csvParseOptions, csvSyncOptions } from './platform-types.js';
 
 /** Whether file paths work here. @internal */
 export const FILE_PATHS = true;
@@ -25,7 +25,7 @@ export async function readFileBytes(path: string): Promise<Uint8Array> {
 
 /** The CSV records of the file at `path`, streamed through `csv-parse`. @internal */
 export function csvFileRecords(path: string, options: CsvParserOptions): CsvRecordSource {
-  const parser = parse({ ...options, bom: true, info: true, relax_column_count: true });
+  const parser = parse(csvParseOptions(options));
   const input = createReadStream(path);
   let openError: unknown;
   input.on('error', (e) => {
@@ -49,14 +49,5 @@ export function csvFileRecords(path: string, options: CsvParserOptions): CsvReco
  * so that the records before a syntax error are known when the error is thrown. @internal
  */
 export function parseCsvText(text: string, options: CsvParserOptions, onRecord: (r: ParsedRecord) => void): void {
-  parseSync(text, {
-    ...options,
-    bom: true,
-    info: true,
-    relax_column_count: true,
-    on_record: (r: unknown) => {
-      onRecord(r as ParsedRecord);
-      return null; // nothing to collect: the records went to onRecord
-    },
-  });
+  parseSync(text, csvSyncOptions(options, onRecord));
 }

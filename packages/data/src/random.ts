@@ -1,4 +1,4 @@
-import { defaultGenerator } from '@fackel/tensor';
+import { defaultGenerator, shuffledRange } from '@fackel/tensor';
 
 /**
  * Anything that draws uniform numbers in [0, 1): a `Generator` from `@fackel/tensor`
@@ -39,14 +39,5 @@ function checkSource(generator: unknown): RandomSource {
  */
 export function permutation(n: number, generator?: RandomSource): Int32Array {
   if (!Number.isInteger(n) || n < 0) throw new TypeError(`permutation: n must be a non-negative integer, got ${n}`);
-  const g = checkSource(generator);
-  const p = new Int32Array(n);
-  for (let i = 0; i < n; i++) p[i] = i;
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(g.random() * (i + 1));
-    const t = p[i];
-    p[i] = p[j];
-    p[j] = t;
-  }
-  return p;
+  return shuffledRange(n, checkSource(generator));
 }

@@ -105,6 +105,7 @@ export {
   isBroadcastScalarLayout,
   layoutKind,
   coalesce,
+  splitAxes,
   type LayoutKind,
   normalizeDim,
   normalizeDims,

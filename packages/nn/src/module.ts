@@ -309,14 +309,19 @@ export abstract class Module<In extends unknown[] = any[], Out = any> {
    * ```
    */
   namedParameters(prefix = '', recurse = true): [string, Tensor][] {
+    return this.namedTensors(prefix, recurse, (m) => m.ownParameters());
+  }
+
+  /** The tensors `own` gives of this module (and its submodules when `recurse`), dotted names, each tensor once (its first name). */
+  private namedTensors(prefix: string, recurse: boolean, own: (m: Module) => [string, Tensor, ...unknown[]][]): [string, Tensor][] {
     const out: [string, Tensor][] = [];
     const seen = new Set<Tensor>();
     const mods: [string, Module][] = recurse ? this.namedModules(prefix) : [[prefix, this]];
     for (const [mName, m] of mods) {
-      for (const [k, p] of m.ownParameters()) {
-        if (seen.has(p)) continue;
-        seen.add(p);
-        out.push([mName === '' ? k : `${mName}.${k}`, p]);
+      for (const [k, t] of own(m)) {
+        if (seen.has(t)) continue;
+        seen.add(t);
+        out.push([mName === '' ? k : `${mName}.${k}`, t]);
       }
     }
     return out;
@@ -348,17 +353,7 @@ export abstract class Module<In extends unknown[] = any[], Out = any> {
    * ```
    */
   namedBuffers(prefix = '', recurse = true): [string, Tensor][] {
-    const out: [string, Tensor][] = [];
-    const seen = new Set<Tensor>();
-    const mods: [string, Module][] = recurse ? this.namedModules(prefix) : [[prefix, this]];
-    for (const [mName, m] of mods) {
-      for (const [k, b] of m.ownBuffers()) {
-        if (seen.has(b)) continue;
-        seen.add(b);
-        out.push([mName === '' ? k : `${mName}.${k}`, b]);
-      }
-    }
-    return out;
+    return this.namedTensors(prefix, recurse, (m) => m.ownBuffers());
   }
 
   /**

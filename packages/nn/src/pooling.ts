@@ -3,6 +3,11 @@ import { tuple } from './functional/conv.js';
 import { adaptiveAvgPool2d, avgPool2d, maxPool2d, type AvgPool2dOptions, type MaxPool2dOptions } from './functional/pooling.js';
 import { Module } from './module.js';
 
+/** The `extraRepr` of a windowed pooling layer: its kernel size, stride (default: the kernel size) and padding. */
+function windowRepr(kernelSize: number | readonly number[], options: { stride?: unknown; padding?: unknown }): string {
+  return `kernelSize=${JSON.stringify(kernelSize)}, stride=${JSON.stringify(options.stride ?? kernelSize)}, padding=${JSON.stringify(options.padding ?? 0)}`;
+}
+
 /**
  * 2-D max pooling over `[N, C, H, W]` or `[C, H, W]` input (PyTorch's defaults: stride = the
  * kernel size, no padding). The gradient goes to each window's maximum.
@@ -31,7 +36,7 @@ export class MaxPool2d extends Module<[Tensor], Tensor> {
   }
 
   override extraRepr(): string {
-    return `kernelSize=${JSON.stringify(this.kernelSize)}, stride=${JSON.stringify(this.options.stride ?? this.kernelSize)}, padding=${JSON.stringify(this.options.padding ?? 0)}`;
+    return windowRepr(this.kernelSize, this.options);
   }
 }
 
@@ -63,7 +68,7 @@ export class AvgPool2d extends Module<[Tensor], Tensor> {
   }
 
   override extraRepr(): string {
-    return `kernelSize=${JSON.stringify(this.kernelSize)}, stride=${JSON.stringify(this.options.stride ?? this.kernelSize)}, padding=${JSON.stringify(this.options.padding ?? 0)}`;
+    return windowRepr(this.kernelSize, this.options);
   }
 }
 

@@ -1,4 +1,5 @@
 import { DTypeError, FackelError, type Generator, ShapeError, Tensor, cat, fmtShape, isFloatingPoint, lstmCell, stack, tidy, zeros } from '@fackel/tensor';
+import { sameShape } from './functional/checks.js';
 import { checkDropoutP, dropout } from './functional/dropout.js';
 import { linear } from './functional/linear.js';
 import * as init from './init.js';
@@ -44,8 +45,24 @@ function checkInt(n: unknown, what: string, op: string, min: number): number {
   return n;
 }
 
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
+/**
+ * One GRU step (PyTorch's gate order r, z, n): `gi` = x·W_ihᵀ + b_ih and `gh` = h·W_hhᵀ + b_hh,
+ * both `[N, 3H]`; returns h' = n + z·(h − n). Shared by `GRU` and `GRUCell`.
+ */
+function gruUpdate(gi: Tensor, gh: Tensor, h: Tensor, H: number): Tensor {
+  const r = gi
+    .narrow(1, 0, H)
+    .add(gh.narrow(1, 0, H))
+    .sigmoid();
+  const z = gi
+    .narrow(1, H, H)
+    .add(gh.narrow(1, H, H))
+    .sigmoid();
+  const n = gi
+    .narrow(1, 2 * H, H)
+    .add(r.mul(gh.narrow(1, 2 * H, H)))
+    .tanh();
+  return n.add(z.mul(h.sub(n)));
 }
 
 /** One direction of one layer: its (views of the) parameters. */
@@ -316,19 +333,7 @@ export abstract class RNNBase<H = any> extends Module<[Tensor, (H | null)?], [Te
         const h = first ? zeros([N, H], { dtype: gi.dtype, device: gi.device }) : state[0];
         let gh = h.matmul(wHhT);
         if (bHh !== null) gh = gh.add(bHh);
-        const r = gi
-          .narrow(1, 0, H)
-          .add(gh.narrow(1, 0, H))
-          .sigmoid();
-        const z = gi
-          .narrow(1, H, H)
-          .add(gh.narrow(1, H, H))
-          .sigmoid();
-        const n = gi
-          .narrow(1, 2 * H, H)
-          .add(r.mul(gh.narrow(1, 2 * H, H)))
-          .tanh();
-        return [n.add(z.mul(h.sub(n)))];
+        return [gruUpdate(gi, gh, h, H)];
       }
       default: {
         const pre = first ? gi : gi.add(state[0].matmul(wHhT));
@@ -612,20 +617,7 @@ export class GRUCell extends CellBase<Tensor> {
     return tidy(() => {
       const h = this.checkState(hx ?? undefined, 'h', x, batched);
       const [gi, gh] = this.projections(x, h);
-      const H = this.hiddenSize;
-      const r = gi
-        .narrow(1, 0, H)
-        .add(gh.narrow(1, 0, H))
-        .sigmoid();
-      const z = gi
-        .narrow(1, H, H)
-        .add(gh.narrow(1, H, H))
-        .sigmoid();
-      const n = gi
-        .narrow(1, 2 * H, H)
-        .add(r.mul(gh.narrow(1, 2 * H, H)))
-        .tanh();
-      const out = n.add(z.mul(h.sub(n)));
+      const out = gruUpdate(gi, gh, h, this.hiddenSize);
       return batched ? out : out.squeeze(0);
     });
   }

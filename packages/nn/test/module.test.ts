@@ -26,6 +26,20 @@ class CharRNN extends Module<[Tensor], Tensor> {
   }
 }
 
+/** Two linear layers sharing one weight (`b.weight` is `a.weight`), with a buffer `steps` when asked. */
+class Tied extends Module {
+  a = new Linear(3, 3);
+  b = new Linear(3, 3);
+  constructor(withBuffer = false) {
+    super();
+    this.b.weight = this.a.weight;
+    if (withBuffer) this.registerBuffer('steps', zeros([1]));
+  }
+  forward(x: Tensor): Tensor {
+    return this.b.forward(this.a.forward(x));
+  }
+}
+
 describe('Parameter', () => {
   it('marks a tensor: same object, a leaf that requires grad, recognised by instanceof', () => {
     const t = zeros([2]);
@@ -84,17 +98,6 @@ describe('Module registration and traversal', () => {
   });
 
   it('lists a shared parameter once in parameters() but under every name in the state dict', () => {
-    class Tied extends Module {
-      a = new Linear(3, 3);
-      b = new Linear(3, 3);
-      constructor() {
-        super();
-        this.b.weight = this.a.weight;
-      }
-      forward(x: Tensor): Tensor {
-        return this.b.forward(this.a.forward(x));
-      }
-    }
     const m = new Tied();
     expect(m.namedParameters().map(([n]) => n)).toEqual(['a.weight', 'a.bias', 'b.bias']);
     expect(Object.keys(m.stateDict())).toEqual(['a.weight', 'a.bias', 'b.weight', 'b.bias']);
@@ -171,19 +174,7 @@ describe('Module registration and traversal', () => {
   });
 
   it('moves parameters, gradients and buffers to another device, keeping sharing and marks', async () => {
-    class Tied extends Module {
-      a = new Linear(3, 3);
-      b = new Linear(3, 3);
-      constructor() {
-        super();
-        this.b.weight = this.a.weight;
-        this.registerBuffer('steps', zeros([1]));
-      }
-      forward(x: Tensor): Tensor {
-        return this.b.forward(this.a.forward(x));
-      }
-    }
-    const m = new Tied();
+    const m = new Tied(true);
     m.a.bias!.requiresGrad_(false);
     m.forward(randn([2, 3]))
       .sum()
@@ -202,7 +193,7 @@ describe('Module registration and traversal', () => {
     expect(oldWeight.isDisposed).toBe(true); // documented: the old tensors are released
     expect(m.forward(randn([2, 3], { device: 'second' })).device.name).toBe('second');
     // a state dict on the CPU loads into the module on the other device
-    const fresh = new Tied();
+    const fresh = new Tied(true);
     m.loadStateDict(fresh.stateDict());
     expect(Array.from(m.a.weight.dataSync())).toEqual(Array.from(fresh.a.weight.dataSync()));
   });

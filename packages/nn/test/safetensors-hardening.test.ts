@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { registerCpuBackend } from '@fackel/backend-cpu';
 import { ones, tensor, type Tensor } from '@fackel/tensor';
 import { SafetensorsError, loadSafetensors, parseSafetensors, serializeSafetensors, type SafetensorsContents } from '../src/index.js';
-import { scratch } from '@fackel/testkit';
+import { scratch, thrown } from '@fackel/testkit';
 
 registerCpuBackend();
 const tmp = scratch('nn');
@@ -25,16 +25,6 @@ function build(header: unknown, data: Uint8Array = new Uint8Array(0)): Uint8Arra
 
 function disposeAll(r: SafetensorsContents): void {
   for (const t of Object.values(r.tensors)) t.dispose();
-}
-
-/** The error `f` throws; fails when it does not throw. */
-function thrown(f: () => unknown): Error {
-  try {
-    f();
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('expected a SafetensorsError, but the call succeeded');
 }
 
 /** Checks that parsing fails with a one-line SafetensorsError matching `message`, from bytes and from a file. */

@@ -1,5 +1,5 @@
-import { tensor, type Tensor } from '@fackel/tensor';
-import { readJsonFixture } from '@fackel/testkit';
+import { FackelError, tensor, type Tensor } from '@fackel/tensor';
+import { readJsonFixture, thrown } from '@fackel/testkit';
 import { expect } from 'vitest';
 
 /** A tensor in the fixture file: shape and row-major float32 values. */
@@ -90,4 +90,11 @@ export function expectJsonClose(actual: unknown, expected: unknown, what: string
     return;
   }
   expect(actual, what).toBe(expected);
+}
+
+/** The message of the {@link FackelError} that `f` throws; fails the test if it throws none or another kind. */
+export function errorMessage(f: () => unknown): string {
+  const e = thrown(f);
+  expect(e).toBeInstanceOf(FackelError);
+  return e.message;
 }

@@ -1,6 +1,6 @@
 import { CpuBackend, registerCpuBackend } from '@fackel/backend-cpu';
 import { enableAutograd } from '@fackel/autograd';
-import { FackelError, getDevice, memory, noGrad, randn, registerBackend, tensor, tidy, zeros, type Tensor } from '@fackel/tensor';
+import { getDevice, memory, noGrad, randn, registerBackend, tensor, tidy, zeros, type Tensor } from '@fackel/tensor';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import {
   Adagrad,
@@ -21,7 +21,7 @@ import {
   type SchedulerStateDict,
 } from '../src/index.js';
 import { closeness, expectTensorClose } from '@fackel/testkit';
-import { expectJsonClose, fixtures, fromFixture, values, type FT, type OptimizerFixture } from './helpers.js';
+import { errorMessage as err, expectJsonClose, fixtures, fromFixture, values, type FT, type OptimizerFixture } from './helpers.js';
 
 registerCpuBackend();
 enableAutograd();
@@ -391,15 +391,6 @@ describe('parameter groups, zeroGrad and options', () => {
 
   it('explains bad arguments', () => {
     const w = tensor([1, 2]);
-    const err = (f: () => unknown): string => {
-      try {
-        f();
-      } catch (e) {
-        expect(e).toBeInstanceOf(FackelError);
-        return (e as Error).message;
-      }
-      throw new Error('expected an error');
-    };
     expect(err(() => new SGD([w], {} as never))).toBe('SGD: the learning rate is required, e.g. new SGD(params, { lr: 0.01 })');
     expect(err(() => new SGD(w as never, { lr: 0.1 }))).toBe(
       'SGD: params must be a list of tensors or of parameter groups, but a single tensor was given; pass [tensor] (or model.parameters())',

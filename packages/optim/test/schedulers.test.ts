@@ -1,5 +1,5 @@
 import { registerCpuBackend } from '@fackel/backend-cpu';
-import { FackelError, tensor, type Tensor } from '@fackel/tensor';
+import { tensor, type Tensor } from '@fackel/tensor';
 import { describe, expect, it, vi } from 'vitest';
 import {
   CosineAnnealingLR,
@@ -15,7 +15,7 @@ import {
   type LrLambda,
   type SchedulerStateDict,
 } from '../src/index.js';
-import { fixtures, type SchedulerFixture } from './helpers.js';
+import { errorMessage as err, fixtures, type SchedulerFixture } from './helpers.js';
 
 registerCpuBackend();
 
@@ -200,15 +200,6 @@ describe('scheduler behaviour', () => {
 
   it('explains bad arguments', () => {
     const { opt, params } = sgd(0.1, 0.2);
-    const err = (f: () => unknown): string => {
-      try {
-        f();
-      } catch (e) {
-        expect(e).toBeInstanceOf(FackelError);
-        return (e as Error).message;
-      }
-      throw new Error('expected an error');
-    };
     expect(err(() => new StepLR(opt, { stepSize: 0 }))).toBe('StepLR: stepSize must be an integer >= 1, got number 0');
     expect(err(() => new StepLR(opt, { step_size: 3 } as never))).toBe("StepLR: unknown option 'step_size' (options are: stepSize, gamma, lastEpoch)");
     expect(err(() => new StepLR({} as never, { stepSize: 3 }))).toBe('StepLR: the first argument must be an optimizer (such as new SGD(...)), got an object');

@@ -25,6 +25,7 @@ export {
   isBroadcastScalarLayout,
   layoutKind,
   coalesce,
+  splitAxes,
   type LayoutKind,
   normalizeDim,
   normalizeDims,
@@ -48,7 +49,7 @@ export {
   type UnaryGrad,
   type WgslType,
 } from './op-table.js';
-export { Generator, defaultGenerator, manualSeed, type GeneratorState } from './random.js';
+export { Generator, defaultGenerator, manualSeed, shuffledRange, type GeneratorState } from './random.js';
 export {
   Device,
   Storage,

@@ -209,3 +209,26 @@ export const defaultGenerator: Generator = (shared.defaultGenerator ??= new Gene
 export function manualSeed(seed: number): Generator {
   return defaultGenerator.manualSeed(seed);
 }
+
+/**
+ * `0..n-1` shuffled (Fisher–Yates, n − 1 draws of `source.random()`): the permutation behind
+ * `randperm` and `@fackel/data`'s `permutation`, so both give the same order for the same
+ * generator state. `n` is not checked (callers check it and name themselves). @internal
+ *
+ * @example
+ * ```ts
+ * import { Generator, shuffledRange } from '@fackel/tensor';
+ * shuffledRange(5, new Generator(0)); // an Int32Array holding 0..4 in a seeded order
+ * ```
+ */
+export function shuffledRange(n: number, source: { random(): number }): Int32Array {
+  const p = new Int32Array(n);
+  for (let i = 0; i < n; i++) p[i] = i;
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(source.random() * (i + 1));
+    const t = p[i];
+    p[i] = p[j];
+    p[j] = t;
+  }
+  return p;
+}

@@ -153,6 +153,48 @@ export function coalesce(
   return { shape: outShape, strides: outStrides };
 }
 
+/**
+ * Splits a strided layout into its kept dimensions and its reduced dimensions (`axes`), each
+ * with its strides, in the original order: what a reduction walks as outputs and as inputs.
+ *
+ * @example
+ * ```ts
+ * import { splitAxes } from '@fackel/tensor';
+ * splitAxes([2, 3, 4], [12, 4, 1], [1]);
+ * // { keptShape: [2, 4], keptStrides: [12, 1], redShape: [3], redStrides: [4] }
+ * ```
+ */
+export function splitAxes(
+  shape: Shape,
+  strides: readonly number[],
+  axes: readonly number[],
+): {
+  /** The sizes of the dimensions not in `axes`. */
+  keptShape: number[];
+  /** The strides of the dimensions not in `axes`. */
+  keptStrides: number[];
+  /** The sizes of the dimensions in `axes`. */
+  redShape: number[];
+  /** The strides of the dimensions in `axes`. */
+  redStrides: number[];
+} {
+  const set = new Set(axes);
+  const keptShape: number[] = [];
+  const keptStrides: number[] = [];
+  const redShape: number[] = [];
+  const redStrides: number[] = [];
+  shape.forEach((size, d) => {
+    if (set.has(d)) {
+      redShape.push(size);
+      redStrides.push(strides[d]);
+    } else {
+      keptShape.push(size);
+      keptStrides.push(strides[d]);
+    }
+  });
+  return { keptShape, keptStrides, redShape, redStrides };
+}
+
 /** Resolves a possibly negative dim against a rank, with a clear error naming the op.
  * @example
  * ```ts

@@ -18,6 +18,7 @@ import {
   type TypedArray,
   type View,
 } from '../src/index.js';
+import { gatherView } from './helpers.js';
 
 interface Case {
   id: string;
@@ -37,21 +38,7 @@ const fixture = JSON.parse(readFileSync(new URL('./fixtures/print.json', import.
  * `sync: false` it has no `readSync`, like WebGPU.
  */
 function storeBackend(name: string, sync: boolean): Backend<TypedArray> {
-  const read = (x: View<TypedArray>): TypedArray => {
-    const n = x.shape.reduce((a, b) => a * b, 1);
-    const out = new (arrayType(x.dtype))(n);
-    const idx = new Array<number>(x.shape.length).fill(0);
-    for (let i = 0; i < n; i++) {
-      let o = x.offset;
-      for (let d = 0; d < idx.length; d++) o += idx[d] * x.strides[d];
-      out[i] = x.buffer[o];
-      for (let d = idx.length - 1; d >= 0; d--) {
-        if (++idx[d] < x.shape[d]) break;
-        idx[d] = 0;
-      }
-    }
-    return out;
-  };
+  const read = (x: View<TypedArray>): TypedArray => new (arrayType(x.dtype))(gatherView(x));
   const reads = { count: 0, elements: 0 };
   const counted = (x: View<TypedArray>): TypedArray => {
     const out = read(x);

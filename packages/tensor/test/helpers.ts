@@ -14,23 +14,6 @@ export interface RefBackend extends Backend<TypedArray> {
   copies: number;
 }
 
-/** The elements of a strided view in row-major order. */
-export function gatherView(x: View<TypedArray>): number[] {
-  const n = shapeSize(x.shape);
-  const out = new Array<number>(n);
-  const idx = new Array<number>(x.shape.length).fill(0);
-  for (let i = 0; i < n; i++) {
-    let o = x.offset;
-    for (let d = 0; d < idx.length; d++) o += idx[d] * x.strides[d];
-    out[i] = x.buffer[o];
-    for (let d = idx.length - 1; d >= 0; d--) {
-      if (++idx[d] < x.shape[d]) break;
-      idx[d] = 0;
-    }
-  }
-  return out;
-}
-
 /** Storage positions of a strided view's elements, in row-major order. */
 function positions(x: View<TypedArray>): number[] {
   const n = shapeSize(x.shape);
@@ -46,6 +29,11 @@ function positions(x: View<TypedArray>): number[] {
     }
   }
   return out;
+}
+
+/** The elements of a strided view in row-major order. */
+export function gatherView(x: View<TypedArray>): number[] {
+  return positions(x).map((o) => x.buffer[o]);
 }
 
 function store(values: readonly number[], dtype: DType): TypedArray {

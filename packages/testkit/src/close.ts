@@ -62,7 +62,8 @@ export interface ArrayCloseOptions {
   readonly shape?: readonly number[];
 }
 
-function unravel(i: number, shape: readonly number[]): number[] {
+/** @internal The multi-index of flat (row-major) index `i` in `shape`; shared with compare.ts. */
+export function unravel(i: number, shape: readonly number[]): number[] {
   const idx = new Array<number>(shape.length).fill(0);
   for (let d = shape.length - 1; d >= 0; d--) {
     const n = shape[d];

@@ -1,4 +1,4 @@
-import { elementScore } from './close.js';
+import { elementScore, unravel } from './close.js';
 import { fixtureValues } from './fixtures.js';
 import type { FixtureTensor, Tolerance } from './types.js';
 
@@ -45,16 +45,6 @@ export interface CloseOptions {
 
 function fmtShape(s: readonly number[]): string {
   return `[${s.join(', ')}]`;
-}
-
-function unravel(i: number, shape: readonly number[]): number[] {
-  const idx = new Array<number>(shape.length).fill(0);
-  for (let d = shape.length - 1; d >= 0; d--) {
-    const n = shape[d];
-    idx[d] = i % n;
-    i = Math.floor(i / n);
-  }
-  return idx;
 }
 
 function fmtValue(v: number, dtype: string): string {

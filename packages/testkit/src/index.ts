@@ -54,3 +54,4 @@ export {
   type SyncReadableTensor,
 } from './close.js';
 export { readJsonFixture, repoRoot, scratch, sharedData, type Scratch } from './files.js';
+export { thrown } from './thrown.js';

@@ -130,36 +130,28 @@ function col2imReference(cols: Tensor, p: Im2colParams): Tensor {
 
 /** @internal im2col from resolved geometry (the autograd rule of col2im calls it). */
 export function im2colWith(x: Tensor, p: Im2colParams): Tensor {
-  const op = 'im2col';
+  const out = runIm2colKernel('im2col', x, p, [p.n, p.c * p.kh * p.kw, p.oh * p.ow], im2colReference);
+  return record('im2col', [x], out, { params: p });
+}
+
+/**
+ * The backend's fused `op` kernel on `x` (made contiguous first) with output shape `outShape`
+ * where the backend has it and `x` is not empty, otherwise `reference`; not recorded.
+ */
+function runIm2colKernel(op: 'im2col' | 'col2im', x: Tensor, p: Im2colParams, outShape: number[], reference: (x: Tensor, p: Im2colParams) => Tensor): Tensor {
   const device = deviceOf(op, x);
-  const kernel = device.backend.fused?.im2col;
-  let out: Tensor;
-  if (kernel && x.numel() > 0) {
-    const xc = x.isContiguous() ? x : noGrad(() => x.contiguous());
-    const buf = kernel.call(device.backend.fused, xc._view(op), p);
-    if (xc !== x) xc.dispose();
-    out = wrap(device, buf, x.dtype, [p.n, p.c * p.kh * p.kw, p.oh * p.ow]);
-  } else {
-    out = im2colReference(x, p);
-  }
-  return record(op, [x], out, { params: p });
+  const kernel = device.backend.fused?.[op];
+  if (!kernel || x.numel() === 0) return reference(x, p);
+  const xc = x.isContiguous() ? x : noGrad(() => x.contiguous());
+  const buf = kernel.call(device.backend.fused, xc._view(op), p);
+  if (xc !== x) xc.dispose();
+  return wrap(device, buf, x.dtype, outShape);
 }
 
 /** @internal col2im from resolved geometry (the autograd rule of im2col calls it). */
 export function col2imWith(cols: Tensor, p: Im2colParams): Tensor {
-  const op = 'col2im';
-  const device = deviceOf(op, cols);
-  const kernel = device.backend.fused?.col2im;
-  let out: Tensor;
-  if (kernel && cols.numel() > 0) {
-    const cc = cols.isContiguous() ? cols : noGrad(() => cols.contiguous());
-    const buf = kernel.call(device.backend.fused, cc._view(op), p);
-    if (cc !== cols) cc.dispose();
-    out = wrap(device, buf, cols.dtype, [p.n, p.c, p.h, p.w]);
-  } else {
-    out = col2imReference(cols, p);
-  }
-  return record(op, [cols], out, { params: { ...p, padValue: 0 } });
+  const out = runIm2colKernel('col2im', cols, p, [p.n, p.c, p.h, p.w], col2imReference);
+  return record('col2im', [cols], out, { params: { ...p, padValue: 0 } });
 }
 
 /**

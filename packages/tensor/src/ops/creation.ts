@@ -2,7 +2,7 @@ import type { Device } from '../device.js';
 import type { DType, TypedArray } from '../dtype.js';
 import { INT32_MAX, INT32_MIN, arrayType, checkedValue, isDType, isFloatingPoint } from '../dtype.js';
 import { DTypeError, FackelError, ShapeError, fmtShape } from '../errors.js';
-import { type Generator, defaultGenerator } from '../random.js';
+import { type Generator, defaultGenerator, shuffledRange } from '../random.js';
 import { checkShape, shapeSize } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { isTensor } from '../tensor-like.js';
@@ -424,15 +424,7 @@ export function randperm(n: number, options?: RandomOptions): Tensor {
   if (!Number.isInteger(n) || n < 0) throw new FackelError(`randperm: n must be a non-negative integer, got ${n}`);
   checkShape([n], 'randperm', o.dtype ?? 'int32');
   const g = o.generator ?? defaultGenerator;
-  const host = new Int32Array(n);
-  for (let i = 0; i < n; i++) host[i] = i;
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(g.random() * (i + 1));
-    const t = host[i];
-    host[i] = host[j];
-    host[j] = t;
-  }
-  return fromHost(host, [n], o.dtype ?? 'int32', o, 'randperm');
+  return fromHost(shuffledRange(n, g), [n], o.dtype ?? 'int32', o, 'randperm');
 }
 
 /**

@@ -1,8 +1,7 @@
 import { type Tensor, sub, tidy } from '@fackel/tensor';
 import { softplus } from '../activation.js';
-import { requireFloatInput, requireTensor } from '../checks.js';
 import type { BCEOptions } from './binary-cross-entropy.js';
-import { checkReduction, checkSameShape, checkWeight, reduce } from './reduction.js';
+import { checkElementwiseLoss, checkWeight, reduce } from './reduction.js';
 
 /** Options of `functional.binaryCrossEntropyWithLogits` and `BCEWithLogitsLoss`.
  * @example
@@ -32,12 +31,7 @@ export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opti
 /** @internal `op` names the caller in error messages (`BCEWithLogitsLoss` passes its name). */
 export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, options: BCEWithLogitsOptions, op: string): Tensor;
 export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, options: BCEWithLogitsOptions = {}, op = 'binaryCrossEntropyWithLogits'): Tensor {
-  requireTensor(input, 'the input', op);
-  requireTensor(target, 'the target', op);
-  requireFloatInput(input, 'the input', op);
-  requireFloatInput(target, 'the target', op);
-  checkSameShape(input, target, op);
-  const reduction = checkReduction(options.reduction ?? 'mean', op);
+  const reduction = checkElementwiseLoss(input, target, options, op, true);
   const weight = checkWeight(options.weight, input, op);
   const posWeight = checkWeight(options.posWeight, input, op, 'posWeight');
   return tidy(() => {

@@ -1,6 +1,5 @@
 import { type Tensor, sub, tidy } from '@fackel/tensor';
-import { requireFloatInput, requireTensor } from '../checks.js';
-import { type LossOptions, checkReduction, checkSameShape, checkWeight, reduce } from './reduction.js';
+import { type LossOptions, checkElementwiseLoss, checkWeight, reduce } from './reduction.js';
 
 /** Options of `functional.binaryCrossEntropy` and `BCELoss`.
  * @example
@@ -31,12 +30,7 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, options?: BCEO
 /** @internal `op` names the caller in error messages (`BCELoss` passes its name). */
 export function binaryCrossEntropy(input: Tensor, target: Tensor, options: BCEOptions, op: string): Tensor;
 export function binaryCrossEntropy(input: Tensor, target: Tensor, options: BCEOptions = {}, op = 'binaryCrossEntropy'): Tensor {
-  requireTensor(input, 'the input', op);
-  requireTensor(target, 'the target', op);
-  requireFloatInput(input, 'the input', op);
-  requireFloatInput(target, 'the target', op);
-  checkSameShape(input, target, op);
-  const reduction = checkReduction(options.reduction ?? 'mean', op);
+  const reduction = checkElementwiseLoss(input, target, options, op, true);
   const weight = checkWeight(options.weight, input, op);
   return tidy(() => {
     const logX = input.log().clamp(-100, null);

@@ -1,8 +1,8 @@
 import { DTypeError, FackelError, ShapeError, type Tensor, fmtShape, isFloatingPoint, softmaxCrossEntropy, tidy } from '@fackel/tensor';
-import { requireFloatInput, requireTensor, sameShape } from '../checks.js';
+import { sameShape } from '../checks.js';
 import { type ClassLayout, checkIgnoreIndex, checkIndexTarget, checkTargetRange, classLayout, classWeight, nllCore } from './class-targets.js';
 import type { NLLLossOptions } from './nll-loss.js';
-import { type Reduction, checkReduction, reduce } from './reduction.js';
+import { type Reduction, checkLossInputs, checkReduction, reduce } from './reduction.js';
 
 /** Options of `functional.crossEntropy` and `CrossEntropyLoss`.
  * @example
@@ -39,9 +39,7 @@ export function crossEntropy(input: Tensor, target: Tensor, options?: CrossEntro
 /** @internal `op` names the caller in error messages (`CrossEntropyLoss` passes its name). */
 export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntropyOptions, op: string): Tensor;
 export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntropyOptions = {}, op = 'crossEntropy'): Tensor {
-  requireTensor(input, 'the input', op);
-  requireTensor(target, 'the target', op);
-  requireFloatInput(input, 'the input', op);
+  checkLossInputs(input, target, op);
   const layout = classLayout(input, op);
   const reduction = checkReduction(options.reduction ?? 'mean', op);
   const weight = classWeight(options.weight, layout.numClasses, op);

@@ -1,6 +1,5 @@
 import { type Tensor, tidy } from '@fackel/tensor';
-import { requireFloatInput, requireTensor } from '../checks.js';
-import { type LossOptions, checkReduction, checkSameShape, reduce } from './reduction.js';
+import { type LossOptions, checkElementwiseLoss, reduce } from './reduction.js';
 
 /**
  * Mean absolute error |x − y|.
@@ -16,10 +15,6 @@ export function l1Loss(input: Tensor, target: Tensor, options?: LossOptions): Te
 /** @internal `op` names the caller in error messages (`L1Loss` passes its name). */
 export function l1Loss(input: Tensor, target: Tensor, options: LossOptions, op: string): Tensor;
 export function l1Loss(input: Tensor, target: Tensor, options: LossOptions = {}, op = 'l1Loss'): Tensor {
-  requireTensor(input, 'the input', op);
-  requireTensor(target, 'the target', op);
-  requireFloatInput(input, 'the input', op);
-  checkSameShape(input, target, op);
-  const reduction = checkReduction(options.reduction ?? 'mean', op);
+  const reduction = checkElementwiseLoss(input, target, options, op);
   return tidy(() => reduce(input.sub(target).abs(), reduction));
 }

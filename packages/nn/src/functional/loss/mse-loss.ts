@@ -1,6 +1,5 @@
 import { type Tensor, tidy } from '@fackel/tensor';
-import { requireFloatInput, requireTensor } from '../checks.js';
-import { type LossOptions, checkReduction, checkSameShape, reduce } from './reduction.js';
+import { type LossOptions, checkElementwiseLoss, reduce } from './reduction.js';
 
 /**
  * Mean squared error (x − y)².
@@ -16,10 +15,6 @@ export function mseLoss(input: Tensor, target: Tensor, options?: LossOptions): T
 /** @internal `op` names the caller in error messages (`MSELoss` passes its name). */
 export function mseLoss(input: Tensor, target: Tensor, options: LossOptions, op: string): Tensor;
 export function mseLoss(input: Tensor, target: Tensor, options: LossOptions = {}, op = 'mseLoss'): Tensor {
-  requireTensor(input, 'the input', op);
-  requireTensor(target, 'the target', op);
-  requireFloatInput(input, 'the input', op);
-  checkSameShape(input, target, op);
-  const reduction = checkReduction(options.reduction ?? 'mean', op);
+  const reduction = checkElementwiseLoss(input, target, options, op);
   return tidy(() => reduce(input.sub(target).square(), reduction));
 }

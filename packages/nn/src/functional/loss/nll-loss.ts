@@ -1,7 +1,6 @@
 import { DTypeError, type Tensor, tidy } from '@fackel/tensor';
-import { requireFloatInput, requireTensor } from '../checks.js';
 import { checkIgnoreIndex, checkIndexTarget, classLayout, classWeight, nllCore } from './class-targets.js';
-import { type LossOptions, checkReduction } from './reduction.js';
+import { type LossOptions, checkLossInputs, checkReduction } from './reduction.js';
 
 /** Options of `functional.nllLoss` and `NLLLoss`.
  * @example
@@ -34,9 +33,7 @@ export function nllLoss(input: Tensor, target: Tensor, options?: NLLLossOptions)
 /** @internal `op` names the caller in error messages (`NLLLoss` passes its name). */
 export function nllLoss(input: Tensor, target: Tensor, options: NLLLossOptions, op: string): Tensor;
 export function nllLoss(input: Tensor, target: Tensor, options: NLLLossOptions = {}, op = 'nllLoss'): Tensor {
-  requireTensor(input, 'the input', op);
-  requireTensor(target, 'the target', op);
-  requireFloatInput(input, 'the input', op);
+  checkLossInputs(input, target, op);
   const layout = classLayout(input, op);
   if (target.dtype !== 'int32') {
     throw new DTypeError(`${op}: expected int32 class indices as the target, got ${target.dtype} (create them with { dtype: 'int32' } or cast with .int())`);

@@ -36,6 +36,25 @@ export function reduce(loss: Tensor, reduction: Reduction): Tensor {
   return reduction === 'mean' ? loss.mean() : reduction === 'sum' ? loss.sum() : loss;
 }
 
+/** @internal What every loss checks first: input and target are tensors, and the input is floating-point. */
+export function checkLossInputs(input: Tensor, target: Tensor, op: string): void {
+  requireTensor(input, 'the input', op);
+  requireTensor(target, 'the target', op);
+  requireFloatInput(input, 'the input', op);
+}
+
+/**
+ * @internal The checks of a loss that compares input and target element by element
+ * ({@link checkLossInputs}, a floating-point target where `floatTarget`, equal shapes); returns
+ * the checked reduction.
+ */
+export function checkElementwiseLoss(input: Tensor, target: Tensor, options: LossOptions, op: string, floatTarget = false): Reduction {
+  checkLossInputs(input, target, op);
+  if (floatTarget) requireFloatInput(target, 'the target', op);
+  checkSameShape(input, target, op);
+  return checkReduction(options.reduction ?? 'mean', op);
+}
+
 /** @internal Throws unless target and input have the same shape (no broadcasting, unlike PyTorch). */
 export function checkSameShape(input: Tensor, target: Tensor, op: string): void {
   if (!sameShape(input.shape, target.shape)) {
