@@ -7,20 +7,11 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM_ARGS, CHROMIUM_PATH as CHROMIUM } from '@fackel/example-report/chromium';
 import { ROOT, documentedPackages } from './support/extract.js';
 import { checkSiteLinks, decodeTypedocData } from './support/links.js';
 
 const SITE = join(ROOT, 'docs/api');
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 
 // In CI a missing site or browser fails; locally the checks say what to run and skip.
 const CI = !!process.env.CI;
@@ -116,7 +107,7 @@ describe.skipIf(!!siteSkip)(`the built site${siteSkip}`, () => {
       // Served over HTTP, as a hosted site is (Chromium blocks SVG sprites from file: URLs).
       server = await serveStatic(SITE);
       base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-      browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+      browser = await chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS], headless: true });
     });
     afterAll(async () => {
       await browser?.close();
