@@ -1,4 +1,4 @@
-import { FackelError, type Tensor, tidy, where } from '@fackel/tensor';
+import { FackelError, type SoftplusOptions, type Tensor, tidy, where } from '@fackel/tensor';
 import { requireFloatInput, requireTensor } from './checks.js';
 
 /**
@@ -75,15 +75,8 @@ export function leakyRelu(input: Tensor, negativeSlope = 0.01): Tensor {
 export function gelu(input: Tensor, approximate: 'none' | 'tanh' = 'none'): Tensor {
   requireTensor(input, 'the input', 'gelu');
   requireFloatInput(input, 'the input', 'gelu');
-  if (approximate === 'none') {
-    return tidy(() => input.mul(0.5).mul(input.mul(Math.SQRT1_2).erf().add(1)));
-  }
-  if (approximate === 'tanh') {
-    return tidy(() => {
-      const inner = input.add(input.pow(3).mul(0.044715)).mul(Math.sqrt(2 / Math.PI));
-      return input.mul(0.5).mul(inner.tanh().add(1));
-    });
-  }
+  // The tensor op is one kernel with its gradient in the op table (no composition of five ops).
+  if (approximate === 'none' || approximate === 'tanh') return input.gelu({ approximate });
   throw new FackelError(`gelu: approximate must be 'none' or 'tanh', got '${String(approximate)}'`);
 }
 
@@ -120,25 +113,19 @@ export function logSoftmax(input: Tensor, dim: number): Tensor {
 }
 
 /**
- * log(1 + eˣ), computed without overflow and with the exact gradient (sigmoid) everywhere.
+ * log(1 + e^(β·x)) / β, returning x where β·x exceeds `threshold` (PyTorch's `F.softplus`,
+ * defaults β = 1 and threshold 20), without overflow and with the gradient σ(β·x).
  *
  * @example
  * ```ts
  * import { tensor } from '@fackel/tensor';
  * import { functional as F } from '@fackel/nn';
  * F.softplus(tensor([0, 100])); // [0.6931, 100]
+ * F.softplus(tensor([1]), { beta: 2 }); // [1.0634]
  * ```
  */
-export function softplus(input: Tensor): Tensor {
+export function softplus(input: Tensor, options: SoftplusOptions = {}): Tensor {
   requireTensor(input, 'the input', 'softplus');
   requireFloatInput(input, 'the input', 'softplus');
-  // z ≤ 0: log1p(eᶻ); z > 0: z + log1p(e⁻ᶻ). Each branch sees clamped inputs, so neither
-  // overflows and the unused branch passes a finite zero gradient.
-  return tidy(() => {
-    const zNeg = input.clamp(null, 0);
-    const zPos = input.clamp(0, null);
-    const low = zNeg.exp().log1p();
-    const high = zPos.add(zPos.neg().exp().log1p());
-    return where(input.gt(0), high, low);
-  });
+  return input.softplus(options);
 }
