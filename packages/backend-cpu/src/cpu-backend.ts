@@ -16,6 +16,7 @@ import {
 import { assignKernel, binaryKernel, copyKernel, unaryKernel, whereKernel } from './elementwise.js';
 import { adamStepKernel, lstmCellBackwardKernel, lstmCellKernel, softmaxCrossEntropyBackwardKernel, softmaxCrossEntropyKernel } from './fused.js';
 import { gatherKernel, indexSelectKernel, scatterAddKernel } from './indexing.js';
+import { lstmSequenceBackwardKernel, lstmSequenceKernel } from './kernels/lstm-sequence.js';
 import { clearPackedCache, invalidatePacked, matmulInto } from './kernels/matmul.js';
 import { col2imKernel, im2colKernel } from './kernels/im2col.js';
 import { cumsumKernel, reduceKernel, sortKernel } from './reduce.js';
@@ -59,6 +60,28 @@ export class CpuBackend implements Backend<TypedArray> {
       const dC = this.alloc(c.dtype, n * h) as Float32Array;
       lstmCellBackwardKernel(this.contiguousData(dHc), this.contiguousData(act), this.contiguousData(c), this.contiguousData(hc), n, h, dGates, dC);
       return [dGates, dC];
+    },
+    lstmSequence: (gx, h0, c0, wHh, bias, reverse, save) => {
+      const [T, N, G] = gx.shape as [number, number, number];
+      const H = G / 4;
+      const dt = gx.dtype;
+      const packed = this.out(dt, (T + 1) * N * H) as Float32Array;
+      const hcs = save ? (this.out(dt, T * N * 2 * H) as Float32Array) : null;
+      const act = save ? (this.out(dt, T * N * G) as Float32Array) : null;
+      const data = (v: View<TypedArray> | null): Float32Array | null => (v === null ? null : (this.contiguousData(v) as Float32Array));
+      lstmSequenceKernel(data(gx)!, data(h0), data(c0), wHh as View<Float32Array>, data(bias), T, N, H, reverse, packed, hcs, act);
+      return [packed, hcs, act];
+    },
+    lstmSequenceBackward: (grad, act, hcs, c0, wHh, reverse, wantDh0) => {
+      const [T, N, G] = act.shape as [number, number, number];
+      const H = G / 4;
+      const dt = act.dtype;
+      const dG = this.out(dt, T * N * G) as Float32Array;
+      const dh0 = wantDh0 ? (this.out(dt, N * H) as Float32Array) : null;
+      const dc0 = this.out(dt, N * H) as Float32Array;
+      const data = (v: View<TypedArray>): Float32Array => this.contiguousData(v) as Float32Array;
+      lstmSequenceBackwardKernel(data(grad), data(act), data(hcs), c0 === null ? null : data(c0), wHh as View<Float32Array>, T, N, H, reverse, dG, dh0, dc0);
+      return [dG, dh0, dc0];
     },
     softmaxCrossEntropy: (logits, target, ignoreIndex) => {
       const [n, c] = logits.shape as [number, number];

@@ -2,7 +2,7 @@
 // hand-written backward pass through time (as cuDNN does it). nn.LSTM runs its layers through
 // it (see rnn.ts); the step-by-step path there is the reference it is tested against.
 import { defineFunction } from '@fackel/autograd';
-import { cat, isGradEnabled, keep, lstmCell, lstmCellBackward, ones, tidy, zeros, type Tensor } from '@fackel/tensor';
+import { isGradEnabled, keep, lstmSequence, lstmSequenceBackward, ones, tidy, zeros, type Tensor } from '@fackel/tensor';
 
 /** The parameters of one layer and direction, PyTorch's layout (`[4H, in]`, `[4H, H]`, `[4H]`). */
 export interface LstmLayerWeights {
@@ -24,16 +24,18 @@ export interface LstmLayerOutput {
 
 /**
  * Runs one LSTM layer (one direction) over time-major `x` `[T, N, I]` from `h0`, `c0` `[N, H]`
- * (null: zeros) as one autograd node, on any backend: built from `matmul`, `lstmCell` and
- * `lstmCellBackward`, which each backend runs as its own kernels.
+ * (null: zeros) as one autograd node, on any backend: one `matmul` for the input projections
+ * and `lstmSequence` / `lstmSequenceBackward` for the recurrence, which a backend may run as one
+ * kernel each (the CPU does: the time loop with no tensor per step) or falls back to one
+ * `matmul` and one `lstmCell` per step.
  *
- * Forward: one matmul projects every step's input (`[T·N, I] @ W_ihᵀ` plus both biases); each
- * step adds `h @ W_hhᵀ` into its rows in place and runs the fused cell, which also returns the
- * gate activations. When a gradient is needed, the node keeps those activations and each
- * step's `[h, c]`, so the backward recomputes nothing: per step (in reverse) one
- * `lstmCellBackward` and one `[N, 4H] @ W_hh` matmul for the gradient of the previous h; then
- * the gradients of x, the weights and the biases as one large matmul each over all steps
- * (`dG @ W_ih`, `dGᵀ @ x`, `dGᵀ @ h_prev`, `1ᵀ @ dG`).
+ * Forward: one matmul projects every step's input (`[T·N, I] @ W_ihᵀ`); the recurrence adds
+ * both biases and `h @ W_hhᵀ` per step and runs the fused cell, which also returns the gate
+ * activations. When a gradient is needed, the node keeps those activations and each step's
+ * `[h, c]`, so the backward recomputes nothing: per step (in reverse) the cell's backward and
+ * one `[N, 4H] @ W_hh` matmul for the gradient of the previous h; then the gradients of x, the
+ * weights and the biases as one large matmul each over all steps (`dG @ W_ih`, `dGᵀ @ x`,
+ * `dGᵀ @ h_prev`, `1ᵀ @ dG`).
  *
  * A node has one output, so the function returns the packed `[T + 1, N, H]` — the hidden
  * states of every step followed by the final cell state — and `out`, `h`, `c` are views of it
@@ -50,67 +52,32 @@ export function lstmLayerFused(x: Tensor, h0: Tensor | null, c0: Tensor | null, 
   const iBIh = at(w.bIh);
   const iBHh = at(w.bHh);
   const recording = isGradEnabled() && inputs.some((t) => t.requiresGrad);
-  // time index of processing step s
-  const time = (s: number): number => (reverse ? T - 1 - s : s);
   // Tensors created in forward and saved for backward: kept past forward's tidy scope until
   // the engine has taken its own references, then released here.
   const created: Tensor[] = [];
   // saved tensors, by position in ctx.saved
-  let sXf = -1;
-  let sPacked = -1;
-  let sH0 = -1;
-  let sC0 = -1;
-  const sHc: number[] = [];
-  const sAct: number[] = [];
+  const slot = { xf: -1, packed: -1, h0: -1, c0: -1, hcs: -1, act: -1 };
 
   const fn = defineFunction({
     name: 'LSTMLayer',
     forward(ctx) {
       return tidy(() => {
-        const opts = { dtype: x.dtype, device: x.device };
         const xf = x.reshape([T * N, I]);
-        const gatesAll = xf.matmul(w.wIh.t());
+        const gx = xf.matmul(w.wIh.t()).reshape([T, N, 4 * H]);
         const bias = w.bIh && w.bHh ? w.bIh.add(w.bHh) : (w.bIh ?? w.bHh);
-        if (bias) gatesAll.add_(bias);
-        const wHhT = w.wHh.t();
-        let h: Tensor | null = h0;
-        let c: Tensor = c0 ?? zeros([N, H], opts);
-        const hs = new Array<Tensor>(T);
-        const hcs: Tensor[] = [];
-        const acts: Tensor[] = [];
-        for (let s = 0; s < T; s++) {
-          const t = time(s);
-          const gates = gatesAll.narrow(0, t * N, N);
-          if (h !== null) {
-            const rec = h.matmul(wHhT);
-            gates.add_(rec);
-            rec.dispose();
-          }
-          const [hc, act] = lstmCell(gates, c, { activations: true });
-          gates.dispose();
-          if (recording) {
-            hcs.push(hc);
-            acts.push(act);
-          } else {
-            act.dispose();
-          }
-          h = hc.narrow(1, 0, H);
-          c = hc.narrow(1, H, H);
-          hs[t] = h;
-        }
-        const packed = cat([...hs, c], 0).reshape([T + 1, N, H]);
+        const { packed, hcs, act } = lstmSequence(gx, h0, c0, w.wHh, { bias, reverse, save: recording });
         if (recording) {
           const saved: Tensor[] = [];
           const save = (t: Tensor, mine: boolean): number => {
             if (mine) created.push(keep(t));
             return saved.push(t) - 1;
           };
-          sPacked = save(packed, false);
-          if (ctx.needsInputGrad[1]) sXf = save(xf, true);
-          if (h0 !== null && ctx.needsInputGrad[2]) sH0 = save(h0, false);
-          if (c0 !== null) sC0 = save(c0, false);
-          for (const hc of hcs) sHc.push(save(hc, true));
-          for (const act of acts) sAct.push(save(act, true));
+          slot.packed = save(packed, false);
+          if (ctx.needsInputGrad[1]) slot.xf = save(xf, true);
+          if (h0 !== null && ctx.needsInputGrad[2]) slot.h0 = save(h0, false);
+          if (c0 !== null) slot.c0 = save(c0, false);
+          slot.hcs = save(hcs!, true);
+          slot.act = save(act!, true);
           ctx.saveForBackward(...saved);
         }
         return packed;
@@ -120,24 +87,20 @@ export function lstmLayerFused(x: Tensor, h0: Tensor | null, c0: Tensor | null, 
       const need = ctx.needsInputGrad;
       const saved = ctx.saved;
       const opts = { dtype: g.dtype, device: g.device };
-      const packed = saved[sPacked];
+      const packed = saved[slot.packed];
       const wantH0 = iH0 >= 0 && need[iH0];
-      let dh: Tensor | null = null;
-      let dc: Tensor = g.select(0, T);
-      const dGs = new Array<Tensor>(T);
-      for (let s = T - 1; s >= 0; s--) {
-        const t = time(s);
-        const gh = dh === null ? g.select(0, t) : g.select(0, t).add(dh);
-        const cPrev = s > 0 ? saved[sHc[s - 1]].narrow(1, H, H) : sC0 >= 0 ? saved[sC0] : zeros([N, H], opts);
-        const [dG, dC] = lstmCellBackward(cat([gh, dc], 1), saved[sAct[s]], cPrev, saved[sHc[s]]);
-        dGs[t] = dG;
-        dh = s > 0 || wantH0 ? dG.matmul(w.wHh) : null;
-        dc = dC;
-      }
-      const dG = cat(dGs, 0); // [T·N, 4H], rows in time order like x
+      const {
+        dG: dG3,
+        dh0,
+        dc0,
+      } = lstmSequenceBackward(g, saved[slot.act], saved[slot.hcs], slot.c0 >= 0 ? saved[slot.c0] : null, w.wHh, {
+        reverse,
+        wantDh0: wantH0,
+      });
+      const dG = dG3.reshape([T * N, 4 * H]); // rows in time order like x
       const grads = new Array<Tensor | null>(inputs.length).fill(null);
       if (need[0]) grads[0] = dG.matmul(w.wIh).reshape([T, N, I]);
-      if (need[1]) grads[1] = dG.t().matmul(saved[sXf]);
+      if (need[1]) grads[1] = dG.t().matmul(saved[slot.xf]);
       if (need[2]) {
         // h_prev of the steps after the first: the packed hidden states, shifted by one step
         const flat = packed.reshape([(T + 1) * N, H]);
@@ -147,17 +110,17 @@ export function lstmLayerFused(x: Tensor, h0: Tensor | null, c0: Tensor | null, 
           const hRows = flat.narrow(0, reverse ? N : 0, (T - 1) * N);
           dW = dRows.t().matmul(hRows);
         }
-        if (sH0 >= 0) {
+        if (slot.h0 >= 0) {
           const first = dG
-            .narrow(0, time(0) * N, N)
+            .narrow(0, (reverse ? T - 1 : 0) * N, N)
             .t()
-            .matmul(saved[sH0]);
+            .matmul(saved[slot.h0]);
           dW = dW === null ? first : dW.add(first);
         }
         grads[2] = dW ?? zeros(w.wHh.shape, opts);
       }
-      if (wantH0) grads[iH0] = dh;
-      if (iC0 >= 0 && need[iC0]) grads[iC0] = dc;
+      if (wantH0) grads[iH0] = dh0;
+      if (iC0 >= 0 && need[iC0]) grads[iC0] = dc0;
       const wantBIh = iBIh >= 0 && need[iBIh];
       const wantBHh = iBHh >= 0 && need[iBHh];
       if (wantBIh || wantBHh) {

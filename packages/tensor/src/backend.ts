@@ -79,6 +79,40 @@ export interface FusedKernels<B> {
    */
   lstmCellBackward?(gradHc: View<B>, act: View<B>, c: View<B>, hc: View<B>): [dGates: B, dC: B];
   /**
+   * One LSTM layer's recurrence over all time steps (see `lstmSequence`). `gx` is contiguous
+   * `[T, N, 4H]` (each step's input projection with both biases), `h0` and `c0` contiguous
+   * `[N, H]` or null (zeros), `wHh` the `[4H, H]` recurrent weight (any strides), `bias` a
+   * contiguous `[4H]` or null. Step `s` works on time `t = reverse ? T−1−s : s`:
+   * `gates = gx[t] + h @ wHhᵀ + bias`, then `lstmCell`.
+   * Returns new contiguous buffers: `packed` `[T+1, N, H]` (the hidden state at every time
+   * index, then the final cell state) and, when `save`, `hcs` `[T, N, 2H]` (each step's `[h, c]`)
+   * and `act` `[T, N, 4H]` (its gate activations), else null for both.
+   */
+  lstmSequence?(
+    gx: View<B>,
+    h0: View<B> | null,
+    c0: View<B> | null,
+    wHh: View<B>,
+    bias: View<B> | null,
+    reverse: boolean,
+    save: boolean,
+  ): [packed: B, hcs: B | null, act: B | null];
+  /**
+   * Backward of `lstmSequence`: from the contiguous gradient of `packed` `[T+1, N, H]`, the
+   * saved `act` and `hcs`, `c0` (null: zeros) and `wHh`, returns new contiguous buffers `dG`
+   * `[T, N, 4H]` (gradient of `gx`), `dh0` `[N, H]` (only when `wantDh0`, else null) and `dc0`
+   * `[N, H]`.
+   */
+  lstmSequenceBackward?(
+    grad: View<B>,
+    act: View<B>,
+    hcs: View<B>,
+    c0: View<B> | null,
+    wHh: View<B>,
+    reverse: boolean,
+    wantDh0: boolean,
+  ): [dG: B, dh0: B | null, dc0: B];
+  /**
    * Softmax with cross-entropy over rows. `logits` is `[N, C]` (float32, or float64 where the
    * backend stores it), `target` is `[N]` int32 class indices. Returns new contiguous buffers
    * `[loss, probs]` of the logits' dtype: `loss` is `[N]` with `loss[r] = logsumexp(logits[r]) −

@@ -108,7 +108,17 @@ export { matmul, bmm } from './ops/linalg.js';
 export { gather, indexSelect, scatterAdd, cat, stack, split, chunk, oneHot, cumsum, sort, topk } from './ops/indexing.js';
 export { softmax, logSoftmax } from './ops/functional.js';
 export { cast, clone, contiguous, toDevice } from './ops/convert.js';
-export { lstmCell, lstmCellBackward, adamStep_, softmaxCrossEntropy, softmaxCrossEntropyBackward } from './ops/fused.js';
+export {
+  lstmCell,
+  lstmCellBackward,
+  lstmSequence,
+  lstmSequenceBackward,
+  type LstmSequenceOptions,
+  type LstmSequenceResult,
+  adamStep_,
+  softmaxCrossEntropy,
+  softmaxCrossEntropyBackward,
+} from './ops/fused.js';
 export type { SoftmaxCrossEntropyOptions } from './ops/fused.js';
 export type { AdamStepOptions, Im2colParams } from './backend.js';
 export { im2col, col2im, type Im2colOptions } from './ops/conv.js';

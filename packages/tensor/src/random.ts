@@ -108,6 +108,38 @@ export class Generator {
     return (this.nextUint32() >>> 8) / 16777216;
   }
 
+  /**
+   * Fills `out` with {@link randomFloat32} draws, in order (the same numbers as that many calls,
+   * several times faster); returns `out`.
+   * @example
+   * ```ts
+   * import { Generator } from '@fackel/tensor';
+   * const u = new Generator(1).fillFloat32(new Float32Array(4)); // four draws in [0, 1)
+   * ```
+   */
+  fillFloat32<A extends Float32Array | Float64Array>(out: A): A {
+    let s0 = this.s0,
+      s1 = this.s1,
+      s2 = this.s2,
+      s3 = this.s3;
+    for (let i = 0; i < out.length; i++) {
+      const x = Math.imul(s1, 5);
+      out[i] = (Math.imul((x << 7) | (x >>> 25), 9) >>> 8) / 16777216;
+      const t = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = (s3 << 11) | (s3 >>> 21);
+    }
+    this.s0 = s0;
+    this.s1 = s1;
+    this.s2 = s2;
+    this.s3 = s3;
+    return out;
+  }
+
   /** A standard normal sample (Box–Muller; the second value of each pair is kept for the next call).
    * @example
    * ```ts

@@ -1,4 +1,4 @@
-import { FackelError, type Generator, type Tensor, defaultGenerator, rand, tidy, where } from '@fackel/tensor';
+import { FackelError, type Generator, type Tensor, defaultGenerator, tensor, tidy } from '@fackel/tensor';
 import { requireFloatInput, requireTensor } from './checks.js';
 
 /**
@@ -23,11 +23,15 @@ export function dropout(input: Tensor, p = 0.5, training = true, options: { gene
   requireFloatInput(input, 'the input', op);
   if (p === 1) return input.mul(0);
   const generator = options.generator ?? defaultGenerator;
-  return tidy(() => {
-    const u = rand(input.shape, { generator, device: input.device, dtype: input.dtype });
-    const mask = where(u.ge(p), 1 / (1 - p), 0);
-    return input.mul(mask);
-  });
+  // the mask drawn on the host in one pass: the numbers `where(rand(shape) >= p, 1 / (1 - p), 0)` gives
+  // (the comparison and the scale in the input's dtype, as the ops would compute them)
+  const n = input.numel();
+  const f64 = input.dtype === 'float64';
+  const mask = generator.fillFloat32(f64 ? new Float64Array(n) : new Float32Array(n));
+  const threshold = f64 ? p : Math.fround(p);
+  const scale = f64 ? 1 / (1 - p) : Math.fround(1 / (1 - p));
+  for (let i = 0; i < n; i++) mask[i] = mask[i] >= threshold ? scale : 0;
+  return tidy(() => input.mul(tensor(mask, { dtype: input.dtype, device: input.device }).reshape(input.shape)));
 }
 
 /** @internal Throws unless `p` is a probability (also used by the `Dropout` layer and the RNNs). */

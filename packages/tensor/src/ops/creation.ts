@@ -373,7 +373,12 @@ function randomTensor(
  * ```
  */
 export function rand(shape: readonly number[], options?: RandomOptions): Tensor {
-  return randomTensor(shape, options, 'rand', (g) => g.randomFloat32());
+  const o = checkOptions(options, 'rand') as RandomOptions;
+  const dtype = o.dtype ?? 'float32';
+  if (dtype !== 'float32' && dtype !== 'float64') return randomTensor(shape, options, 'rand', (g) => g.randomFloat32());
+  const s = checkShape(shape, 'rand', dtype);
+  const host = (o.generator ?? defaultGenerator).fillFloat32(dtype === 'float32' ? new Float32Array(shapeSize(s)) : new Float64Array(shapeSize(s)));
+  return fromHost(host, s, dtype, o, 'rand');
 }
 
 /**

@@ -7,7 +7,9 @@ import { tidy } from '../scope.js';
 import type { Tensor } from '../tensor.js';
 import { deviceOf, record, wrap } from './core.js';
 import { where } from './elementwise.js';
-import { cat } from './indexing.js';
+import { zeros } from './creation.js';
+import { cat, stack } from './indexing.js';
+import { matmul } from './linalg.js';
 import { narrow } from './views.js';
 
 function contiguousView(t: Tensor, op: string): { view: View; temp: Tensor | null } {
@@ -116,6 +118,226 @@ export function lstmCellBackward(gradHc: Tensor, act: Tensor, c: Tensor, hc: Ten
       const dg = dcTotal.mul(i).mul(g.mul(g).neg().add(1));
       const dO = gh.mul(tc).mul(o.mul(o.neg().add(1)));
       return [cat([di, df, dg, dO], 1), dcTotal.mul(f)] as [Tensor, Tensor];
+    }),
+  );
+}
+
+/**
+ * What {@link lstmSequence} returns: the packed output and, when asked to save them, what
+ * {@link lstmSequenceBackward} needs.
+ *
+ * @example
+ * ```ts
+ * import { lstmSequence, randn, type LstmSequenceResult } from '@fackel/tensor';
+ * const r: LstmSequenceResult = lstmSequence(randn([3, 2, 16]), null, null, randn([16, 4]));
+ * r.packed.shape; // [4, 2, 4]
+ * ```
+ */
+export interface LstmSequenceResult {
+  /** `[T + 1, N, H]`: the hidden state of every time step (by time index), then the final cell state. */
+  packed: Tensor;
+  /** `[T, N, 2H]`: each step's `[h, c]` as {@link lstmCell} returns it (null unless `save`). */
+  hcs: Tensor | null;
+  /** `[T, N, 4H]`: each step's gate activations σ(i), σ(f), tanh(g), σ(o) (null unless `save`). */
+  act: Tensor | null;
+}
+
+/**
+ * Options of {@link lstmSequence} and {@link lstmSequenceBackward}.
+ *
+ * @example
+ * ```ts
+ * import type { LstmSequenceOptions } from '@fackel/tensor';
+ * const o: LstmSequenceOptions = { reverse: true, save: true };
+ * ```
+ */
+export interface LstmSequenceOptions {
+  /** Run from the last time step to the first (the backward direction of a bidirectional LSTM). */
+  reverse?: boolean;
+  /** Also return each step's `[h, c]` and gate activations, for {@link lstmSequenceBackward}. */
+  save?: boolean;
+  /** ({@link lstmSequenceBackward}) Also return the gradient of the initial hidden state. */
+  wantDh0?: boolean;
+  /** ({@link lstmSequence}) A `[4H]` bias added to every step's gates (`b_ih + b_hh`), when `gx` holds only `x_t @ W_ihᵀ`. */
+  bias?: Tensor | null;
+}
+
+function checkLstmSequence(op: string, gx: Tensor, h0: Tensor | null, c0: Tensor | null, wHh: Tensor): [number, number, number] {
+  if (gx.ndim !== 3 || wHh.ndim !== 2 || wHh.shape[0] !== 4 * wHh.shape[1] || gx.shape[2] !== wHh.shape[0]) {
+    throw new ShapeError(`${op}: expected input gates [T, N, 4H] and wHh [4H, H], got ${fmtShape(gx.shape)} and ${fmtShape(wHh.shape)}`);
+  }
+  const [T, N] = gx.shape as [number, number];
+  const H = wHh.shape[1];
+  for (const [name, s] of [
+    ['h0', h0],
+    ['c0', c0],
+  ] as const) {
+    if (s !== null && (s.ndim !== 2 || s.shape[0] !== N || s.shape[1] !== H)) {
+      throw new ShapeError(`${op}: expected ${name} [${N}, ${H}] (N, H), got ${fmtShape(s.shape)}`);
+    }
+  }
+  for (const t of [wHh, h0, c0]) {
+    if (t !== null && t.dtype !== gx.dtype) throw new DTypeError(`${op}: expected one floating-point dtype, got ${gx.dtype} and ${t.dtype}`);
+  }
+  if (gx.dtype !== 'float32' && gx.dtype !== 'float64') throw new DTypeError(`${op}: expected float32 or float64, got ${gx.dtype}`);
+  return [T, N, H];
+}
+
+/**
+ * One LSTM layer's recurrence over a whole sequence, fused where the backend can (the CPU runs
+ * the time loop in one kernel call, with no tensor per step): from the input projections of all
+ * steps `gx` `[T, N, 4H]` (`x_t @ W_ihᵀ + b_ih + b_hh`, gate order i, f, g, o), the initial
+ * states `h0`, `c0` `[N, H]` (null: zeros) and the recurrent weight `wHh` `[4H, H]`, each step
+ * computes `gates = gx[t] + h @ W_hhᵀ` (plus `bias`, when given) and the cell update of
+ * {@link lstmCell}.
+ *
+ * Not differentiable by itself: it is the forward half of a hand-written backward through time,
+ * {@link lstmSequenceBackward}, which `nn.LSTM` wraps as one autograd node. With
+ * `{ save: true }` the result also holds each step's `[h, c]` and gate activations for it.
+ *
+ * @example
+ * ```ts
+ * import { lstmSequence, randn, zeros } from '@fackel/tensor';
+ * const { packed } = lstmSequence(randn([5, 2, 12]), zeros([2, 3]), null, randn([12, 3]));
+ * const hs = packed.narrow(0, 0, 5); // [5, 2, 3] hidden states
+ * const c = packed.select(0, 5); // [2, 3] final cell state
+ * ```
+ */
+export function lstmSequence(gx: Tensor, h0: Tensor | null, c0: Tensor | null, wHh: Tensor, options: LstmSequenceOptions = {}): LstmSequenceResult {
+  const bias = options.bias ?? null;
+  const device = deviceOf('lstmSequence', gx, h0, c0, wHh, bias);
+  const [T, N, H] = checkLstmSequence('lstmSequence', gx, h0, c0, wHh);
+  if (bias !== null && (bias.ndim !== 1 || bias.shape[0] !== 4 * H || bias.dtype !== gx.dtype)) {
+    throw new ShapeError(`lstmSequence: expected bias [${4 * H}] of dtype ${gx.dtype}, got ${fmtShape(bias.shape)} ${bias.dtype}`);
+  }
+  const reverse = options.reverse === true;
+  const save = options.save === true;
+  const fused = device.backend.fused?.lstmSequence;
+  if (fused) {
+    const views = [gx, h0, c0, bias].map((t) => (t === null ? null : contiguousView(t, 'lstmSequence')));
+    const [packed, hcs, act] = fused.call(
+      device.backend.fused,
+      views[0]!.view,
+      views[1]?.view ?? null,
+      views[2]?.view ?? null,
+      wHh._view('lstmSequence'),
+      views[3]?.view ?? null,
+      reverse,
+      save,
+    );
+    for (const v of views) v?.temp?.dispose();
+    return {
+      packed: wrap(device, packed, gx.dtype, [T + 1, N, H]),
+      hcs: hcs === null ? null : wrap(device, hcs, gx.dtype, [T, N, 2 * H]),
+      act: act === null ? null : wrap(device, act, gx.dtype, [T, N, 4 * H]),
+    };
+  }
+  // the reference: one matmul and one fused cell per step
+  return noGrad(() =>
+    tidy(() => {
+      const wT = wHh.t();
+      const gxb = bias === null ? gx : gx.add(bias);
+      let h = h0;
+      let c = c0 ?? zeros([N, H], { dtype: gx.dtype, device: gx.device });
+      const hs = new Array<Tensor>(T);
+      const hcs = new Array<Tensor>(T);
+      const acts = new Array<Tensor>(T);
+      for (let s = 0; s < T; s++) {
+        const t = reverse ? T - 1 - s : s;
+        const gates = h === null ? gxb.select(0, t) : gxb.select(0, t).add(matmul(h, wT));
+        [hcs[t], acts[t]] = lstmCell(gates, c, { activations: true });
+        h = narrow(hcs[t], 1, 0, H);
+        c = narrow(hcs[t], 1, H, H);
+        hs[t] = h;
+      }
+      const packed = cat([...hs, c], 0).reshape([T + 1, N, H]);
+      return {
+        packed,
+        hcs: !save ? null : T === 0 ? zeros([0, N, 2 * H], { dtype: gx.dtype, device: gx.device }) : stack(hcs, 0),
+        act: !save ? null : T === 0 ? zeros([0, N, 4 * H], { dtype: gx.dtype, device: gx.device }) : stack(acts, 0),
+      };
+    }),
+  );
+}
+
+/**
+ * Backward of {@link lstmSequence} through time: from the gradient of `packed`
+ * (`[T + 1, N, H]`), the saved `act` and `hcs`, the initial cell state `c0` (null: zeros) and
+ * `wHh`, returns the gradient of the input gates `dG` `[T, N, 4H]` (by time index, like `gx`),
+ * of `h0` (with `{ wantDh0: true }`, else null) and of `c0`. The weight gradients are then one
+ * matmul each over all steps (`dGᵀ @ x`, `dGᵀ @ h_prev`), which the caller does.
+ *
+ * @example
+ * ```ts
+ * import { lstmSequence, lstmSequenceBackward, randn } from '@fackel/tensor';
+ * const gx = randn([4, 2, 8]), w = randn([8, 2]);
+ * const { packed, hcs, act } = lstmSequence(gx, null, null, w, { save: true });
+ * const { dG, dc0 } = lstmSequenceBackward(randn(packed.shape), act!, hcs!, null, w);
+ * dG.shape; // [4, 2, 8]
+ * ```
+ */
+export function lstmSequenceBackward(
+  grad: Tensor,
+  act: Tensor,
+  hcs: Tensor,
+  c0: Tensor | null,
+  wHh: Tensor,
+  options: LstmSequenceOptions = {},
+): { dG: Tensor; dh0: Tensor | null; dc0: Tensor } {
+  const device = deviceOf('lstmSequenceBackward', grad, act, hcs, c0, wHh);
+  const [T, N, H] = checkLstmSequence('lstmSequenceBackward', act, null, c0, wHh);
+  if (
+    grad.ndim !== 3 ||
+    grad.shape[0] !== T + 1 ||
+    grad.shape[1] !== N ||
+    grad.shape[2] !== H ||
+    hcs.ndim !== 3 ||
+    hcs.shape[0] !== T ||
+    hcs.shape[2] !== 2 * H
+  ) {
+    throw new ShapeError(
+      `lstmSequenceBackward: expected grad [${T + 1}, ${N}, ${H}] and hcs [${T}, ${N}, ${2 * H}], got ${fmtShape(grad.shape)} and ${fmtShape(hcs.shape)}`,
+    );
+  }
+  const reverse = options.reverse === true;
+  const wantDh0 = options.wantDh0 === true;
+  const fused = device.backend.fused?.lstmSequenceBackward;
+  if (fused) {
+    const views = [grad, act, hcs, c0].map((t) => (t === null ? null : contiguousView(t, 'lstmSequenceBackward')));
+    const [dG, dh0, dc0] = fused.call(
+      device.backend.fused,
+      views[0]!.view,
+      views[1]!.view,
+      views[2]!.view,
+      views[3]?.view ?? null,
+      wHh._view('lstmSequenceBackward'),
+      reverse,
+      wantDh0,
+    );
+    for (const v of views) v?.temp?.dispose();
+    return {
+      dG: wrap(device, dG, grad.dtype, [T, N, 4 * H]),
+      dh0: dh0 === null ? null : wrap(device, dh0, grad.dtype, [N, H]),
+      dc0: wrap(device, dc0, grad.dtype, [N, H]),
+    };
+  }
+  return noGrad(() =>
+    tidy(() => {
+      const time = (s: number): number => (reverse ? T - 1 - s : s);
+      let dh: Tensor | null = null;
+      let dc = grad.select(0, T);
+      const dGs = new Array<Tensor>(T);
+      for (let s = T - 1; s >= 0; s--) {
+        const t = time(s);
+        const gh = dh === null ? grad.select(0, t) : grad.select(0, t).add(dh);
+        const cPrev = s > 0 ? narrow(hcs.select(0, time(s - 1)), 1, H, H) : (c0 ?? zeros([N, H], { dtype: grad.dtype, device: grad.device }));
+        const [dGt, dC] = lstmCellBackward(cat([gh, dc], 1), act.select(0, t), cPrev, hcs.select(0, t));
+        dGs[t] = dGt;
+        dh = s > 0 || wantDh0 ? matmul(dGt, wHh) : null;
+        dc = dC;
+      }
+      const dG = T === 0 ? zeros([0, N, 4 * H], { dtype: grad.dtype, device: grad.device }) : stack(dGs, 0);
+      return { dG, dh0: wantDh0 ? (dh ?? zeros([N, H], { dtype: grad.dtype, device: grad.device })) : null, dc0: dc.clone() };
     }),
   );
 }
