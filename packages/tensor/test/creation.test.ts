@@ -143,6 +143,22 @@ describe('random creation with a generator', () => {
     for (const v of x.dataSync()) expect(v >= 0 && v < 1).toBe(true);
   });
 
+  it('Generator.fillFloat32 gives the randomFloat32 stream (float32 and float64 arrays) and leaves the state where the draws would', () => {
+    for (const n of [0, 1, 7, 1000]) {
+      const g = new Generator(n + 3);
+      const ref = new Generator(n + 3);
+      const want = Array.from({ length: n }, () => ref.randomFloat32());
+      expect(Array.from(g.fillFloat32(new Float32Array(n)))).toEqual(want);
+      expect(g.getState()).toEqual(ref.getState());
+      const want64 = Array.from({ length: n }, () => ref.randomFloat32());
+      expect(Array.from(g.fillFloat32(new Float64Array(n)))).toEqual(want64);
+      expect(g.nextUint32()).toBe(ref.nextUint32());
+    }
+    expect(rand([4], { generator: new Generator(5), dtype: 'float64' }).dataSync()).toEqual(
+      Float64Array.from({ length: 4 }, ((r) => () => r.randomFloat32())(new Generator(5))),
+    );
+  });
+
   it('gives the same numbers for the same seed (these exact ones: checkpoints rely on them)', () => {
     const a = rand([3], { generator: new Generator(7) }).dataSync();
     expect(rand([3], { generator: new Generator(7) }).dataSync()).toEqual(a);
