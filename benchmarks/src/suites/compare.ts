@@ -15,6 +15,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cpuFeatures } from '@fackel/backend-cpu';
 import { WorkerClient, type WorkerCommand } from '../compare/client.js';
 import type { CaseSpec, CharRnnSpec } from '../compare/protocol.js';
 import type { Suite, SuiteContext, SuiteTable } from '../suite.js';
@@ -30,9 +31,22 @@ const PIMA_CSV = join(ROOT, '../shared/data/diabetes.csv');
 export const WORKLOADS = ['charrnn', 'pima', 'overhead', 'bandwidth', 'matmul', 'memory'] as const;
 export type Workload = (typeof WORKLOADS)[number];
 
-type Lib = 'fackel' | 'torch' | 'tfjs-cpu' | 'tfjs-wasm';
-const LIBS: readonly Lib[] = ['fackel', 'torch', 'tfjs-cpu', 'tfjs-wasm'];
-const LIB_LABEL: Record<Lib, string> = { fackel: 'Fackel', torch: 'PyTorch', 'tfjs-cpu': 'tfjs-cpu', 'tfjs-wasm': 'tfjs-wasm' };
+type Lib = 'fackel' | 'fackel-fma' | 'torch' | 'tfjs-cpu' | 'tfjs-wasm';
+const LIBS: readonly Lib[] = ['fackel', 'fackel-fma', 'torch', 'tfjs-cpu', 'tfjs-wasm'];
+const LIB_LABEL: Record<Lib, string> = { fackel: 'Fackel', 'fackel-fma': 'Fackel FMA', torch: 'PyTorch', 'tfjs-cpu': 'tfjs-cpu', 'tfjs-wasm': 'tfjs-wasm' };
+/** Libraries measured at each thread count (the others run on one thread). */
+const THREADED: readonly Lib[] = ['fackel', 'fackel-fma', 'torch'];
+
+/**
+ * Whether this Node has WebAssembly relaxed SIMD without a flag (Node 22+). Where it does not
+ * (Node 20), the comparison adds the column "Fackel FMA": Fackel's worker started with
+ * `node --experimental-wasm-relaxed-simd`, which makes the matmul kernel use
+ * `f32x4.relaxed_madd` (an FMA instruction), as Node 22+ does by default.
+ */
+function relaxedSimdByDefault(): boolean {
+  // (with FACKEL_CPU_RELAXED_SIMD=1 the default Fackel workers use it already: no extra column)
+  return cpuFeatures().relaxedSimd;
+}
 
 /** One worker process: a library at a thread count. */
 interface Slot {
@@ -98,6 +112,10 @@ function commandFor(lib: Lib, threads: number): WorkerCommand {
   switch (lib) {
     case 'fackel':
       return node('worker-fackel.js', ['--threads', String(threads)], { FACKEL_CPU_THREADS: String(threads) });
+    case 'fackel-fma': {
+      const c = node('worker-fackel.js', ['--threads', String(threads)], { FACKEL_CPU_THREADS: String(threads), FACKEL_CPU_RELAXED_SIMD: '' });
+      return { ...c, args: ['--experimental-wasm-relaxed-simd', ...c.args] };
+    }
     case 'tfjs-cpu':
       return node('worker-tfjs.js', ['--backend', 'cpu']);
     case 'tfjs-wasm':
@@ -114,7 +132,7 @@ function commandFor(lib: Lib, threads: number): WorkerCommand {
 }
 
 async function startSlot(lib: Lib, threads: number, log: (m: string) => void): Promise<Slot> {
-  const name = lib === 'fackel' || lib === 'torch' ? `${LIB_LABEL[lib]} ${threads}T` : LIB_LABEL[lib];
+  const name = THREADED.includes(lib) ? `${LIB_LABEL[lib]} ${threads}T` : LIB_LABEL[lib];
   const slot: Slot = { lib, threads, name, client: null, info: null, error: null };
   if (lib === 'torch' && !existsSync(PYTHON)) {
     slot.error = `${PYTHON} not found (bash scripts/setup-torch.sh)`;
@@ -283,6 +301,8 @@ interface Line {
   target: string;
   /** Whether the target is met (null: cannot tell). */
   met: boolean | null;
+  /** Whether Fackel FMA meets it (null: cannot tell, or not measured). */
+  metFma?: boolean | null;
 }
 
 const NA: Value = { value: null, reason: 'n/a' };
@@ -298,7 +318,7 @@ function measuredValue(ms: Measured[], lib: Lib, threads: number | 'best', metri
   }
   const vals = ok.map((m) => ({ m, v: metric(m.medianMs!) }));
   const best = vals.reduce((a, b) => ((better === 'higher' ? b.v > a.v : b.v < a.v) ? b : a));
-  const multi = threads === 'best' && (lib === 'fackel' || lib === 'torch') && mine.length > 1;
+  const multi = threads === 'best' && THREADED.includes(lib) && mine.length > 1;
   return { value: best.v, ...(multi ? { tag: `${best.m.threads}T` } : {}) };
 }
 
@@ -327,14 +347,17 @@ function toRow(l: Line): Row {
   return {
     workload: `${l.workload} [${l.unit}, ${l.better} is better]`,
     fackel: fmtValue(f, l.unit),
+    fackelFma: fmtValue(l.cells['fackel-fma'], l.unit),
     torch: fmtValue(l.cells.torch, l.unit),
     tfjsCpu: fmtValue(l.cells['tfjs-cpu'], l.unit),
     tfjsWasm: fmtValue(l.cells['tfjs-wasm'], l.unit),
     vsTorch: fmtRatio(advantage(f, l.cells.torch, l.better)),
+    vsTorchFma: fmtRatio(advantage(l.cells['fackel-fma'], l.cells.torch, l.better)),
     vsTfjsCpu: fmtRatio(advantage(f, l.cells['tfjs-cpu'], l.better)),
     vsTfjsWasm: fmtRatio(advantage(f, l.cells['tfjs-wasm'], l.better)),
     target: l.target,
     met: l.met === null ? '?' : l.met ? 'yes' : 'no',
+    metFma: l.metFma === undefined || l.metFma === null ? '-' : l.metFma ? 'yes' : 'no',
   };
 }
 
@@ -354,7 +377,8 @@ function lineFor(
 /** Target "Fackel ≥ x · PyTorch" (in Fackel's favour: faster or less memory). */
 function vsTorchTarget(l: Omit<Line, 'target' | 'met'>, min: number): Line {
   const a = advantage(l.cells.fackel, l.cells.torch, l.better);
-  return { ...l, target: `≥ ${min.toFixed(1)}x PyTorch`, met: a === null ? null : a >= min };
+  const fma = advantage(l.cells['fackel-fma'], l.cells.torch, l.better);
+  return { ...l, target: `≥ ${min.toFixed(1)}x PyTorch`, met: a === null ? null : a >= min, metFma: fma === null ? null : fma >= min };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -389,6 +413,15 @@ function machine(slots: Slot[]): Row[] {
           .join(', ')}`
       : `not run: ${f?.error ?? '-'}`,
   );
+  const fma = first('fackel-fma');
+  if (fma !== undefined) {
+    add(
+      'Fackel FMA',
+      fma.info
+        ? `the same, in \`node --experimental-wasm-relaxed-simd\` (Node 20 has relaxed SIMD behind that flag; Node 22+ by default): matmul kernel ${String(fma.info.matmulKernel)}`
+        : `not run: ${fma.error ?? '-'}`,
+    );
+  }
   const torchSlots = slots.filter((s) => s.lib === 'torch');
   const t = torchSlots.find((s) => s.info !== null);
   if (t?.info) {
@@ -461,13 +494,15 @@ export const compareSuite: Suite = {
     const lines: Line[] = [];
     const log = ctx.log;
 
-    // workers: Fackel and PyTorch once per thread count, tfjs once per backend
+    // workers: Fackel (and Fackel FMA) and PyTorch once per thread count, tfjs once per backend
+    const withFma = !relaxedSimdByDefault();
     const timed = [...selected].some((w) => w !== 'memory');
     const slots: Slot[] = [];
     if (timed) {
       log('starting workers');
       const specs: [Lib, number][] = [
         ...threads.map((n) => ['fackel', n] as [Lib, number]),
+        ...(withFma ? threads.map((n) => ['fackel-fma', n] as [Lib, number]) : []),
         ...threads.map((n) => ['torch', n] as [Lib, number]),
         ['tfjs-cpu', 1],
         ['tfjs-wasm', 1],
@@ -596,10 +631,17 @@ export const compareSuite: Suite = {
             );
             const vsWasm = advantage(l.cells.fackel, l.cells['tfjs-wasm'], 'higher');
             const vsTorch = advantage(l.cells.fackel, l.cells.torch, 'higher');
+            const fmaWasm = advantage(l.cells['fackel-fma'], l.cells['tfjs-wasm'], 'higher');
+            const fmaTorch = advantage(l.cells['fackel-fma'], l.cells.torch, 'higher');
             if (n >= 512) {
-              lines.push({ ...l, target: '≥ 0.6x PyTorch, > tfjs-wasm', met: vsTorch === null || vsWasm === null ? null : vsTorch >= 0.6 && vsWasm > 1 });
+              lines.push({
+                ...l,
+                target: '≥ 0.6x PyTorch, > tfjs-wasm',
+                met: vsTorch === null || vsWasm === null ? null : vsTorch >= 0.6 && vsWasm > 1,
+                metFma: fmaTorch === null || fmaWasm === null ? null : fmaTorch >= 0.6 && fmaWasm > 1,
+              });
             } else {
-              lines.push({ ...l, target: '> tfjs-wasm', met: vsWasm === null ? null : vsWasm > 1 });
+              lines.push({ ...l, target: '> tfjs-wasm', met: vsWasm === null ? null : vsWasm > 1, metFma: fmaWasm === null ? null : fmaWasm > 1 });
             }
           }
         }
@@ -664,6 +706,11 @@ export const compareSuite: Suite = {
     }
     notes.push(
       'Fackel/X columns: Fackel\'s advantage, > 1 = Fackel better (rates: Fackel ÷ X; times and memory: X ÷ Fackel). "best threads" = the faster of each library\'s thread counts (tag in brackets); tfjs runs on one thread.',
+      ...(withFma
+        ? [
+            'Fackel FMA: the same Fackel in `node --experimental-wasm-relaxed-simd`: this Node (20) has WebAssembly relaxed SIMD behind that flag, Node 22+ by default, and with it the matmul kernel multiplies and adds in one FMA instruction. The Fackel column is what Node 20 gives without flags; "met?" judges it.',
+          ]
+        : []),
       `Timing: every library in its own worker process, interleaved round by round; after warm-up, the median of ≥ ${cfg.minSamples} samples and ≥ ${cfg.minTimeMs} ms per library (at most ${cfg.maxTimeMs / 1000} s), timed inside the worker.`,
     );
 
@@ -671,15 +718,18 @@ export const compareSuite: Suite = {
       title: `Fackel CPU vs PyTorch and TensorFlow.js${quick ? ' (--quick)' : ''}`,
       columns: [
         { key: 'workload', label: 'workload' },
-        { key: 'fackel', label: 'Fackel', align: 'right' },
-        { key: 'torch', label: 'PyTorch', align: 'right' },
-        { key: 'tfjsCpu', label: 'tfjs-cpu', align: 'right' },
-        { key: 'tfjsWasm', label: 'tfjs-wasm', align: 'right' },
-        { key: 'vsTorch', label: 'Fackel/PyTorch', align: 'right' },
-        { key: 'vsTfjsCpu', label: 'Fackel/tfjs-cpu', align: 'right' },
-        { key: 'vsTfjsWasm', label: 'Fackel/tfjs-wasm', align: 'right' },
+        { key: 'fackel', label: 'Fackel', align: 'right' as const },
+        ...(withFma ? [{ key: 'fackelFma', label: 'Fackel FMA', align: 'right' as const }] : []),
+        { key: 'torch', label: 'PyTorch', align: 'right' as const },
+        { key: 'tfjsCpu', label: 'tfjs-cpu', align: 'right' as const },
+        { key: 'tfjsWasm', label: 'tfjs-wasm', align: 'right' as const },
+        { key: 'vsTorch', label: 'Fackel/PyTorch', align: 'right' as const },
+        ...(withFma ? [{ key: 'vsTorchFma', label: 'Fackel FMA/PyTorch', align: 'right' as const }] : []),
+        { key: 'vsTfjsCpu', label: 'Fackel/tfjs-cpu', align: 'right' as const },
+        { key: 'vsTfjsWasm', label: 'Fackel/tfjs-wasm', align: 'right' as const },
         { key: 'target', label: 'target' },
         { key: 'met', label: 'met?' },
+        ...(withFma ? [{ key: 'metFma', label: 'met with FMA?' }] : []),
       ],
       rows: lines.map(toRow),
       notes,
