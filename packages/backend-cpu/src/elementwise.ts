@@ -5,7 +5,7 @@
 import type { BinaryOp, BinaryOpInfo, DType, TypedArray, UnaryOp, View } from '@fackel/tensor';
 import { BINARY_OPS, UNARY_OPS, ZeroDivisionError, isContiguousLayout, layoutKind } from '@fackel/tensor';
 import { relativeOffsets } from './strided.js';
-import { isWasmBinaryOp, isWasmUnaryOp, wasmBinary, wasmUnary } from './wasm/unary.js';
+import { isWasmBinaryOp, isWasmUnaryOp, wasmBinary, wasmBinaryRow, wasmUnary } from './wasm/unary.js';
 
 /**
  * Smallest float32 length for which exp/tanh/sigmoid run in WebAssembly SIMD (copying through
@@ -232,6 +232,10 @@ export function binaryKernel(op: BinaryOp, a: View | number, b: View | number, o
   const codes = scratchCodes;
   codes[0] = classify(a, 0);
   codes[1] = classify(b, 1);
+  if (n >= wasmBinaryMinLength && outDtype === 'float32' && isWasmBinaryOp(op) && rowBroadcast(op, a, b, out as Float32Array)) {
+    clearScratch(2);
+    return;
+  }
   if (sLayout[0] === ROW && sLayout[1] === ROW) {
     TWO_VIEWS[0] = a;
     TWO_VIEWS[1] = b;
@@ -258,6 +262,26 @@ export function binaryKernel(op: BinaryOp, a: View | number, b: View | number, o
   } finally {
     clearScratch(2);
   }
+}
+
+/**
+ * A contiguous float32 operand with a row broadcast over it (`[r, k] op [k]`, a bias or a
+ * scale; for `add` and `mul` either way round), in the scratch slots as classified: runs the
+ * WebAssembly kernel and returns true, else false.
+ */
+function rowBroadcast(op: BinaryOp & Parameters<typeof wasmBinaryRow>[0], a: View | number, b: View | number, out: Float32Array): boolean {
+  if (typeof a === 'number' || typeof b === 'number' || a.dtype !== 'float32' || b.dtype !== 'float32') return false;
+  let full = 0;
+  if ((sLayout[0] === CONTIG0 || sLayout[0] === CONTIG) && sLayout[1] === ROW) full = 0;
+  else if ((sLayout[1] === CONTIG0 || sLayout[1] === CONTIG) && sLayout[0] === ROW && (op === 'add' || op === 'mul')) full = 1;
+  else return false;
+  const n = out.length;
+  const k = sExtra[1 - full] as number;
+  const fb = sBuf[full] as Float32Array;
+  const rb = sBuf[1 - full] as Float32Array;
+  const fo = sOff[full];
+  const ro = sOff[1 - full];
+  return wasmBinaryRow(op, fo === 0 && fb.length === n ? fb : fb.subarray(fo, fo + n), rb.subarray(ro, ro + k), out);
 }
 
 /** Drops the scratch slots' references to buffers and offset tables. */

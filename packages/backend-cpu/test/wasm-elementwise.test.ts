@@ -1,7 +1,8 @@
 // The CPU's WebAssembly SIMD elementwise path (src/wasm/unary.ts, used by src/elementwise.ts
 // from a length threshold on) against the JavaScript kernels: add/sub/mul/div bit for bit,
 // exp/tanh/sigmoid within the maximum errors stated in src/wasm/math.ts, over lengths with a
-// partial last vector and across the 64K-element scratch chunks, and on offset views.
+// partial last vector and across the 64K-element scratch chunks, and on offset views; rows
+// broadcast over a matrix (`[r, k] op [k]`) likewise.
 import { Generator, randn, tidy, type Tensor } from '@fackel/tensor';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { registerCpuBackend } from '../src/index.js';
@@ -48,6 +49,35 @@ describe.skipIf(!hasWasm)('WebAssembly SIMD elementwise kernels', () => {
     }
     a.dispose();
     b.dispose();
+  });
+
+  it.each([
+    [1, 1],
+    [3, 5],
+    [759, 6],
+    [17, 33],
+    [2, 65536 + 3],
+    [40000, 3],
+  ])('a row broadcast over %i rows of %i (bias, scale) equals the JavaScript kernels bit for bit, either way round and on offset views', (rows, k) => {
+    const g = new Generator(rows * 7 + k);
+    const m = randn([rows + 1, k], { generator: g }).mul(3);
+    const r = randn([k + 1], { generator: g }).add(0.5);
+    const full = m.narrow(0, 1, rows);
+    const row = r.narrow(0, 1, k);
+    for (const op of ['add', 'sub', 'mul', 'div'] as const) {
+      for (const [x, y] of [
+        [full, row],
+        [row, full],
+        [full, r.narrow(0, 0, k).reshape([1, k])],
+      ] as const) {
+        const w = on('wasm', () => x[op](y));
+        const j = on('js', () => x[op](y));
+        expect(w.length).toBe(rows * k);
+        expect(w).toEqual(j);
+      }
+    }
+    m.dispose();
+    r.dispose();
   });
 
   it.each(LENGTHS)('exp, tanh, sigmoid of %i floats are within the stated maximum errors', (n) => {

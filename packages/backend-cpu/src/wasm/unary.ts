@@ -148,3 +148,34 @@ export function wasmBinary(op: WasmBinaryOp, a: Float32Array, b: Float32Array, o
   }
   return true;
 }
+
+/**
+ * `out[r·k + j] = a[r·k + j] op row[j]` for a contiguous float32 `a` of whole rows of length
+ * `k = row.length` (a bias or a scale broadcast over the rows) through WebAssembly SIMD: the
+ * row is tiled once across a chunk of the scratch memory (by doubling copies), then each chunk
+ * of `a` runs through the same kernel as {@link wasmBinary}. Returns false (having written
+ * nothing) where the module or the scratch memory is unavailable, or `a` is not whole rows.
+ */
+export function wasmBinaryRow(op: WasmBinaryOp, a: Float32Array, row: Float32Array, out: Float32Array): boolean {
+  const f = getFns();
+  const n = a.length;
+  const k = row.length;
+  if (f === null || k === 0 || n % k !== 0 || k > CHUNK) return false;
+  // chunks of whole rows; the tile is one chunk of repeated rows
+  const chunk = Math.min(Math.floor(CHUNK / k) * k, n);
+  const padded = (chunk + 3) & ~3;
+  const mem = scratchF32(8 * padded);
+  if (mem === null) return false;
+  const fn = f[op];
+  const baseA = SCRATCH_BASE >> 2;
+  const baseB = baseA + padded;
+  mem.set(row, baseB);
+  for (let have = k; have < chunk; have *= 2) mem.copyWithin(baseB + have, baseB, baseB + Math.min(have, chunk - have));
+  for (let i = 0; i < n; i += chunk) {
+    const m = Math.min(chunk, n - i);
+    mem.set(m === n ? a : a.subarray(i, i + m), baseA);
+    fn(SCRATCH_BASE, SCRATCH_BASE + 4 * padded, (m + 3) >> 2);
+    out.set(mem.subarray(baseA, baseA + m), i);
+  }
+  return true;
+}
