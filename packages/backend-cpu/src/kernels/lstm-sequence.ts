@@ -4,7 +4,8 @@
 // steps) and the cell kernels of `../fused.ts`, writing each step straight into its slot of
 // the outputs. No tensor, no allocation per step.
 import type { View } from '@fackel/tensor';
-import { lstmCellBackwardKernel, lstmCellKernel } from '../fused.js';
+import { getLstmCellKernel, lstmCellBackwardKernel, lstmCellKernel } from '../fused.js';
+import { wasmLstmForwardAdd } from '../wasm/lstm.js';
 import { matmulInto } from './matmul.js';
 
 type Floats = Float32Array | Float64Array;
@@ -53,6 +54,7 @@ export function lstmSequenceKernel(
     NG = 4 * NH,
     G = 4 * H;
   const wT = weightView(w, true);
+  const simd = gx instanceof Float32Array && getLstmCellKernel() === 'wasm';
   const rec = new F(NG);
   const gates = new F(NG);
   const hcStep = hcs === null ? new F(2 * NH) : null;
@@ -62,21 +64,37 @@ export function lstmSequenceKernel(
   let hPrev: View<Floats> | null = h0 === null ? null : rowsView(h0, 0, N, H);
   for (let s = 0; s < T; s++) {
     const t = reverse ? T - 1 - s : s;
-    let g = gx.subarray(t * NG, (t + 1) * NG);
+    const x = gx.subarray(t * NG, (t + 1) * NG);
     if (hPrev !== null) matmulInto(hPrev, wT, rec, true);
-    if (bias !== null) {
-      for (let r = 0, i = 0; r < N; r++) {
-        if (hPrev !== null) for (let j = 0; j < G; j++, i++) gates[i] = g[i] + rec[i] + bias[j];
-        else for (let j = 0; j < G; j++, i++) gates[i] = g[i] + bias[j];
-      }
-      g = gates;
-    } else if (hPrev !== null) {
-      for (let i = 0; i < NG; i++) gates[i] = g[i] + rec[i];
-      g = gates;
-    }
     const hc = hcs === null ? hcStep! : hcs.subarray(t * 2 * NH, (t + 1) * 2 * NH);
     const a = act === null ? actStep! : act.subarray(t * NG, (t + 1) * NG);
-    lstmCellKernel(g, c, N, H, hc, a);
+    // float32: the sums inside the SIMD cell kernel; else here, then the cell
+    const simdDone =
+      simd &&
+      wasmLstmForwardAdd(
+        x as Float32Array,
+        hPrev === null ? null : (rec as Float32Array),
+        bias as Float32Array | null,
+        c as Float32Array,
+        N,
+        H,
+        hc as Float32Array,
+        a as Float32Array,
+      );
+    if (!simdDone) {
+      let g = x;
+      if (bias !== null) {
+        for (let r = 0, i = 0; r < N; r++) {
+          if (hPrev !== null) for (let j = 0; j < G; j++, i++) gates[i] = x[i] + rec[i] + bias[j];
+          else for (let j = 0; j < G; j++, i++) gates[i] = x[i] + bias[j];
+        }
+        g = gates;
+      } else if (hPrev !== null) {
+        for (let i = 0; i < NG; i++) gates[i] = x[i] + rec[i];
+        g = gates;
+      }
+      lstmCellKernel(g, c, N, H, hc, a);
+    }
     copyColumns(hc, 0, 2 * H, 0, N, H, packed, t * NH);
     copyColumns(hc, 0, 2 * H, H, N, H, c, 0);
     hPrev = rowsView(packed, t * NH, N, H);

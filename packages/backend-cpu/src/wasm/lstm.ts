@@ -105,15 +105,22 @@ function store(e: Code, pushAddr: () => void, val: number, partial: boolean, rem
   }
 }
 
-function forwardBody(): number[] {
+/**
+ * The forward kernel; `withAdd`: the variant `fwdAdd(gates, rec, bias, c, hc, act, n, h)` whose
+ * pre-activations are `gates + rec + bias` (`rec` `[n, 4h]`, `bias` `[4h]` shared by the rows).
+ */
+function forwardBody(withAdd: boolean): number[] {
+  const extra = withAdd ? 2 : 0;
   const gates = 0,
-    c = 1,
-    hc = 2,
-    act = 3,
-    n = 4,
-    h = 5;
-  const L = new Locals(6);
-  const [r, j, full, rem, h4, gp, cp, hp, ap] = L.many(I32, 9) as [number, number, number, number, number, number, number, number, number];
+    rec = 1,
+    bias = 2,
+    c = 1 + extra,
+    hc = 2 + extra,
+    act = 3 + extra,
+    n = 4 + extra,
+    h = 5 + extra;
+  const L = new Locals(6 + extra);
+  const [r, j, full, rem, h4, gp, cp, hp, ap, rp] = L.many(I32, 10) as [number, number, number, number, number, number, number, number, number, number];
   const [vi, vf, vg, vo, vc, vcn, vhn] = L.many(V128, 7) as [number, number, number, number, number, number, number];
   const tmp = L.many(V128, MATH_TEMPS);
   const e = new Code();
@@ -123,11 +130,13 @@ function forwardBody(): number[] {
     for (let i = 0; i < k; i++) e.get(h4).add();
   };
   e.get(gates).set(gp).get(c).set(cp).get(hc).set(hp).get(act).set(ap);
+  if (withAdd) e.get(rec).set(rp);
   rowLoop(
     e,
     { n, h, r, j, full, rem, h4 },
     () => {
       e.get(gp).get(h4).i32(4).mul().add().set(gp);
+      if (withAdd) e.get(rp).get(h4).i32(4).mul().add().set(rp);
       e.get(ap).get(h4).i32(4).mul().add().set(ap);
       e.get(hp).get(h4).i32(2).mul().add().set(hp);
       e.get(cp).get(h4).add().set(cp);
@@ -136,7 +145,14 @@ function forwardBody(): number[] {
       const gate = [vi, vf, vg, vo];
       for (let k = 0; k < 4; k++) {
         at(gp, k)();
-        e.v128Load(0).set(gate[k]);
+        e.v128Load(0);
+        if (withAdd) {
+          at(rp, k)();
+          e.v128Load(0).f32x4Add();
+          at(bias, k)();
+          e.v128Load(0).f32x4Add();
+        }
+        e.set(gate[k]);
       }
       emitSigmoid(e, vi, vi, tmp);
       emitSigmoid(e, vf, vf, tmp);
@@ -261,15 +277,14 @@ export function lstmWasmBytes(): Uint8Array {
   const bwdType = [0x60, 8, ...new Array<number>(8).fill(I32), 0];
   const type = section(1, [2, ...fwdType, ...bwdType]);
   const imports = sharedMemoryImport(WASM_MAX_PAGES);
-  const funcs = section(3, [2, 0, 1]);
-  const exports = section(7, [2, ...name('fwd'), 0x00, 0, ...name('bwd'), 0x00, 1]);
-  const fwd = forwardBody();
-  const bwd = backwardBody();
-  const code = section(10, [2, ...fwd, ...bwd]);
+  const funcs = section(3, [3, 0, 1, 1]);
+  const exports = section(7, [3, ...name('fwd'), 0x00, 0, ...name('bwd'), 0x00, 1, ...name('fwdAdd'), 0x00, 2]);
+  const code = section(10, [3, ...forwardBody(false), ...backwardBody(), ...forwardBody(true)]);
   return wasmModule(type, imports, funcs, exports, code);
 }
 
 type Fwd = (gates: number, c: number, hc: number, act: number, n: number, h: number) => void;
+type FwdAdd = (gates: number, rec: number, bias: number, c: number, hc: number, act: number, n: number, h: number) => void;
 type Bwd = (dHc: number, act: number, c: number, hc: number, dGates: number, dC: number, n: number, h: number) => void;
 
 /** Bytes of `elements` float32 values rounded up to 16, plus 16 readable bytes after them. */
@@ -278,7 +293,7 @@ function slot(elements: number): number {
 }
 
 /** Compiles and instantiates the module (once); null where unavailable or failing its self-check. */
-const getKernels = lazyWasmKernels(lstmWasmBytes, (ex) => ({ fwd: ex.fwd as Fwd, bwd: ex.bwd as Bwd }), selfCheck);
+const getKernels = lazyWasmKernels(lstmWasmBytes, (ex) => ({ fwd: ex.fwd as Fwd, bwd: ex.bwd as Bwd, fwdAdd: ex.fwdAdd as FwdAdd }), selfCheck);
 
 /**
  * Whether the WebAssembly LSTM kernels can run here (WebAssembly SIMD and the shared memory
@@ -312,6 +327,51 @@ export function wasmLstmForward(gates: Float32Array, c: Float32Array, n: number,
     mem.set(gates.subarray(r0 * 4 * h, (r0 + m) * 4 * h), gOff >> 2);
     mem.set(c.subarray(r0 * h, (r0 + m) * h), cOff >> 2);
     k.fwd(gOff, cOff, hcOff, aOff, m, h);
+    hc.set(mem.subarray(hcOff >> 2, (hcOff >> 2) + m * 2 * h), r0 * 2 * h);
+    act.set(mem.subarray(aOff >> 2, (aOff >> 2) + m * 4 * h), r0 * 4 * h);
+  }
+  return true;
+}
+
+/**
+ * {@link wasmLstmForward} on the pre-activations `gates + rec + bias` (`rec` `[n, 4h]` and
+ * `bias` `[4h]` each optional): one LSTM step of a sequence, the input projection, the
+ * recurrent product and the biases added inside the kernel. Returns false (having written
+ * nothing) where unavailable.
+ */
+export function wasmLstmForwardAdd(
+  gates: Float32Array,
+  rec: Float32Array | null,
+  bias: Float32Array | null,
+  c: Float32Array,
+  n: number,
+  h: number,
+  hc: Float32Array,
+  act: Float32Array,
+): boolean {
+  const k = getKernels();
+  if (k === null) return false;
+  if (n === 0 || h === 0) return true;
+  const rowBytes = 4 * 15 * h;
+  const rows = Math.max(1, Math.min(n, Math.floor(CHUNK_BYTES / rowBytes)));
+  const bOff = SCRATCH_BASE;
+  const gOff = bOff + slot(4 * h);
+  const rOff = gOff + slot(rows * 4 * h);
+  const cOff = rOff + slot(rows * 4 * h);
+  const hcOff = cOff + slot(rows * h);
+  const aOff = hcOff + slot(rows * 2 * h);
+  const end = aOff + slot(rows * 4 * h);
+  const mem = scratchF32(end - SCRATCH_BASE);
+  if (mem === null) return false;
+  if (bias !== null) mem.set(bias.subarray(0, 4 * h), bOff >> 2);
+  else mem.fill(0, bOff >> 2, (bOff >> 2) + 4 * h);
+  if (rec === null) mem.fill(0, rOff >> 2, (rOff >> 2) + rows * 4 * h);
+  for (let r0 = 0; r0 < n; r0 += rows) {
+    const m = Math.min(rows, n - r0);
+    mem.set(gates.subarray(r0 * 4 * h, (r0 + m) * 4 * h), gOff >> 2);
+    if (rec !== null) mem.set(rec.subarray(r0 * 4 * h, (r0 + m) * 4 * h), rOff >> 2);
+    mem.set(c.subarray(r0 * h, (r0 + m) * h), cOff >> 2);
+    k.fwdAdd(gOff, rOff, bOff, cOff, hcOff, aOff, m, h);
     hc.set(mem.subarray(hcOff >> 2, (hcOff >> 2) + m * 2 * h), r0 * 2 * h);
     act.set(mem.subarray(aOff >> 2, (aOff >> 2) + m * 4 * h), r0 * 4 * h);
   }
@@ -374,6 +434,17 @@ function selfCheck(): boolean {
   const act = new Float32Array(n * 4 * h + 1).fill(7);
   if (!wasmLstmForward(gates, c, n, h, hc.subarray(0, n * 2 * h), act.subarray(0, n * 4 * h))) return false;
   if (hc[n * 2 * h] !== 7 || act[n * 4 * h] !== 7) return false;
+  // fwdAdd on parts that sum (in its order, in float32) to gates gives fwd's results exactly
+  const rec = Float32Array.from({ length: n * 4 * h }, (_, i) => Math.cos(i * 0.3));
+  const bias = Float32Array.from({ length: 4 * h }, (_, i) => Math.sin(i * 2.1));
+  const part = Float32Array.from(gates, (v, i) => v - rec[i] - bias[i % (4 * h)]);
+  const sum = Float32Array.from(part, (v, i) => Math.fround(Math.fround(v + rec[i]) + bias[i % (4 * h)]));
+  const hcSum = new Float32Array(n * 2 * h);
+  const actSum = new Float32Array(n * 4 * h);
+  const hcAdd = new Float32Array(n * 2 * h);
+  const actAdd = new Float32Array(n * 4 * h);
+  if (!wasmLstmForward(sum, c, n, h, hcSum, actSum) || !wasmLstmForwardAdd(part, rec, bias, c, n, h, hcAdd, actAdd)) return false;
+  if (hcSum.some((v, i) => v !== hcAdd[i]) || actSum.some((v, i) => v !== actAdd[i])) return false;
   const dHc = Float32Array.from({ length: n * 2 * h }, (_, i) => Math.sin(i * 0.37));
   const dG = new Float32Array(n * 4 * h);
   const dC = new Float32Array(n * h);
