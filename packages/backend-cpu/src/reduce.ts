@@ -1,24 +1,31 @@
 // Reductions, cumulative sums and sorting over arbitrary axes of strided views.
-import { type ReduceOp, type TypedArray, type View, splitAxes } from '@fackel/tensor';
+import { type ReduceOp, type TypedArray, type View, isContiguousLayout, shapeSize, splitAxes } from '@fackel/tensor';
 import { offsets } from './strided.js';
 
-/** Splits a view into offsets of its kept dims (outer) and of its reduced dims (inner). */
-function split(x: View, axes: readonly number[]): { outer: Int32Array; inner: Int32Array } {
+/**
+ * Splits a view into offsets of its kept dims (outer) and of its reduced dims (inner), and the
+ * number of reduced elements `m`. With `runs`, reduced dims that lie contiguously (a run of `m`
+ * elements from each outer offset) get no inner table (`inner` null).
+ */
+function split(x: View, axes: readonly number[], runs: boolean): { outer: Int32Array; inner: Int32Array | null; m: number } {
   const { keptShape, keptStrides, redShape, redStrides } = splitAxes(x.shape, x.strides, axes);
-  return { outer: offsets(keptShape, keptStrides, x.offset), inner: offsets(redShape, redStrides, 0) };
+  const m = shapeSize(redShape);
+  const run = runs && isContiguousLayout(redShape, redStrides);
+  return { outer: offsets(keptShape, keptStrides, x.offset), inner: run ? null : offsets(redShape, redStrides, 0), m };
 }
 
 /** Reduces `axes` of `x` into the contiguous `out`. */
 export function reduceKernel(op: ReduceOp, x: View, axes: readonly number[], out: TypedArray): void {
   const src = x.buffer as TypedArray;
-  const { outer, inner } = split(x, axes);
-  const m = inner.length;
+  const sums = op === 'sum' || op === 'mean';
+  const { outer, inner: table, m } = split(x, axes, sums);
   const nOut = outer.length;
-  // A contiguous innermost reduction reads a run of memory: skip the inner offset table.
-  const run = m > 0 && inner[m - 1] === m - 1 && inner[0] === 0;
+  // (only sum and mean read contiguous runs without a table)
+  const inner = table ?? new Int32Array(0);
   switch (op) {
     case 'sum':
     case 'mean': {
+      const run = table === null;
       const div = op === 'mean' ? m : 1;
       for (let o = 0; o < nOut; o++) {
         const base = outer[o];

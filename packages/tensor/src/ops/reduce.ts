@@ -283,10 +283,11 @@ export function norm(x: Tensor, p = 2, dim?: Dims, keepdim = false): Tensor {
   const axes = dimsOf(x, dim, 'norm');
   const out = noGrad(() =>
     tidy(() => {
+      // x·x is |x|·|x| bit for bit: the 2-norm skips the abs pass
+      if (p === 2) return E.sqrt(sum(E.mul(x, x), axes, keepdim));
       const a = E.abs(x);
       if (p === Infinity) return reduceRaw('max', a, axes, keepdim, x.dtype, 'norm');
       if (p === 1) return sum(a, axes, keepdim);
-      if (p === 2) return E.sqrt(sum(E.mul(a, a), axes, keepdim));
       return E.pow(sum(E.pow(a, p), axes, keepdim), 1 / p);
     }),
   );
