@@ -266,22 +266,24 @@ export function binaryKernel(op: BinaryOp, a: View | number, b: View | number, o
 
 /**
  * A contiguous float32 operand with a row broadcast over it (`[r, k] op [k]`, a bias or a
- * scale; for `add` and `mul` either way round), in the scratch slots as classified: runs the
- * WebAssembly kernel and returns true, else false.
+ * scale) or a float32 scalar (a row of one); for `add` and `mul` either way round. With the
+ * operands in the scratch slots as classified: runs the WebAssembly kernel and returns true,
+ * else false.
  */
 function rowBroadcast(op: BinaryOp & Parameters<typeof wasmBinaryRow>[0], a: View | number, b: View | number, out: Float32Array): boolean {
-  if (typeof a === 'number' || typeof b === 'number' || a.dtype !== 'float32' || b.dtype !== 'float32') return false;
+  const isRow = (k: number): boolean => sLayout[k] === ROW || (sLayout[k] === CONST && Math.fround(sExtra[k] as number) === sExtra[k]);
+  const isFull = (k: number, x: View | number): boolean => (sLayout[k] === CONTIG0 || sLayout[k] === CONTIG) && (x as View).dtype === 'float32';
   let full = 0;
-  if ((sLayout[0] === CONTIG0 || sLayout[0] === CONTIG) && sLayout[1] === ROW) full = 0;
-  else if ((sLayout[1] === CONTIG0 || sLayout[1] === CONTIG) && sLayout[0] === ROW && (op === 'add' || op === 'mul')) full = 1;
+  if (isFull(0, a) && isRow(1) && (typeof b === 'number' || b.dtype === 'float32')) full = 0;
+  else if (isFull(1, b) && isRow(0) && (typeof a === 'number' || a.dtype === 'float32') && (op === 'add' || op === 'mul')) full = 1;
   else return false;
   const n = out.length;
-  const k = sExtra[1 - full] as number;
+  const r = 1 - full;
   const fb = sBuf[full] as Float32Array;
-  const rb = sBuf[1 - full] as Float32Array;
   const fo = sOff[full];
-  const ro = sOff[1 - full];
-  return wasmBinaryRow(op, fo === 0 && fb.length === n ? fb : fb.subarray(fo, fo + n), rb.subarray(ro, ro + k), out);
+  // a scalar (a number, or a one-element view) is a row of length 1
+  const row = sLayout[r] === CONST ? Float32Array.of(sExtra[r] as number) : (sBuf[r] as Float32Array).subarray(sOff[r], sOff[r] + (sExtra[r] as number));
+  return wasmBinaryRow(op, fo === 0 && fb.length === n ? fb : fb.subarray(fo, fo + n), row, out);
 }
 
 /** Drops the scratch slots' references to buffers and offset tables. */

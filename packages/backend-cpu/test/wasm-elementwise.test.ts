@@ -58,27 +58,34 @@ describe.skipIf(!hasWasm)('WebAssembly SIMD elementwise kernels', () => {
     [17, 33],
     [2, 65536 + 3],
     [40000, 3],
-  ])('a row broadcast over %i rows of %i (bias, scale) equals the JavaScript kernels bit for bit, either way round and on offset views', (rows, k) => {
-    const g = new Generator(rows * 7 + k);
-    const m = randn([rows + 1, k], { generator: g }).mul(3);
-    const r = randn([k + 1], { generator: g }).add(0.5);
-    const full = m.narrow(0, 1, rows);
-    const row = r.narrow(0, 1, k);
-    for (const op of ['add', 'sub', 'mul', 'div'] as const) {
-      for (const [x, y] of [
-        [full, row],
-        [row, full],
-        [full, r.narrow(0, 0, k).reshape([1, k])],
-      ] as const) {
-        const w = on('wasm', () => x[op](y));
-        const j = on('js', () => x[op](y));
-        expect(w.length).toBe(rows * k);
-        expect(w).toEqual(j);
+  ])(
+    'a row or a scalar broadcast over %i rows of %i (bias, scale) equals the JavaScript kernels bit for bit, either way round and on offset views',
+    (rows, k) => {
+      const g = new Generator(rows * 7 + k);
+      const m = randn([rows + 1, k], { generator: g }).mul(3);
+      const r = randn([k + 1], { generator: g }).add(0.5);
+      const full = m.narrow(0, 1, rows);
+      const row = r.narrow(0, 1, k);
+      for (const op of ['add', 'sub', 'mul', 'div'] as const) {
+        const scalar = r.select(0, 0); // a 0-d view: a scalar operand
+        for (const [x, y] of [
+          [full, row],
+          [row, full],
+          [full, r.narrow(0, 0, k).reshape([1, k])],
+          [full, scalar],
+          [scalar, full],
+          [full, 1.7],
+        ] as const) {
+          const w = on('wasm', () => x[op](y as Tensor));
+          const j = on('js', () => x[op](y as Tensor));
+          expect(w.length).toBe(rows * k);
+          expect(w).toEqual(j);
+        }
       }
-    }
-    m.dispose();
-    r.dispose();
-  });
+      m.dispose();
+      r.dispose();
+    },
+  );
 
   it.each(LENGTHS)('exp, tanh, sigmoid of %i floats are within the stated maximum errors', (n) => {
     const x = randn([n + 1], { generator: new Generator(7 * n) }).mul(6);
