@@ -113,6 +113,7 @@ export {
   lstmCellBackward,
   lstmSequence,
   lstmSequenceBackward,
+  type LstmSequenceGrads,
   type LstmSequenceOptions,
   type LstmSequenceResult,
   adamStep_,

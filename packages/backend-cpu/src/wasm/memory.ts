@@ -59,6 +59,8 @@ export function lazyWasmKernels<K>(bytes: () => Uint8Array, pick: (exports: Reco
 }
 
 let view: Float32Array<ArrayBufferLike> = new Float32Array(0);
+/** The memory `view` looks at. */
+let viewOf: WasmMemoryLike | null = null;
 
 /**
  * A float32 view of the whole of `memory` in which its first `endBytes` bytes exist, growing
@@ -66,6 +68,10 @@ let view: Float32Array<ArrayBufferLike> = new Float32Array(0);
  * that far. The view is valid until the memory grows. Matmul and the other kernels share it.
  */
 export function memoryF32(memory: WasmMemoryLike, endBytes: number): Float32Array<ArrayBufferLike> | null {
+  // The view of the memory's current buffer stays valid (a shared memory's old buffers keep
+  // their length when it grows), so a request within it needs no look at `memory.buffer`,
+  // whose getter is not free.
+  if (memory === viewOf && endBytes <= view.byteLength) return view;
   const have = memory.buffer.byteLength;
   if (endBytes > have) {
     const maxBytes = WASM_MAX_PAGES * 65536;
@@ -79,6 +85,7 @@ export function memoryF32(memory: WasmMemoryLike, endBytes: number): Float32Arra
   }
   // The buffer object changes (only) when the memory grows.
   if (view.buffer !== memory.buffer) view = new Float32Array(memory.buffer);
+  viewOf = memory;
   return view;
 }
 
@@ -92,3 +99,22 @@ export function scratchF32(bytes: number): Float32Array<ArrayBufferLike> | null 
   const memory = sharedMemory();
   return memory === null ? null : memoryF32(memory, SCRATCH_BASE + bytes);
 }
+
+let regionOf: Float32Array<ArrayBufferLike> | null = null;
+let regionStart = -1;
+let region: Float32Array<ArrayBufferLike> = new Float32Array(0);
+
+/**
+ * `mem.subarray(start, start + length)`, the last one kept and handed out again for the same
+ * view, start and length (kernels on small tensors copy their result out of the same region
+ * call after call; a new subarray object each time is a measurable part of their cost).
+ */
+export function memoryRegion(mem: Float32Array<ArrayBufferLike>, start: number, length: number): Float32Array<ArrayBufferLike> {
+  if (mem !== regionOf || start !== regionStart || length !== region.length) {
+    region = mem.subarray(start, start + length);
+    regionOf = mem;
+    regionStart = start;
+  }
+  return region;
+}
+

@@ -15,7 +15,7 @@ import type { BinaryOp, UnaryOp } from '@fackel/tensor';
 import { WASM_MAX_PAGES } from '../kernels/matmul-wasm.js';
 import { Code, I32, V128, functionBody, name, section, sharedMemoryImport, wasmModule } from './emit.js';
 import { MATH_TEMPS, emitExp, emitSigmoid, emitTanh } from './math.js';
-import { SCRATCH_BASE, lazyWasmKernels, scratchF32 } from './memory.js';
+import { SCRATCH_BASE, lazyWasmKernels, memoryRegion, scratchF32 } from './memory.js';
 
 /** Emits `out = f(x)` over four float32 lanes, with temporaries `tmp` (see `./math.ts`). */
 type LaneEmitter = (e: Code, x: number, out: number, tmp: readonly number[]) => Code;
@@ -115,7 +115,7 @@ export function wasmUnary(op: WasmUnaryOp, x: Float32Array, out: Float32Array): 
     const m = Math.min(chunk, n - i);
     mem.set(m === n ? x : x.subarray(i, i + m), base);
     fn(SCRATCH_BASE, (m + 3) >> 2); // the lanes past m compute garbage that is not copied out
-    out.set(mem.subarray(base, base + m), i);
+    out.set(memoryRegion(mem, base, m), i);
   }
   return true;
 }
@@ -144,7 +144,7 @@ export function wasmBinary(op: WasmBinaryOp, a: Float32Array, b: Float32Array, o
     mem.set(m === n ? a : a.subarray(i, i + m), baseA);
     mem.set(m === n ? b : b.subarray(i, i + m), baseB);
     fn(SCRATCH_BASE, SCRATCH_BASE + 4 * chunk, (m + 3) >> 2);
-    out.set(mem.subarray(baseA, baseA + m), i);
+    out.set(memoryRegion(mem, baseA, m), i);
   }
   return true;
 }
@@ -175,7 +175,7 @@ export function wasmBinaryRow(op: WasmBinaryOp, a: Float32Array, row: Float32Arr
     const m = Math.min(chunk, n - i);
     mem.set(m === n ? a : a.subarray(i, i + m), baseA);
     fn(SCRATCH_BASE, SCRATCH_BASE + 4 * padded, (m + 3) >> 2);
-    out.set(mem.subarray(baseA, baseA + m), i);
+    out.set(memoryRegion(mem, baseA, m), i);
   }
   return true;
 }

@@ -261,6 +261,27 @@ export function lstmSequence(gx: Tensor, h0: Tensor | null, c0: Tensor | null, w
 }
 
 /**
+ * What {@link lstmSequenceBackward} returns.
+ *
+ * @example
+ * ```ts
+ * import { lstmSequence, lstmSequenceBackward, randn, type LstmSequenceGrads } from '@fackel/tensor';
+ * const w = randn([8, 2]);
+ * const { packed, hcs, act } = lstmSequence(randn([3, 1, 8]), null, null, w, { save: true });
+ * const g: LstmSequenceGrads = lstmSequenceBackward(randn(packed.shape), act!, hcs!, null, w);
+ * g.dc0.shape; // [1, 2]
+ * ```
+ */
+export interface LstmSequenceGrads {
+  /** Gradient of the input gates `gx`, `[T, N, 4H]` (by time index). */
+  dG: Tensor;
+  /** Gradient of the initial hidden state `[N, H]` (with `{ wantDh0: true }`; else null). */
+  dh0: Tensor | null;
+  /** Gradient of the initial cell state `[N, H]`. */
+  dc0: Tensor;
+}
+
+/**
  * Backward of {@link lstmSequence} through time: from the gradient of `packed`
  * (`[T + 1, N, H]`), the saved `act` and `hcs`, the initial cell state `c0` (null: zeros) and
  * `wHh`, returns the gradient of the input gates `dG` `[T, N, 4H]` (by time index, like `gx`),
@@ -283,7 +304,7 @@ export function lstmSequenceBackward(
   c0: Tensor | null,
   wHh: Tensor,
   options: LstmSequenceOptions = {},
-): { dG: Tensor; dh0: Tensor | null; dc0: Tensor } {
+): LstmSequenceGrads {
   const device = deviceOf('lstmSequenceBackward', grad, act, hcs, c0, wHh);
   const [T, N, H] = checkLstmSequence('lstmSequenceBackward', act, null, c0, wHh);
   if (
