@@ -117,4 +117,3 @@ export function memoryRegion(mem: Float32Array<ArrayBufferLike>, start: number, 
   }
   return region;
 }
-
