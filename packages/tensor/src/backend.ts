@@ -80,7 +80,7 @@ export interface FusedKernels<B> {
   lstmCellBackward?(gradHc: View<B>, act: View<B>, c: View<B>, hc: View<B>): [dGates: B, dC: B];
   /**
    * One LSTM layer's recurrence over all time steps (see `lstmSequence`). `gx` is contiguous
-   * `[T, N, 4H]` (each step's input projection with both biases), `h0` and `c0` contiguous
+   * `[T, N, 4H]` (each step's input projection `x_t @ W_ihᵀ`), `h0` and `c0` contiguous
    * `[N, H]` or null (zeros), `wHh` the `[4H, H]` recurrent weight (any strides), `bias` a
    * contiguous `[4H]` or null. Step `s` works on time `t = reverse ? T−1−s : s`:
    * `gates = gx[t] + h @ wHhᵀ + bias`, then `lstmCell`.

@@ -4,12 +4,13 @@
  * what `lstmCellKernel` and `lstmCellBackwardKernel` of `../fused.ts` compute, four hidden
  * units per instruction, with the errors of `./math.ts` in place of `Math.exp`/`Math.tanh`.
  *
- * The module imports the backend's shared memory (`env.mem`) and exports two functions, all
+ * The module imports the backend's shared memory (`env.mem`) and exports three functions, all
  * arguments i32, addresses in bytes, `n` rows and `h` hidden units:
  *
  * ```
- * fwd(gates, c, hc, act, n, h)            gates [n, 4h], c [n, h]  →  hc [n, 2h], act [n, 4h]
- * bwd(dHc, act, c, hc, dGates, dC, n, h)  dHc [n, 2h], act, c, hc  →  dGates [n, 4h], dC [n, h]
+ * fwd(gates, c, hc, act, n, h)               gates [n, 4h], c [n, h]  →  hc [n, 2h], act [n, 4h]
+ * fwdAdd(gates, rec, bias, c, hc, act, n, h) fwd on gates + rec [n, 4h] + bias [4h]
+ * bwd(dHc, act, c, hc, dGates, dC, n, h)     dHc [n, 2h], act, c, hc  →  dGates [n, 4h], dC [n, h]
  * ```
  *
  * with PyTorch's gate order i, f, g, o, `hc = [h', c']` and `act = [σ(i), σ(f), tanh(g), σ(o)]`
@@ -18,8 +19,8 @@
  * 12 bytes past the row (so every operand needs 16 readable bytes after its end) and stores
  * only its valid lanes.
  *
- * Operands live in ordinary typed arrays; {@link wasmLstmForward} and
- * {@link wasmLstmBackward} copy them into the scratch region of the shared memory in chunks of
+ * Operands live in ordinary typed arrays; {@link wasmLstmForwardAdd} (and {@link wasmLstmForward})
+ * and {@link wasmLstmBackward} copy them into the scratch region of the shared memory in chunks of
  * rows (at most {@link CHUNK_BYTES} per call), run the kernel, and copy the results out.
  */
 import { Code, I32, V128, functionBody, name, section, sharedMemoryImport, wasmModule } from './emit.js';
@@ -277,6 +278,7 @@ export function lstmWasmBytes(): Uint8Array {
   const bwdType = [0x60, 8, ...new Array<number>(8).fill(I32), 0];
   const type = section(1, [2, ...fwdType, ...bwdType]);
   const imports = sharedMemoryImport(WASM_MAX_PAGES);
+  // fwdAdd has bwd's type: eight i32 parameters
   const funcs = section(3, [3, 0, 1, 1]);
   const exports = section(7, [3, ...name('fwd'), 0x00, 0, ...name('bwd'), 0x00, 1, ...name('fwdAdd'), 0x00, 2]);
   const code = section(10, [3, ...forwardBody(false), ...backwardBody(), ...forwardBody(true)]);
@@ -310,34 +312,14 @@ export function wasmLstmAvailable(): boolean {
  * the JavaScript kernel.
  */
 export function wasmLstmForward(gates: Float32Array, c: Float32Array, n: number, h: number, hc: Float32Array, act: Float32Array): boolean {
-  const k = getKernels();
-  if (k === null) return false;
-  if (n === 0 || h === 0) return true;
-  const rowBytes = 4 * 11 * h;
-  const rows = Math.max(1, Math.min(n, Math.floor(CHUNK_BYTES / rowBytes)));
-  const gOff = SCRATCH_BASE;
-  const cOff = gOff + slot(rows * 4 * h);
-  const hcOff = cOff + slot(rows * h);
-  const aOff = hcOff + slot(rows * 2 * h);
-  const end = aOff + slot(rows * 4 * h);
-  const mem = scratchF32(end - SCRATCH_BASE);
-  if (mem === null) return false;
-  for (let r0 = 0; r0 < n; r0 += rows) {
-    const m = Math.min(rows, n - r0);
-    mem.set(gates.subarray(r0 * 4 * h, (r0 + m) * 4 * h), gOff >> 2);
-    mem.set(c.subarray(r0 * h, (r0 + m) * h), cOff >> 2);
-    k.fwd(gOff, cOff, hcOff, aOff, m, h);
-    hc.set(mem.subarray(hcOff >> 2, (hcOff >> 2) + m * 2 * h), r0 * 2 * h);
-    act.set(mem.subarray(aOff >> 2, (aOff >> 2) + m * 4 * h), r0 * 4 * h);
-  }
-  return true;
+  return wasmLstmForwardAdd(gates, null, null, c, n, h, hc, act);
 }
 
 /**
  * {@link wasmLstmForward} on the pre-activations `gates + rec + bias` (`rec` `[n, 4h]` and
  * `bias` `[4h]` each optional): one LSTM step of a sequence, the input projection, the
- * recurrent product and the biases added inside the kernel. Returns false (having written
- * nothing) where unavailable.
+ * recurrent product and the biases added inside the kernel (`fwdAdd`; with neither, `fwd`
+ * runs on `gates` alone). Returns false (having written nothing) where unavailable.
  */
 export function wasmLstmForwardAdd(
   gates: Float32Array,
@@ -352,26 +334,31 @@ export function wasmLstmForwardAdd(
   const k = getKernels();
   if (k === null) return false;
   if (n === 0 || h === 0) return true;
-  const rowBytes = 4 * 15 * h;
+  const add = rec !== null || bias !== null;
+  const rowBytes = 4 * (add ? 15 : 11) * h;
   const rows = Math.max(1, Math.min(n, Math.floor(CHUNK_BYTES / rowBytes)));
+  // scratch: [bias], gates, [rec], c, hc, act (the bracketed ones only with the sums)
   const bOff = SCRATCH_BASE;
-  const gOff = bOff + slot(4 * h);
+  const gOff = bOff + (add ? slot(4 * h) : 0);
   const rOff = gOff + slot(rows * 4 * h);
-  const cOff = rOff + slot(rows * 4 * h);
+  const cOff = rOff + (add ? slot(rows * 4 * h) : 0);
   const hcOff = cOff + slot(rows * h);
   const aOff = hcOff + slot(rows * 2 * h);
   const end = aOff + slot(rows * 4 * h);
   const mem = scratchF32(end - SCRATCH_BASE);
   if (mem === null) return false;
-  if (bias !== null) mem.set(bias.subarray(0, 4 * h), bOff >> 2);
-  else mem.fill(0, bOff >> 2, (bOff >> 2) + 4 * h);
-  if (rec === null) mem.fill(0, rOff >> 2, (rOff >> 2) + rows * 4 * h);
+  if (add) {
+    if (bias !== null) mem.set(bias.subarray(0, 4 * h), bOff >> 2);
+    else mem.fill(0, bOff >> 2, (bOff >> 2) + 4 * h);
+    if (rec === null) mem.fill(0, rOff >> 2, (rOff >> 2) + rows * 4 * h);
+  }
   for (let r0 = 0; r0 < n; r0 += rows) {
     const m = Math.min(rows, n - r0);
     mem.set(gates.subarray(r0 * 4 * h, (r0 + m) * 4 * h), gOff >> 2);
     if (rec !== null) mem.set(rec.subarray(r0 * 4 * h, (r0 + m) * 4 * h), rOff >> 2);
     mem.set(c.subarray(r0 * h, (r0 + m) * h), cOff >> 2);
-    k.fwdAdd(gOff, rOff, bOff, cOff, hcOff, aOff, m, h);
+    if (add) k.fwdAdd(gOff, rOff, bOff, cOff, hcOff, aOff, m, h);
+    else k.fwd(gOff, cOff, hcOff, aOff, m, h);
     hc.set(mem.subarray(hcOff >> 2, (hcOff >> 2) + m * 2 * h), r0 * 2 * h);
     act.set(mem.subarray(aOff >> 2, (aOff >> 2) + m * 4 * h), r0 * 4 * h);
   }

@@ -345,20 +345,32 @@ export function eye(n: number, m?: number | TensorOptions, options?: TensorOptio
   return fromHost(host, [n, cols], o.dtype ?? 'float32', o, 'eye');
 }
 
+/**
+ * A tensor of random values that `fill` draws from the options' generator into a host array:
+ * a Float32Array for float32 (what `fromHost` stores), else a Float64Array that `fromHost`
+ * converts (and checks) into the dtype.
+ */
 function randomTensor(
   shape: readonly number[],
   options: RandomOptions | undefined,
   op: string,
-  draw: (g: Generator) => number,
+  fill: (g: Generator, host: Float32Array | Float64Array) => void,
   defaultDtype: DType = 'float32',
 ): Tensor {
   const o = checkOptions(options, op) as RandomOptions;
   const dtype = o.dtype ?? defaultDtype;
   const s = checkShape(shape, op, dtype);
-  const g = o.generator ?? defaultGenerator;
-  const host = new Float64Array(shapeSize(s));
-  for (let i = 0; i < host.length; i++) host[i] = draw(g);
+  const n = shapeSize(s);
+  const host = dtype === 'float32' ? new Float32Array(n) : new Float64Array(n);
+  fill(o.generator ?? defaultGenerator, host);
   return fromHost(host, s, dtype, o, op);
+}
+
+/** A `fill` for {@link randomTensor} from a draw of one value. */
+function each(draw: (g: Generator) => number): (g: Generator, host: Float32Array | Float64Array) => void {
+  return (g, host) => {
+    for (let i = 0; i < host.length; i++) host[i] = draw(g);
+  };
 }
 
 /**
@@ -373,12 +385,7 @@ function randomTensor(
  * ```
  */
 export function rand(shape: readonly number[], options?: RandomOptions): Tensor {
-  const o = checkOptions(options, 'rand') as RandomOptions;
-  const dtype = o.dtype ?? 'float32';
-  if (dtype !== 'float32' && dtype !== 'float64') return randomTensor(shape, options, 'rand', (g) => g.randomFloat32());
-  const s = checkShape(shape, 'rand', dtype);
-  const host = (o.generator ?? defaultGenerator).fillFloat32(dtype === 'float32' ? new Float32Array(shapeSize(s)) : new Float64Array(shapeSize(s)));
-  return fromHost(host, s, dtype, o, 'rand');
+  return randomTensor(shape, options, 'rand', (g, host) => g.fillFloat32(host));
 }
 
 /**
@@ -391,7 +398,12 @@ export function rand(shape: readonly number[], options?: RandomOptions): Tensor 
  * ```
  */
 export function randn(shape: readonly number[], options?: RandomOptions): Tensor {
-  return randomTensor(shape, options, 'randn', (g) => g.normal());
+  return randomTensor(
+    shape,
+    options,
+    'randn',
+    each((g) => g.normal()),
+  );
 }
 
 /**
@@ -412,7 +424,13 @@ export function randint(low: number, high: number, shape: readonly number[], opt
     checkedValue(low, 'int32', 'randint', ' (low)');
     checkedValue(high - 1, 'int32', 'randint', ' (high - 1)');
   }
-  return randomTensor(shape, options, 'randint', (g) => g.randint(low, high), 'int32');
+  return randomTensor(
+    shape,
+    options,
+    'randint',
+    each((g) => g.randint(low, high)),
+    'int32',
+  );
 }
 
 /**
